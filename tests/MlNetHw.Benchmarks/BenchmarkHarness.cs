@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MlNetHw.Benchmarks;
+
+/// <summary>One group of figures (e.g. "rnn", "gemm"). Implementations are discovered by reflection.</summary>
+public interface IBenchmarkSection
+{
+    /// <summary>Short id used by <c>--only</c>.</summary>
+    string Name { get; }
+    /// <summary>What the section measures, printed before it runs.</summary>
+    string Description { get; }
+    void Run(BenchmarkContext context);
+}
+
+/// <summary>One measured figure: per-iteration times plus an optional throughput (rows/s, img/s, GFLOP/s).</summary>
+public sealed record BenchmarkResult(
+    string Section, string Name, int Iterations, double MedianMs, double MinMs, double MaxMs,
+    double? Throughput, string? ThroughputUnit, Dictionary<string, object>? Extra);
+
+/// <summary>Times operations and collects <see cref="BenchmarkResult"/>s.</summary>
+public sealed class BenchmarkContext
+{
+    readonly List<BenchmarkResult> _results = new();
+    public IReadOnlyList<BenchmarkResult> Results => _results;
+    /// <summary>Fewer iterations (for CI smoke runs); figures from a quick run are not for reporting.</summary>
+    public bool Quick { get; init; }
+    public string Section { get; set; } = "";
+
+    /// <summary>
+    /// Runs <paramref name="op"/> <paramref name="warmup"/> times untimed, then <paramref name="iterations"/> times timed.
+    /// <paramref name="workPerIteration"/> (images, rows, FLOP) turns the median into a throughput in <paramref name="unit"/> per second.
+    /// </summary>
+    public BenchmarkResult Measure(string name, Action op, int warmup = 3, int iterations = 20,
+        double? workPerIteration = null, string? unit = null, Dictionary<string, object>? extra = null)
+    {
+        if (Quick) { warmup = Math.Min(warmup, 1); iterations = Math.Min(iterations, 3); }
+        for (int i = 0; i < warmup; i++) op();
+        var times = new double[iterations];
+        var sw = new Stopwatch();
+        for (int i = 0; i < iterations; i++)
+        {
+            sw.Restart();
+            op();
+            times[i] = sw.Elapsed.TotalMilliseconds;
+        }
+        Array.Sort(times);
+        double median = iterations % 2 == 1 ? times[iterations / 2] : (times[iterations / 2 - 1] + times[iterations / 2]) / 2;
+        double? throughput = workPerIteration is { } w ? w / (median / 1000.0) : null;
+        var r = new BenchmarkResult(Section, name, iterations, median, times[0], times[^1], throughput, unit, extra);
+        _results.Add(r);
+        Console.WriteLine($"  {name,-48} median {median,9:0.000} ms  (min {times[0]:0.000}, max {times[^1]:0.000})" +
+                          (throughput is { } t ? $"  {t:0.##} {unit}/s" : ""));
+        return r;
+    }
+
+    /// <summary>Records a figure computed by the section itself (e.g. a ratio of two measurements).</summary>
+    public void Record(string name, double value, string unit, Dictionary<string, object>? extra = null)
+    {
+        _results.Add(new BenchmarkResult(Section, name, 0, 0, 0, 0, value, unit, extra));
+        Console.WriteLine($"  {name,-48} {value:0.###} {unit}");
+    }
+}
+
+public static class BenchmarkHarness
+{
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static IReadOnlyList<IBenchmarkSection> AllSections() =>
+        typeof(BenchmarkHarness).Assembly.GetTypes()
+            .Where(t => typeof(IBenchmarkSection).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+            .Select(t => (IBenchmarkSection)Activator.CreateInstance(t)!)
+            .OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+
+    /// <summary>Runs the chosen sections and writes the JSON report; returns the results.</summary>
+    public static IReadOnlyList<BenchmarkResult> Run(IReadOnlyList<string> only, string outPath, bool quick)
+    {
+        var sections = AllSections();
+        var unknown = only.Except(sections.Select(s => s.Name)).ToList();
+        if (unknown.Count > 0)
+            throw new ArgumentException($"unknown section(s) {string.Join(",", unknown)}; available: {string.Join(",", sections.Select(s => s.Name))}");
+        var chosen = only.Count == 0 ? sections : sections.Where(s => only.Contains(s.Name)).ToList();
+        var ctx = new BenchmarkContext { Quick = quick };
+        var started = DateTime.UtcNow;
+        foreach (var s in chosen)
+        {
+            Console.WriteLine($"[{s.Name}] {s.Description}");
+            ctx.Section = s.Name;
+            s.Run(ctx);
+        }
+        var report = new
+        {
+            Meta = new
+            {
+                Started = started.ToString("O"),
+                Machine = Environment.MachineName,
+                Cores = Environment.ProcessorCount,
+                Os = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+                Runtime = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+                TorchThreads = TorchSharp.torch.get_num_threads(),
+                Quick = quick,
+            },
+            Results = ctx.Results,
+        };
+        MlNetHw.Reporting.ImageFiles.WriteAtomically(outPath, stream => JsonSerializer.Serialize(stream, report, Json));
+        Console.WriteLine($"wrote {Path.GetFullPath(outPath)}");
+        return ctx.Results;
+    }
+}
