@@ -1,0 +1,59 @@
+namespace MlNetHw.Homework;
+
+/// <summary>How big a run of the main job is.</summary>
+public enum RunSize
+{
+    /// <summary>Seconds per part: for tests of the main job itself; the numbers mean little.</summary>
+    Tiny,
+    /// <summary>The README default: the whole homework in at most 30 minutes on 2 CPU cores.</summary>
+    Quick,
+    /// <summary>The homework's reference settings (hours on a CPU).</summary>
+    Full,
+}
+
+/// <summary>What a part gets to run with.</summary>
+public sealed class PartContext
+{
+    /// <summary>The part's own output folder (inside the report folder).</summary>
+    public required string OutputDirectory { get; init; }
+    public required RunSize Size { get; init; }
+    public required int Seed { get; init; }
+    /// <summary>auto, cpu or cuda.</summary>
+    public required string Device { get; init; }
+    /// <summary>Dataset cache folder override (null: the catalog's default).</summary>
+    public string? DataDirectory { get; init; }
+    /// <summary>Per-part data overrides from the command line, e.g. "text.data" → a folder (tests use it to run on their own files).</summary>
+    public IReadOnlyDictionary<string, string> Overrides { get; init; } = new Dictionary<string, string>();
+    /// <summary>Receives (fraction done 0..1, status line) while the part runs.</summary>
+    public Action<double, string> Progress { get; init; } = (_, _) => { };
+    public CancellationToken Cancellation { get; init; }
+}
+
+/// <summary>One figure of a part's results, shown next to the homework key's reference where there is one.</summary>
+public sealed record PartMetric(string Name, double Value, string? Reference = null, string Format = "0.0000");
+
+/// <summary>An image the report shows (path relative to the report folder once the report is written).</summary>
+public sealed record PartImage(string Path, string Caption);
+
+/// <summary>What a part produced: numbers, images, extra Markdown, and the settings it ran with.</summary>
+public sealed class PartResult
+{
+    public List<PartMetric> Metrics { get; } = new();
+    public List<PartImage> Images { get; } = new();
+    /// <summary>Markdown blocks (tables, caption samples) placed under the metrics.</summary>
+    public List<string> Markdown { get; } = new();
+    public Dictionary<string, string> Settings { get; } = new();
+}
+
+/// <summary>One of the homework's six parts as the main job runs it.</summary>
+public interface IHomeworkPart
+{
+    /// <summary>The number used by <c>--parts</c> (1..6).</summary>
+    int Number { get; }
+    string Title { get; }
+    /// <summary>A rough share of the whole quick run's time, for the overall ETA.</summary>
+    double QuickMinutes { get; }
+    /// <summary>The settings that decide whether an earlier result is still up to date (besides size, seed and code version).</summary>
+    string Fingerprint(PartContext context);
+    PartResult Run(PartContext context);
+}
