@@ -150,7 +150,7 @@ public sealed class DownloadTests
 
         StringAssert.Contains(e.Message, "/a.bin: HTTP 404");
         StringAssert.Contains(e.Message, "/b.bin: HTTP 404");
-        StringAssert.Contains(e.Message, "local copy");
+        StringAssert.Contains(e.Message, "--local PATH");
     }
 
     [TestMethod]
