@@ -180,7 +180,7 @@ public static class ModelArchive
         }
         catch
         {
-            foreach (var t in built) (t as IDisposable)?.Dispose();
+            foreach (var t in built) (t as TorchTransformer)?.Model.Dispose();
             throw;
         }
     }
