@@ -93,10 +93,12 @@ public static class HomeworkRunner
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            log.WriteLine($"   part {part.Number} FAILED after {watch.Elapsed.TotalSeconds:0.0} s: {e.GetType().Name}: {e.Message}");
+            // libtorch errors carry a native stack trace of dozens of lines: the report keeps the message itself.
+            string message = string.Join(Environment.NewLine, e.Message.Split('\n').Take(3)).TrimEnd();
+            log.WriteLine($"   part {part.Number} FAILED after {watch.Elapsed.TotalSeconds:0.0} s: {e.GetType().Name}: {message}");
             return new PartRecord
             {
-                Number = part.Number, Title = part.Title, Status = "failed", Error = $"{e.GetType().Name}: {e.Message}",
+                Number = part.Number, Title = part.Title, Status = "failed", Error = $"{e.GetType().Name}: {message}",
                 WallSeconds = watch.Elapsed.TotalSeconds, Fingerprint = fingerprint, FinishedUtc = DateTime.UtcNow,
             };
         }
@@ -111,10 +113,10 @@ public static class HomeworkRunner
 
     static Action<double, string> MakeProgress(TextWriter log, IHomeworkPart part, int index, int count, Stopwatch clock, double doneMinutes, double plannedMinutes)
     {
-        var last = TimeSpan.MinValue;
+        TimeSpan? last = null;
         return (fraction, status) =>
         {
-            if (clock.Elapsed - last < TimeSpan.FromSeconds(10) && fraction < 1) return;
+            if (last is { } l && clock.Elapsed - l < TimeSpan.FromSeconds(10) && fraction < 1) return;
             last = clock.Elapsed;
             double done = doneMinutes + part.QuickMinutes * Math.Clamp(fraction, 0, 1);
             string eta = done > 0 ? ConsoleProgress.FormatTime(TimeSpan.FromMinutes(Math.Max(0, clock.Elapsed.TotalMinutes / done * plannedMinutes - clock.Elapsed.TotalMinutes))) : "--:--";

@@ -1,0 +1,11 @@
+namespace MlNetHw.Homework.Parts;
+
+/// <summary>The six parts of the homework, in order, as the main job runs them.</summary>
+public static class HomeworkParts
+{
+    public static IReadOnlyList<IHomeworkPart> All() => new IHomeworkPart[]
+    {
+        RecurrentPart.Rnn(),
+        RecurrentPart.Lstm(),
+    };
+}
