@@ -9,7 +9,7 @@ var cli = new CommandLineArgs(args);
 if (cli.HelpRequested)
 {
     Console.WriteLine("usage: dotnet run -c Release --project pipelines/TorchMlpExample -- [--data DIR] [--out DIR] [--epochs N] [--lr X]");
-    Console.WriteLine("         [--hidden 64,32] [--dropout P] [--seed N] [--device auto|cpu|cuda] [--quick] [--resume]");
+    Console.WriteLine("         [--hidden 64,32] [--dropout P] [--patience N (0 = off)] [--seed N] [--device auto|cpu|cuda] [--quick] [--resume]");
     Console.WriteLine("  --data DIR  folder with train.txt/dev.txt/test.txt of 'LABEL sentence' lines (e.g. the sentiment-uci dataset);");
     Console.WriteLine("              without it, synthetic 4-feature blobs are used.");
     return 0;
@@ -24,6 +24,7 @@ var options = new TorchMlpExampleOptions
     HiddenSizes = cli.List("--hidden", defaults.HiddenSizes.Select(h => h.ToString()).ToList()).Select(int.Parse).ToArray(),
     Dropout = cli.Number("--dropout", defaults.Dropout),
     Seed = cli.Number("--seed", defaults.Seed),
+    Patience = cli.Number("--patience", defaults.Patience ?? 0) is > 0 and var p ? p : null,
     Device = cli.Choice("--device", "auto", "auto", "cpu", "cuda"),
     Quick = cli.Flag("--quick"),
     Resume = cli.Flag("--resume"),

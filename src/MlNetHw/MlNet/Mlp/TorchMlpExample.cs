@@ -24,6 +24,8 @@ public sealed class TorchMlpExampleOptions
     public int Epochs { get; set; } = 15;
     /// <summary>Learning rate [3e-3].</summary>
     public double LearningRate { get; set; } = 3e-3;
+    /// <summary>Stop after this many epochs without validation improvement (the best epoch's weights are kept) [4].</summary>
+    public int? Patience { get; set; } = 4;
     /// <summary>Seed [1].</summary>
     public int Seed { get; set; } = 1;
     /// <summary>Device: auto, cpu, cuda ["auto"].</summary>
@@ -70,7 +72,7 @@ public static class TorchMlpExample
         {
             HiddenSizes = options.HiddenSizes, Dropout = options.Dropout, ValidationFraction = 0,
             Training = { Epochs = epochs, LearningRate = options.LearningRate, Seed = options.Seed, Device = options.Device, BatchSize = 32,
-                         CheckpointPath = Path.Combine(options.OutputDirectory, "training.ckpt") },
+                         EarlyStoppingPatience = options.Patience, CheckpointPath = Path.Combine(options.OutputDirectory, "training.ckpt") },
             // (the checkpoint lets `--resume` continue an interrupted run at its last finished epoch)
             Progress = options.Progress,
         };
@@ -134,7 +136,7 @@ public static class TorchMlpExample
             w.WriteLine();
             w.WriteLine($"Data: {description}. Seed {options.Seed}, {epochs} epochs, hidden {string.Join("x", options.HiddenSizes)}, dropout {options.Dropout}, lr {options.LearningRate}.");
             w.WriteLine();
-            w.WriteLine($"Test accuracy **{metrics.Accuracy:0.0000}**, AUC {metrics.AreaUnderRocCurve:0.0000}, F1 {metrics.F1Score:0.0000}. Best epoch {training.BestEpoch}.");
+            w.WriteLine($"Test accuracy **{metrics.Accuracy:0.0000}**, AUC {metrics.AreaUnderRocCurve:0.0000}, F1 {metrics.F1Score:0.0000}. Best epoch {training.BestEpoch}{(training.StoppedEarly ? $" (early stop after epoch {training.History.Count})" : "")}.");
             w.WriteLine();
             w.WriteLine("| epoch | train loss | train acc | val loss | val acc | lr |");
             w.WriteLine("|---|---|---|---|---|---|");
