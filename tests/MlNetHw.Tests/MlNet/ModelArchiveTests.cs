@@ -196,9 +196,12 @@ public sealed class ModelArchiveTests
     {
         var ml = new MLContext(seed: 1);
         string path = Path.Combine(_dir, "sum.zip");
-        var t = TorchTransformer.Create(new SumModel());
+        var attachment = Enumerable.Range(0, 5000).Select(i => (byte)(i * 7)).ToArray();
+        var t = TorchTransformer.Create(new SumModel { Attachment = attachment });
         ModelArchive.Save(ml, t, _data.Schema, path);
         var loaded = ModelArchive.Load(ml, path);
+        var model = (SumModel)ModelArchive.Flatten(loaded).OfType<TorchTransformer>().Single().Model;
+        CollectionAssert.AreEqual(attachment, model.Attachment, "extra files (e.g. ONNX graphs) travel inside the archive");
         var sums = ml.Data.CreateEnumerable<SumPrediction>(loaded.Transform(_data), false).Select(p => p.Sum).Take(5).ToList();
         var expected = TestData.Blobs(200, seed: 31).Take(5).Select(r => r.Features.Sum()).ToList();
         for (int i = 0; i < 5; i++) Assert.AreEqual(expected[i], sums[i], 1e-5f);

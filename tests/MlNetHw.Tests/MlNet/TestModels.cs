@@ -41,11 +41,20 @@ public sealed class SumModel : TorchModel
         outputs.Set("SumText", sums.Select(s => s.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).ToArray());
     }
 
-    protected override void WriteState(TorchModelState state) => state.Set("size", Size);
+    /// <summary>An extra file saved with the model (as an ONNX graph would be).</summary>
+    public byte[] Attachment { get; set; } = { 1, 2, 3, 254, 255 };
+
+    protected override void WriteState(TorchModelState state)
+    {
+        state.Set("size", Size);
+        state.Vocabularies["labels"] = new[] { "sum" };
+        state.Files["attachment.bin"] = Attachment;
+    }
 
     public static SumModel Load(TorchModelState state)
     {
-        var m = new SumModel(state.Get<int>("size"));
+        var m = new SumModel(state.Get<int>("size")) { Attachment = state.Files["attachment.bin"] };
+        CollectionAssert.AreEqual(new[] { "sum" }, state.Vocabulary("labels"));
         state.LoadWeightsInto(m.Module);
         return m;
     }

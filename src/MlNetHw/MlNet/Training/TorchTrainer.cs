@@ -125,7 +125,7 @@ public sealed class TorchTrainer<TBatch>
                     outcome.Loss.backward();
                     if (o.GradientClipNorm is { } clip) nn.utils.clip_grad_norm_(_module.parameters(), clip);
                     optimizer.step();
-                    loss = outcome.Loss.item<float>();
+                    loss = outcome.Loss.ToDouble();
                     if (!double.IsFinite(loss))
                         throw new InvalidOperationException($"training diverged: loss is {loss} at epoch {epoch + 1} batch {s + 1} (lower the learning rate)");
                     lossSum += loss * outcome.Count;
@@ -215,7 +215,7 @@ public sealed class TorchTrainer<TBatch>
                 using var scope = torch.NewDisposeScope();
                 int count = Math.Min(_options.BatchSize, data.Count - from);
                 var outcome = _step(data.GetBatch(all.AsSpan(from, count), Device));
-                lossSum += outcome.Loss.item<float>() * outcome.Count;
+                lossSum += outcome.Loss.ToDouble() * outcome.Count;
                 seen += outcome.Count;
                 if (outcome.Correct is { } c) { correct += c; hasAccuracy = true; }
             }
