@@ -39,7 +39,7 @@ public sealed class ConsoleProgress
     {
         var elapsed = _clock.Elapsed;
         bool finished = done >= _total;
-        if (!_interactive && !finished && elapsed - _lastPlain < PlainInterval) return;
+        if (!_interactive && !finished && elapsed < _lastPlain + PlainInterval) return; // (MinValue + interval cannot overflow)
         _lastPlain = elapsed;
         string line = Format(done, elapsed, status);
         if (_interactive)

@@ -19,7 +19,7 @@ public static class OnnxOperators
     {
         "Conv", "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softmax", "MaxPool", "AveragePool",
         "GlobalAveragePool", "GlobalMaxPool", "Add", "Sub", "Mul", "Div", "Gemm", "MatMul", "Flatten", "Reshape",
-        "Concat", "Split", "Slice", "Dropout", "Identity", "Constant", "Transpose", "Unsqueeze", "Squeeze",
+        "Concat", "Split", "Slice", "Dropout", "Identity", "Constant", "Transpose", "Unsqueeze", "Squeeze", "ArgMax",
     };
 
     /// <summary>Compiles <paramref name="node"/> for operator set <paramref name="opset"/>; throws naming the node when it cannot.</summary>
@@ -58,6 +58,7 @@ public static class OnnxOperators
             "Transpose" => Transpose(a),
             "Unsqueeze" => Unsqueeze(a, opset),
             "Squeeze" => Squeeze(a, opset),
+            "ArgMax" => ArgMax(node, a),
             _ => throw Unsupported(node, $"operator '{node.OpType}' is not supported (supported: {string.Join(", ", Supported)})"),
         };
         a.CheckAllRead();
@@ -391,6 +392,14 @@ public static class OnnxOperators
             }
             return y;
         });
+    }
+
+    static OnnxKernel ArgMax(OnnxNode node, Attrs a)
+    {
+        long axis = a.Int("axis", 0);
+        bool keep = a.Int("keepdims", 1) != 0;
+        if (a.Int("select_last_index", 0) != 0) throw Unsupported(node, "select_last_index=1 is not supported");
+        return One((_, x) => x[0]!.argmax(axis, keep));
     }
 
     static OnnxKernel Constant(OnnxNode node, Attrs a)
