@@ -88,6 +88,26 @@ public sealed class ImageFolderDataset
         return items;
     }
 
+    /// <summary>
+    /// A seeded, class-balanced subset (at most <paramref name="maxTrain"/> train and <paramref name="maxVal"/> val
+    /// images; 0 keeps a split whole), for quick runs.
+    /// </summary>
+    public ImageFolderDataset Subset(int maxTrain, int maxVal, int seed) =>
+        new(Root, Classes, Take(Train, maxTrain, seed), Take(Val, maxVal, seed + 1), Skipped);
+
+    internal static IReadOnlyList<LabeledImage> Take(IReadOnlyList<LabeledImage> items, int max, int seed)
+    {
+        if (max <= 0 || max >= items.Count) return items;
+        var rng = new Random(seed);
+        var byClass = items.GroupBy(x => x.Label).OrderBy(g => g.Key)
+            .Select(g => new Queue<LabeledImage>(g.OrderBy(_ => rng.Next()))).ToList();
+        var result = new List<LabeledImage>();
+        while (result.Count < max && byClass.Any(q => q.Count > 0))
+            foreach (var q in byClass)
+                if (result.Count < max && q.Count > 0) result.Add(q.Dequeue());
+        return result.OrderBy(x => x.Label).ThenBy(x => x.Path, StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>Images per class of a split, for the run log ("ants 124, bees 121").</summary>
     public string Describe(IReadOnlyList<LabeledImage> split) =>
         string.Join(", ", Classes.Select((c, i) => $"{c} {split.Count(x => x.Label == i)}"));

@@ -35,8 +35,8 @@ public static class ResNet18Finetuner
         TorchRuntime.Seed(options.Seed);
         var clock = Stopwatch.StartNew();
 
-        var train = Subset(data.Train, options.MaxTrainImages, options.Seed);
-        var val = Subset(data.Val, options.MaxValImages, options.Seed + 1);
+        var train = ImageFolderDataset.Take(data.Train, options.MaxTrainImages, options.Seed);
+        var val = ImageFolderDataset.Take(data.Val, options.MaxValImages, options.Seed + 1);
         var model = new ResNet18Classifier(data.Classes.Count, options.BatchNormMomentum);
         model.to(device);
         if (options.FreezeBackbone) model.Backbone.SetTrainable(false);
@@ -85,19 +85,6 @@ public static class ResNet18Finetuner
             Model = model, Classes = data.Classes, History = history, SelectedEpoch = selected, Val = selectedVal,
             Elapsed = clock.Elapsed,
         };
-    }
-
-    static IReadOnlyList<LabeledImage> Subset(IReadOnlyList<LabeledImage> items, int max, int seed)
-    {
-        if (max <= 0 || max >= items.Count) return items;
-        // A class-balanced, seeded subset: shuffle, then take round-robin over classes.
-        var rng = new Random(seed);
-        var byClass = items.GroupBy(x => x.Label).OrderBy(g => g.Key).Select(g => new Queue<LabeledImage>(g.OrderBy(_ => rng.Next()))).ToList();
-        var result = new List<LabeledImage>();
-        while (result.Count < max && byClass.Any(q => q.Count > 0))
-            foreach (var q in byClass)
-                if (result.Count < max && q.Count > 0) result.Add(q.Dequeue());
-        return result;
     }
 
     static (double Loss, double Accuracy) TrainEpoch(ResNet18Classifier model, optim.Optimizer optimizer,
