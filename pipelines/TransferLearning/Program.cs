@@ -62,6 +62,9 @@ try
 catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or FormatException
                               or MlNetHw.Vision.Onnx.OnnxFormatException or InvalidOperationException)
 {
-    Console.Error.WriteLine($"error: {e.Message}");
+    // The innermost message is the useful one (ML.NET wraps worker exceptions).
+    var messages = new List<string>();
+    for (Exception? x = e; x is not null; x = x.InnerException) messages.Add(x.Message);
+    Console.Error.WriteLine("error: " + string.Join(" ← ", messages.Distinct()));
     return 1;
 }

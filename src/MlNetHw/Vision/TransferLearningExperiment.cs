@@ -168,10 +168,10 @@ public static class TransferLearningExperiment
         TransferLearningOptions options, TextWriter log)
     {
         string grid = Path.Combine(outDir, $"misclassified-{name}.png");
-        var sheet = new ImageGrid { Title = $"{name}: misclassified validation images ({outcome.Misclassified.Count()} of {outcome.Predictions.Count})", Columns = 8, CellSize = 112 };
+        var sheet = new ImageGrid { Title = $"{name}: misclassified validation images ({outcome.Misclassified.Count()} of {outcome.Predictions.Count})", Columns = 8, CellSize = 136, CaptionSize = 12 };
         foreach (var p in outcome.Misclassified.OrderBy(p => -p.Confidence).Take(options.MaxGridImages))
             sheet.AddFile(p.Path, $"true {outcome.Classes[p.Label]}",
-                $"pred {(p.Predicted >= 0 ? outcome.Classes[p.Predicted] : "?")} {p.Confidence:P0}", new SKColor(180, 0, 0));
+                $"pred {(p.Predicted >= 0 ? outcome.Classes[p.Predicted] : "?")} ({p.Confidence * 100:F0}%)", new SKColor(180, 0, 0));
         sheet.SavePng(grid);
         log.WriteLine($"  {name}: val accuracy {outcome.Accuracy:P2} ({outcome.Predictions.Count(p => p.Label == p.Predicted)}/{outcome.Predictions.Count}) in {seconds:F0} s; grid {grid}");
         return new TransferModelResult(name, outcome.Accuracy, seconds, zip, grid, outcome.ConfusionMatrix);
@@ -181,7 +181,7 @@ public static class TransferLearningExperiment
     {
         var h = r.FinetuneHistory;
         int n = Math.Max(1, h.Count);
-        var acc = new LineChart { Title = "Validation accuracy", XLabel = "epoch", YLabel = "accuracy" };
+        var acc = new LineChart { Title = "Accuracy (finetune per epoch; freeze and baseline flat)", XLabel = "epoch", YLabel = "accuracy" };
         if (h.Count > 0)
         {
             acc.Add("finetune train", h.Select(e => e.TrainAccuracy).ToArray());
