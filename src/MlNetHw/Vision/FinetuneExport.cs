@@ -1,0 +1,110 @@
+using Microsoft.ML;
+using Microsoft.ML.Transforms.Image;
+using MlNetHw.Vision.Onnx;
+using TorchSharp;
+
+namespace MlNetHw.Vision;
+
+/// <summary>
+/// Writes a finetuned <see cref="ResNet18Classifier"/> back to ONNX and wraps it in a standard ML.NET model.
+/// The ONNX graph: input 'Pixels' (1, 3, R, R) RGB 0..255 → Slice (centre crop 224) → the packaged preprocessing
+/// (Split/Concat to BGR, Sub mean image) → the original ResNet18 graph with the trained initializers and BatchNorm
+/// statistics → Flatten → Gemm (the new head) → Softmax 'Score' (1, C) and ArgMax 'PredictedIndex'.
+/// The ML.NET chain: LoadImages → ResizeImages(R, IsoCrop) → ExtractPixels → ApplyOnnxModel → MapValue (index → class
+/// name). Only ML.NET's own transforms are used, so a plain <c>mlContext.Model.Load</c> reads the <c>.zip</c>.
+/// </summary>
+public static class FinetuneExport
+{
+    public const string InputName = "Pixels";
+    public const string ScoreName = "Score";
+    public const string IndexName = "PredictedIndex";
+
+    /// <summary>The trained network as one ONNX model taking <paramref name="resize"/>² RGB pixels (opset 8, like the packaged file).</summary>
+    public static OnnxModel ToOnnx(ResNet18Classifier model, int resize = 256)
+    {
+        int crop = PackagedResNet18.ImageSize;
+        if (resize < crop) throw new ArgumentOutOfRangeException(nameof(resize), resize, $"must be at least {crop}.");
+        var backbone = model.Backbone.ToOnnxModel();
+        var prep = OnnxModel.Load(PackagedResNet18.PreprocessPath);
+        var g = new OnnxGraph { Name = "mlnethw_resnet18_finetuned" };
+        g.Inputs.Add(OnnxValueInfo.Tensor(InputName, 1, 3, resize, resize));
+
+        int offset = (resize - crop) / 2;
+        var slice = new OnnxNode { Name = "centre_crop", OpType = "Slice" };
+        slice.Inputs.Add(InputName); slice.Outputs.Add("prep_crop");
+        slice.Attributes.Add(OnnxAttribute.IntList("axes", 2, 3));
+        slice.Attributes.Add(OnnxAttribute.IntList("starts", offset, offset));
+        slice.Attributes.Add(OnnxAttribute.IntList("ends", offset + crop, offset + crop));
+        g.Nodes.Add(slice);
+
+        // The packaged preprocessing, its values renamed into this graph: input → crop, output → backbone input.
+        string prepIn = prep.Graph.Inputs.Single(i => prep.Graph.Initializers.All(t => t.Name != i.Name)).Name;
+        string prepOut = prep.Graph.Outputs.Single().Name;
+        string Rename(string n) => n == prepIn ? "prep_crop" : n == prepOut ? model.Backbone.InputName : n.Length == 0 ? n : "prep_" + n;
+        foreach (var n in prep.Graph.Nodes)
+        {
+            var c = new OnnxNode { Name = "prep_" + (n.Name.Length > 0 ? n.Name : n.OpType), OpType = n.OpType, Domain = n.Domain };
+            c.Inputs.AddRange(n.Inputs.Select(Rename)); c.Outputs.AddRange(n.Outputs.Select(Rename)); c.Attributes.AddRange(n.Attributes);
+            g.Nodes.Add(c);
+        }
+        foreach (var t in prep.Graph.Initializers)
+            g.Initializers.Add(new OnnxTensor { Name = Rename(t.Name), Dims = t.Dims, DataType = t.DataType, FloatData = t.FloatData, Int64Data = t.Int64Data });
+
+        g.Nodes.AddRange(backbone.Graph.Nodes);
+        g.Initializers.AddRange(backbone.Graph.Initializers);
+
+        string features = model.Backbone.OutputNames[0];
+        int classes = model.ClassCount;
+        g.Initializers.Add(OnnxModule.FromTorch("head_weight", model.Head.weight!));
+        g.Initializers.Add(OnnxModule.FromTorch("head_bias", model.Head.bias!));
+        AddNode(g, "head_flatten", "Flatten", new[] { features }, new[] { "head_features" }, OnnxAttribute.Int("axis", 1));
+        AddNode(g, "head_gemm", "Gemm", new[] { "head_features", "head_weight", "head_bias" }, new[] { "head_logits" }, OnnxAttribute.Int("transB", 1));
+        AddNode(g, "head_softmax", "Softmax", new[] { "head_logits" }, new[] { ScoreName }, OnnxAttribute.Int("axis", 1));
+        // ML.NET's OnnxTransformer reads tensors as vectors only (a 0-d output is taken for a map), so the index is (1).
+        AddNode(g, "head_argmax", "ArgMax", new[] { "head_logits" }, new[] { IndexName }, OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
+        g.Outputs.Add(OnnxValueInfo.Tensor(ScoreName, 1, classes));
+        var index = OnnxValueInfo.Tensor(IndexName, 1);
+        index.ElementType = OnnxDataType.Int64;
+        g.Outputs.Add(index);
+
+        var m = new OnnxModel { IrVersion = 3, ProducerName = "MlNetHw", ProducerVersion = "1", Graph = g, DocString = "ResNet18 finetuned by MlNetHw" };
+        m.OpsetImports.Add(("", 8));
+        return m;
+    }
+
+    static void AddNode(OnnxGraph g, string name, string op, string[] inputs, string[] outputs, params OnnxAttribute[] attrs)
+    {
+        var n = new OnnxNode { Name = name, OpType = op };
+        n.Inputs.AddRange(inputs); n.Outputs.AddRange(outputs); n.Attributes.AddRange(attrs);
+        g.Nodes.Add(n);
+    }
+
+    /// <summary>
+    /// The ML.NET chain around an exported ONNX file: input <see cref="ImageRow"/>, output <see cref="FinetunePrediction"/>
+    /// ('Score' per class and 'PredictedLabel', a one-element string vector because ML.NET's OnnxTransformer has no scalar outputs).
+    /// </summary>
+    public static IEstimator<ITransformer> BuildPipeline(MLContext ml, string onnxPath, IReadOnlyList<string> classes, int resize = 256) =>
+        ml.Transforms.LoadImages("Image", imageFolder: "", inputColumnName: nameof(ImageRow.ImagePath))
+            .Append(ml.Transforms.ResizeImages("Image", resize, resize, resizing: ImageResizingEstimator.ResizingKind.IsoCrop))
+            .Append(ml.Transforms.ExtractPixels(InputName, "Image"))
+            .Append(ml.Transforms.ApplyOnnxModel(new[] { ScoreName, IndexName }, new[] { InputName }, onnxPath))
+            .Append(ml.Transforms.Conversion.MapValue(nameof(ImagePrediction.PredictedLabel),
+                classes.Select((c, i) => new KeyValuePair<long, string>(i, c)), IndexName))
+            .Append(ml.Transforms.DropColumns("Image", InputName, IndexName));
+
+    /// <summary>
+    /// Exports <paramref name="model"/> to <paramref name="onnxPath"/>, builds the ML.NET chain around it and saves it
+    /// to <paramref name="zipPath"/> (the ONNX bytes are stored inside the zip). Returns the fitted ML.NET model.
+    /// </summary>
+    public static ITransformer Save(MLContext ml, ResNet18Classifier model, IReadOnlyList<string> classes, string onnxPath, string zipPath, int resize = 256)
+    {
+        ToOnnx(model, resize).Save(onnxPath);
+        var empty = ml.Data.LoadFromEnumerable(Array.Empty<ImageRow>());
+        var fitted = BuildPipeline(ml, onnxPath, classes, resize).Fit(empty);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(zipPath))!);
+        string tmp = zipPath + ".tmp";
+        ml.Model.Save(fitted, empty.Schema, tmp);
+        File.Move(tmp, zipPath, overwrite: true);
+        return fitted;
+    }
+}

@@ -1,0 +1,98 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
+using Microsoft.ML.Transforms.Image;
+
+namespace MlNetHw.Vision;
+
+/// <summary>Settings of the ML.NET-native 'freeze' pipeline (pretrained ResNet18 features + a linear classifier).</summary>
+public sealed class FreezeOptions
+{
+    /// <summary>Images are resized to this square (aspect kept, centre crop) before the network. Default 224, what the packaged ResNet18 takes.</summary>
+    public int ImageSize { get; set; } = 224;
+    /// <summary>L2 weight of the multinomial logistic regression (LbfgsMaximumEntropy). Default 1.</summary>
+    public float L2Regularization { get; set; } = 1f;
+    /// <summary>L1 weight. Default 0 (ML.NET's default is 1, which zeroes many of the 512 features).</summary>
+    public float L1Regularization { get; set; }
+    /// <summary>L-BFGS iteration cap. Default 100.</summary>
+    public int MaximumIterations { get; set; } = 100;
+}
+
+/// <summary>
+/// 'freeze' transfer learning entirely in ML.NET: <c>LoadImages → ResizeImages → ExtractPixels →
+/// DnnFeaturizeImage(ResNet18) → LbfgsMaximumEntropy</c>. The fitted model is an ordinary ML.NET transformer chain,
+/// saved and loaded with <c>mlContext.Model.Save/Load</c>; its input is <see cref="ImageRow"/>, its output
+/// <see cref="ImagePrediction"/> (Score per class, PredictedLabel). DnnFeaturizeImage applies the packaged
+/// preprocessing (BGR, minus the mean image) itself, so the pixels go in unscaled.
+/// </summary>
+public static class FreezeClassifier
+{
+    /// <summary>The estimator chain (unfitted). Label values become keys in the order the training data shows them.</summary>
+    public static IEstimator<ITransformer> BuildPipeline(MLContext ml, FreezeOptions? options = null)
+    {
+        var o = options ?? new FreezeOptions();
+        return ml.Transforms.Conversion.MapValueToKey("LabelKey", nameof(ImageRow.Label))
+            .Append(ml.Transforms.LoadImages("Image", imageFolder: "", inputColumnName: nameof(ImageRow.ImagePath)))
+            .Append(ml.Transforms.ResizeImages("Image", o.ImageSize, o.ImageSize, resizing: ImageResizingEstimator.ResizingKind.IsoCrop))
+            .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))
+            .Append(ml.Transforms.DnnFeaturizeImage("Features", m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn), "Pixels"))
+            .Append(ml.Transforms.DropColumns("Image", "Pixels"))
+            // L-BFGS reads the data many times: cache the 512 features instead of re-running ResNet18 per pass.
+            .AppendCacheCheckpoint(ml)
+            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
+            {
+                LabelColumnName = "LabelKey", FeatureColumnName = "Features",
+                L2Regularization = o.L2Regularization, L1Regularization = o.L1Regularization,
+                MaximumNumberOfIterations = o.MaximumIterations,
+            }))
+            .Append(ml.Transforms.Conversion.MapKeyToValue(nameof(ImagePrediction.PredictedLabel), "PredictedLabel"));
+    }
+
+    /// <summary>Fits the pipeline on the dataset's train split, with classes in the dataset's order.</summary>
+    public static ITransformer Fit(MLContext ml, ImageFolderDataset data, FreezeOptions? options = null) =>
+        BuildPipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(OrderedRows(data)));
+
+    /// <summary>Train rows, with one row of each class first so that key indices follow <see cref="ImageFolderDataset.Classes"/>.</summary>
+    internal static IEnumerable<ImageRow> OrderedRows(ImageFolderDataset data) =>
+        data.Train.GroupBy(x => x.Label).OrderBy(g => g.Key).Select(g => g.First())
+            .Concat(data.Train.GroupBy(x => x.Label).OrderBy(g => g.Key).SelectMany(g => g.Skip(1)))
+            .Select(x => new ImageRow { ImagePath = x.Path, Label = data.Classes[x.Label] });
+}
+
+/// <summary>Settings of the raw-pixel baseline (multinomial logistic regression on resized pixels).</summary>
+public sealed class PixelBaselineOptions
+{
+    /// <summary>Images are resized (whole image, no crop) to this square. Default 32.</summary>
+    public int ImageSize { get; set; } = 32;
+    /// <summary>L2 weight. Default 1.</summary>
+    public float L2Regularization { get; set; } = 1f;
+    /// <summary>L-BFGS iteration cap. Default 100.</summary>
+    public int MaximumIterations { get; set; } = 100;
+}
+
+/// <summary>
+/// The baseline that measures what pretrained features add: <c>LoadImages → ResizeImages → ExtractPixels (÷255) →
+/// LbfgsMaximumEntropy</c>, all ML.NET.
+/// </summary>
+public static class PixelBaseline
+{
+    public static IEstimator<ITransformer> BuildPipeline(MLContext ml, PixelBaselineOptions? options = null)
+    {
+        var o = options ?? new PixelBaselineOptions();
+        return ml.Transforms.Conversion.MapValueToKey("LabelKey", nameof(ImageRow.Label))
+            .Append(ml.Transforms.LoadImages("Image", imageFolder: "", inputColumnName: nameof(ImageRow.ImagePath)))
+            .Append(ml.Transforms.ResizeImages("Image", o.ImageSize, o.ImageSize, resizing: ImageResizingEstimator.ResizingKind.Fill))
+            .Append(ml.Transforms.ExtractPixels("Features", "Image", scaleImage: 1f / 255))
+            .Append(ml.Transforms.DropColumns("Image"))
+            .AppendCacheCheckpoint(ml)
+            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
+            {
+                LabelColumnName = "LabelKey", FeatureColumnName = "Features",
+                L2Regularization = o.L2Regularization, L1Regularization = 0, MaximumNumberOfIterations = o.MaximumIterations,
+            }))
+            .Append(ml.Transforms.Conversion.MapKeyToValue(nameof(ImagePrediction.PredictedLabel), "PredictedLabel"));
+    }
+
+    public static ITransformer Fit(MLContext ml, ImageFolderDataset data, PixelBaselineOptions? options = null) =>
+        BuildPipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(FreezeClassifier.OrderedRows(data)));
+}

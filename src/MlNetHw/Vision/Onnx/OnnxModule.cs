@@ -1,0 +1,245 @@
+using System.Text.RegularExpressions;
+using MlNetHw.Torch;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MlNetHw.Vision.Onnx;
+
+/// <summary>
+/// An ONNX graph run by TorchSharp as a trainable <see cref="nn.Module"/>: float initializers become
+/// <see cref="Parameter"/>s, BatchNormalization running statistics (and integer constants) become buffers, and
+/// <c>train()</c>/<c>eval()</c> switch BatchNormalization between batch and running statistics and Dropout on/off.
+/// Any node output can be read by name (<see cref="ForwardCollect"/>), and evaluation stops as soon as every
+/// requested value is known, so reading early layers costs only the early layers.
+/// </summary>
+public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
+{
+    sealed record CompiledNode(OnnxNode Node, OnnxKernel Kernel, int[] LastUseOf);
+
+    readonly OnnxModel _model;
+    readonly List<CompiledNode> _nodes = new();
+    readonly Dictionary<string, (string Registered, bool IsParameter)> _constants = new();
+    readonly Dictionary<string, int> _producer = new();
+    readonly HashSet<string> _graphOutputs;
+
+    /// <summary>The graph's (single, non-initializer) input, e.g. "Input247" for the packaged ResNet18.</summary>
+    public string InputName { get; }
+    /// <summary>The graph's declared outputs.</summary>
+    public IReadOnlyList<string> OutputNames { get; }
+    /// <summary>Every node output, in evaluation order: the names <see cref="ForwardCollect"/> accepts.</summary>
+    public IReadOnlyList<string> NodeOutputNames { get; }
+    /// <summary>The ONNX operator-set version the graph was compiled for.</summary>
+    public long Opset => _model.DefaultOpset;
+    /// <summary>
+    /// BatchNormalization momentum in PyTorch's convention (weight of the new batch) used in train mode; null uses
+    /// 1 - the file's ONNX momentum (e.g. 0.0117 for the CNTK ResNet18, whose statistics then barely move).
+    /// </summary>
+    public double? BatchNormMomentum { get; set; }
+    /// <summary>The device the module's parameters live on.</summary>
+    public Device Device { get; private set; } = torch.CPU;
+
+    /// <summary>Reads an ONNX file and builds the module (on the CPU; call <c>to(device)</c> to move it).</summary>
+    public static OnnxModule Load(string path)
+    {
+        var model = OnnxModel.Load(path);
+        try { return new OnnxModule(model, Path.GetFileNameWithoutExtension(path)); }
+        catch (OnnxFormatException e) { throw new OnnxFormatException($"{path}: {e.Message}", e); }
+    }
+
+    /// <summary>Builds the module from a parsed model. Throws <see cref="OnnxFormatException"/> naming the first node it cannot run.</summary>
+    public OnnxModule(OnnxModel model, string name = "onnx") : base(name)
+    {
+        TorchRuntime.EnsureLoaded();
+        _model = model;
+        var g = model.Graph;
+        var initNames = g.Initializers.Select(t => t.Name).ToHashSet();
+        var inputs = g.Inputs.Where(i => !initNames.Contains(i.Name)).ToList();
+        if (inputs.Count != 1)
+            throw new OnnxFormatException($"graph '{g.Name}' has {inputs.Count} non-constant inputs ({string.Join(", ", inputs.Select(i => i.Name))}); exactly one is supported.");
+        InputName = inputs[0].Name;
+        OutputNames = g.Outputs.Select(o => o.Name).ToList();
+        _graphOutputs = OutputNames.ToHashSet();
+
+        // BatchNormalization mean/var inputs are statistics (buffers), everything else float is a weight.
+        var statistics = g.Nodes.Where(n => n.OpType == "BatchNormalization").SelectMany(n => n.Inputs.Skip(3).Take(2)).ToHashSet();
+        var used = new HashSet<string>();
+        foreach (var t in g.Initializers)
+        {
+            string reg = UniqueName(t.Name, used);
+            using var value = ToTorch(t);
+            bool isParam = t.DataType == OnnxDataType.Float && !statistics.Contains(t.Name);
+            if (isParam) register_parameter(reg, new Parameter(value.clone(), requires_grad: true));
+            else register_buffer(reg, value.clone());
+            _constants[t.Name] = (reg, isParam);
+        }
+
+        var known = new HashSet<string>(initNames) { InputName };
+        var outputs = new List<string>();
+        for (int i = 0; i < g.Nodes.Count; i++)
+        {
+            var node = g.Nodes[i];
+            foreach (var input in node.Inputs.Where(s => s.Length > 0))
+                if (!known.Contains(input))
+                    throw new OnnxFormatException($"node '{node.DisplayName}' (op {node.OpType}) reads '{input}', which no earlier node, initializer or input defines (the graph must be in topological order).");
+            var kernel = OnnxOperators.Compile(node, model.DefaultOpset);
+            foreach (var o in node.Outputs.Where(s => s.Length > 0)) { known.Add(o); _producer[o] = i; outputs.Add(o); }
+            _nodes.Add(new CompiledNode(node, kernel, Array.Empty<int>()));
+        }
+        foreach (var o in OutputNames)
+            if (!known.Contains(o)) throw new OnnxFormatException($"graph output '{o}' is not produced by any node.");
+        NodeOutputNames = outputs;
+    }
+
+    static string UniqueName(string onnxName, HashSet<string> used)
+    {
+        string s = SafeName().Replace(onnxName, "_");
+        if (s.Length == 0 || char.IsDigit(s[0])) s = "p_" + s;
+        string r = s;
+        for (int k = 2; !used.Add(r); k++) r = $"{s}_{k}";
+        return r;
+    }
+
+    [GeneratedRegex("[^A-Za-z0-9_]")]
+    private static partial Regex SafeName();
+
+    /// <summary>The graph's first output for <paramref name="input"/>.</summary>
+    public override Tensor forward(Tensor input) => Run(input, new[] { OutputNames[0] })[OutputNames[0]];
+
+    /// <summary>
+    /// Evaluates the graph until every name in <paramref name="outputs"/> (graph outputs or any node output) is known
+    /// and returns those tensors. Intermediate values nobody asked for are released as soon as their last reader ran.
+    /// </summary>
+    public Dictionary<string, Tensor> Run(Tensor input, IEnumerable<string> outputs)
+    {
+        var wanted = outputs.ToHashSet();
+        foreach (var w in wanted)
+            if (!_producer.ContainsKey(w) && !_constants.ContainsKey(w) && w != InputName)
+                throw new ArgumentException($"'{w}' is not a value of this graph; see {nameof(NodeOutputNames)}.");
+        int stop = wanted.Select(w => _producer.TryGetValue(w, out int i) ? i : -1).DefaultIfEmpty(-1).Max();
+
+        // Last node (up to `stop`) that reads each value, so a value can be dropped right after it.
+        var lastUse = new Dictionary<string, int>();
+        for (int i = 0; i <= stop; i++)
+            foreach (var n in _nodes[i].Node.Inputs) lastUse[n] = i;
+
+        var values = new Dictionary<string, Tensor>();
+        var result = new Dictionary<string, Tensor>();
+        if (wanted.Contains(InputName)) result[InputName] = input.alias();
+        foreach (var w in wanted.Where(_constants.ContainsKey)) result[w] = Constant(w).alias();
+        try
+        {
+            for (int i = 0; i <= stop; i++)
+            {
+                var node = _nodes[i].Node;
+                var args = new Tensor?[node.Inputs.Count];
+                for (int k = 0; k < args.Length; k++)
+                {
+                    string n = node.Inputs[k];
+                    args[k] = n.Length == 0 ? null : n == InputName ? input : _constants.ContainsKey(n) ? Constant(n) : values[n];
+                }
+                Tensor[] produced;
+                try { produced = _nodes[i].Kernel(this, args); }
+                catch (Exception e) when (e is not OnnxFormatException)
+                {
+                    string shapes = string.Join(", ", args.Select(a => a is null ? "-" : "[" + string.Join(",", a.shape) + "]"));
+                    throw new InvalidOperationException($"node '{node.DisplayName}' (op {node.OpType}) failed on inputs {shapes}: {e.Message}", e);
+                }
+                for (int k = 0; k < node.Outputs.Count && k < produced.Length; k++)
+                {
+                    string o = node.Outputs[k];
+                    if (o.Length == 0) { produced[k].Dispose(); continue; }
+                    if (wanted.Contains(o)) result[o] = produced[k];
+                    if (lastUse.ContainsKey(o)) values[o] = produced[k];
+                    else if (!wanted.Contains(o)) produced[k].Dispose();
+                }
+                for (int k = produced.Length; k < node.Outputs.Count; k++)
+                    if (node.Outputs[k].Length > 0 && lastUse.ContainsKey(node.Outputs[k]))
+                        throw new OnnxFormatException($"node '{node.DisplayName}' (op {node.OpType}): output {k} ('{node.Outputs[k]}') is read later but is not supported.");
+                foreach (var n in node.Inputs)
+                    if (n.Length > 0 && lastUse.TryGetValue(n, out int last) && last == i && values.Remove(n, out var dead) && !wanted.Contains(n))
+                        dead.Dispose();
+            }
+        }
+        finally
+        {
+            foreach (var (n, v) in values) if (!result.ContainsKey(n)) v.Dispose();
+        }
+        return result;
+    }
+
+    /// <summary>The values of the named nodes (style transfer's feature maps); same as <see cref="Run"/>.</summary>
+    public Dictionary<string, Tensor> ForwardCollect(Tensor input, IEnumerable<string> names) => Run(input, names);
+
+    /// <summary>The current value of an initializer (weight or statistic) by its ONNX name.</summary>
+    public Tensor Constant(string onnxName)
+    {
+        var (reg, isParam) = _constants.TryGetValue(onnxName, out var c) ? c
+            : throw new ArgumentException($"'{onnxName}' is not an initializer of this graph.");
+        return (isParam ? get_parameter(reg) : get_buffer(reg))!;
+    }
+
+    /// <summary>ONNX names of the trainable initializers (those exposed through <c>parameters()</c>).</summary>
+    public IEnumerable<string> ParameterNames => _constants.Where(kv => kv.Value.IsParameter).Select(kv => kv.Key);
+
+    /// <summary>Turns gradient tracking of every weight on or off (off = a frozen feature extractor).</summary>
+    public void SetTrainable(bool trainable)
+    {
+        foreach (var p in parameters()) p.requires_grad = trainable;
+    }
+
+    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
+    {
+        Device = device;
+        return base._to(device, dtype, non_blocking);
+    }
+
+    protected override nn.Module _to(DeviceType deviceType, int deviceIndex, bool non_blocking)
+    {
+        Device = torch.device(deviceType, deviceIndex);
+        return base._to(deviceType, deviceIndex, non_blocking);
+    }
+
+    /// <summary>
+    /// The model this module was built from, with every initializer replaced by the module's current value (trained
+    /// weights, updated BatchNormalization statistics). The returned model shares no mutable state with the module.
+    /// </summary>
+    public OnnxModel ToOnnxModel()
+    {
+        var g = new OnnxGraph { Name = _model.Graph.Name };
+        g.Nodes.AddRange(_model.Graph.Nodes);
+        g.Inputs.AddRange(_model.Graph.Inputs);
+        g.Outputs.AddRange(_model.Graph.Outputs);
+        foreach (var t in _model.Graph.Initializers) g.Initializers.Add(FromTorch(t.Name, Constant(t.Name), t.DataType));
+        var m = new OnnxModel
+        {
+            IrVersion = _model.IrVersion, ProducerName = _model.ProducerName, ProducerVersion = _model.ProducerVersion,
+            Domain = _model.Domain, ModelVersion = _model.ModelVersion, DocString = _model.DocString, Graph = g,
+        };
+        m.OpsetImports.AddRange(_model.OpsetImports);
+        return m;
+    }
+
+    /// <summary>An ONNX constant as a TorchSharp tensor on the CPU (float stays float32, integers become int64).</summary>
+    public static Tensor ToTorch(OnnxTensor t) => t.DataType switch
+    {
+        OnnxDataType.Float => torch.tensor(t.FloatData!, t.Dims),
+        OnnxDataType.Double => torch.tensor(t.DoubleData!, t.Dims),
+        OnnxDataType.Bool => torch.tensor(t.Int64Data!, t.Dims).to_type(ScalarType.Bool),
+        _ => torch.tensor(t.Int64Data!, t.Dims),
+    };
+
+    /// <summary>A TorchSharp tensor as an ONNX constant of the given type.</summary>
+    public static OnnxTensor FromTorch(string name, Tensor value, OnnxDataType type = OnnxDataType.Float)
+    {
+        using var c = value.detach().cpu().contiguous();
+        var t = new OnnxTensor { Name = name, DataType = type, Dims = c.shape.ToArray() };
+        switch (type)
+        {
+            case OnnxDataType.Float: { using var f = c.to_type(ScalarType.Float32); t.FloatData = f.data<float>().ToArray(); break; }
+            case OnnxDataType.Double: { using var f = c.to_type(ScalarType.Float64); t.DoubleData = f.data<double>().ToArray(); break; }
+            default: { using var f = c.to_type(ScalarType.Int64); t.Int64Data = f.data<long>().ToArray(); break; }
+        }
+        return t;
+    }
+}

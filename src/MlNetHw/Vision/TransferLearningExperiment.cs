@@ -1,0 +1,247 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Microsoft.ML;
+using MlNetHw.Datasets;
+using MlNetHw.Reporting;
+using MlNetHw.Torch;
+using SkiaSharp;
+
+namespace MlNetHw.Vision;
+
+/// <summary>Which transfer-learning scenarios to run.</summary>
+public enum TransferMode { Freeze, Finetune, Both }
+
+/// <summary>Settings of <see cref="TransferLearningExperiment"/> (homework part 1). Defaults are the full run.</summary>
+public sealed class TransferLearningOptions
+{
+    /// <summary>freeze (ML.NET features + linear classifier), finetune (TorchSharp end to end) or both. Default both.</summary>
+    public TransferMode Mode { get; set; } = TransferMode.Both;
+    /// <summary>Image folder with train/&lt;class&gt; and val/&lt;class&gt;; null = the catalog's fashion-mnist-2class (fetched on first use).</summary>
+    public string? DataFolder { get; set; }
+    /// <summary>Where models, curves and reports go. Default out/transfer-learning.</summary>
+    public string OutputFolder { get; set; } = Path.Combine("out", "transfer-learning");
+    /// <summary>Seed of everything random. Default 0.</summary>
+    public int Seed { get; set; }
+    /// <summary>auto, cpu or cuda[:N]. Default auto.</summary>
+    public string Device { get; set; } = "auto";
+    /// <summary>Small sizes for a smoke run: 2 epochs, at most 32 train and 32 val images.</summary>
+    public bool Quick { get; set; }
+    /// <summary>Skip (and list) non-image files in the data folder instead of failing. Default false.</summary>
+    public bool SkipNonImages { get; set; }
+    /// <summary>Also train the raw-pixel baseline. Default true.</summary>
+    public bool RunBaseline { get; set; } = true;
+    /// <summary>Use at most this many train images (0 = all; --quick makes it 32).</summary>
+    public int MaxTrainImages { get; set; }
+    /// <summary>Use at most this many val images (0 = all; --quick makes it 32).</summary>
+    public int MaxValImages { get; set; }
+    public FinetuneOptions Finetune { get; set; } = new();
+    public FreezeOptions Freeze { get; set; } = new();
+    public PixelBaselineOptions Baseline { get; set; } = new();
+    /// <summary>At most this many images in each misclassified grid. Default 32.</summary>
+    public int MaxGridImages { get; set; } = 32;
+}
+
+/// <summary>Validation result of one model of the experiment.</summary>
+public sealed record TransferModelResult(string Name, double ValAccuracy, double Seconds, string? ModelPath,
+    string? MisclassifiedGridPath, int[,] ConfusionMatrix)
+{
+    /// <summary>Finetune only: val accuracy of the best epoch and its number, and of the last epoch.</summary>
+    public double? BestEpochAccuracy { get; init; }
+    public int? BestEpoch { get; init; }
+    public double? LastEpochAccuracy { get; init; }
+}
+
+/// <summary>What <see cref="TransferLearningExperiment.Run"/> measured and wrote.</summary>
+public sealed class TransferLearningResult
+{
+    public required string DataFolder { get; init; }
+    public required IReadOnlyList<string> Classes { get; init; }
+    public required int TrainImages { get; init; }
+    public required int ValImages { get; init; }
+    public List<TransferModelResult> Models { get; } = new();
+    public IReadOnlyList<FinetuneEpoch> FinetuneHistory { get; set; } = Array.Empty<FinetuneEpoch>();
+    public string? AccuracyCurvesPath { get; set; }
+    public string? LossCurvesPath { get; set; }
+    public string? ConfusionMatrixPath { get; set; }
+    public string? SummaryPath { get; set; }
+    public double TotalSeconds { get; set; }
+}
+
+/// <summary>
+/// Homework part 1: transfer learning from the packaged ResNet18 — 'freeze' as an ML.NET pipeline, 'finetune' with
+/// TorchSharp (exported back to an ML.NET zip through ONNX) and a raw-pixel baseline — on an image folder.
+/// </summary>
+public static class TransferLearningExperiment
+{
+    public static TransferLearningResult Run(TransferLearningOptions options, TextWriter? log = null)
+    {
+        log ??= Console.Out;
+        var total = Stopwatch.StartNew();
+        if (options.Quick)
+        {
+            options.Finetune.Epochs = Math.Min(options.Finetune.Epochs, 2);
+            if (options.MaxTrainImages == 0) options.MaxTrainImages = 32;
+            if (options.MaxValImages == 0) options.MaxValImages = 32;
+        }
+        options.Finetune.Seed = options.Seed;
+        options.Finetune.Device = options.Device;
+        options.Finetune.Validate();
+
+        string folder = options.DataFolder ?? DatasetCatalog.Default.Resolve("fashion-mnist-2class", new DatasetFetchOptions { Log = log });
+        var data = ImageFolderDataset.Load(folder, options.SkipNonImages).Subset(options.MaxTrainImages, options.MaxValImages, options.Seed);
+        foreach (var s in data.Skipped) log.WriteLine($"warning: skipped non-image file {s}");
+        string outDir = Path.GetFullPath(options.OutputFolder);
+        Directory.CreateDirectory(outDir);
+
+        log.WriteLine($"transfer learning: mode {options.Mode}, seed {options.Seed}, data {data.Root}");
+        log.WriteLine($"  classes {string.Join(", ", data.Classes)}; train {data.Train.Count} ({data.Describe(data.Train)}), val {data.Val.Count} ({data.Describe(data.Val)})");
+        var f = options.Finetune;
+        log.WriteLine($"  finetune: epochs {f.Epochs}, batch {f.BatchSize}, SGD lr {f.LearningRate} momentum {f.Momentum}, StepLR({f.LrStepEpochs}, {f.LrGamma}), " +
+                      $"RandomResizedCrop({f.CropSize}) + flip, val Resize({f.ResizeSize}) + CenterCrop({f.CropSize}), BN momentum {f.BatchNormMomentum?.ToString() ?? "file"}, keep best {f.KeepBestWeights}");
+        log.WriteLine($"  {TorchRuntime.Describe(TorchRuntime.ResolveDevice(options.Device))}; output {outDir}");
+
+        var result = new TransferLearningResult
+        {
+            DataFolder = data.Root, Classes = data.Classes, TrainImages = data.Train.Count, ValImages = data.Val.Count,
+        };
+        var ml = new MLContext(seed: options.Seed);
+
+        if (options.RunBaseline)
+        {
+            log.WriteLine($"[baseline] multinomial logistic regression on {options.Baseline.ImageSize}x{options.Baseline.ImageSize} RGB pixels (ML.NET)");
+            var sw = Stopwatch.StartNew();
+            var model = PixelBaseline.Fit(ml, data, options.Baseline);
+            var outcome = ImageRows.Evaluate(ml, model, data, data.Val);
+            string zip = Path.Combine(outDir, "baseline.zip");
+            SaveZip(ml, model, zip);
+            result.Models.Add(Report("baseline", outcome, sw.Elapsed.TotalSeconds, zip, outDir, options, log));
+        }
+        if (options.Mode is TransferMode.Freeze or TransferMode.Both)
+        {
+            log.WriteLine("[freeze] ML.NET: LoadImages → ResizeImages(224) → ExtractPixels → DnnFeaturizeImage(ResNet18) → LbfgsMaximumEntropy");
+            var sw = Stopwatch.StartNew();
+            var model = FreezeClassifier.Fit(ml, data, options.Freeze);
+            var outcome = ImageRows.Evaluate(ml, model, data, data.Val);
+            string zip = Path.Combine(outDir, "freeze.zip");
+            SaveZip(ml, model, zip);
+            result.Models.Add(Report("freeze", outcome, sw.Elapsed.TotalSeconds, zip, outDir, options, log));
+        }
+        if (options.Mode is TransferMode.Finetune or TransferMode.Both)
+        {
+            log.WriteLine("[finetune] TorchSharp: imported ResNet18 + Linear(512, classes), trained end to end");
+            var run = ResNet18Finetuner.Train(data, options.Finetune, log);
+            result.FinetuneHistory = run.History;
+            WriteHistory(run.History, Path.Combine(outDir, "finetune-history.csv"));
+            string onnx = Path.Combine(outDir, "finetune.onnx"), zip = Path.Combine(outDir, "finetune.zip");
+            FinetuneExport.Save(ml, run.Model, data.Classes, onnx, zip, options.Finetune.ResizeSize);
+            log.WriteLine($"  wrote {zip} (ML.NET: LoadImages → ResizeImages({options.Finetune.ResizeSize}) → ExtractPixels → ApplyOnnxModel) and {onnx}");
+            var best = run.History.MaxBy(h => h.ValAccuracy)!;
+            var r = Report("finetune", run.Val, run.Elapsed.TotalSeconds, zip, outDir, options, log) with
+            {
+                BestEpoch = best.Epoch, BestEpochAccuracy = best.ValAccuracy, LastEpochAccuracy = run.History[^1].ValAccuracy,
+            };
+            result.Models.Add(r);
+            run.Model.Dispose();
+        }
+
+        WriteCurves(result, outDir);
+        result.ConfusionMatrixPath = Path.Combine(outDir, "confusion-matrix.md");
+        ImageFiles.WriteAtomically(result.ConfusionMatrixPath, s => s.Write(Encoding.UTF8.GetBytes(ConfusionMarkdown(result))));
+        result.TotalSeconds = total.Elapsed.TotalSeconds;
+        result.SummaryPath = Path.Combine(outDir, "summary.md");
+        ImageFiles.WriteAtomically(result.SummaryPath, s => s.Write(Encoding.UTF8.GetBytes(Summary(result, options))));
+        WriteJson(result, Path.Combine(outDir, "results.json"));
+        log.WriteLine();
+        log.WriteLine(Summary(result, options));
+        return result;
+    }
+
+    static void SaveZip(MLContext ml, ITransformer model, string path)
+    {
+        string tmp = path + ".tmp";
+        ml.Model.Save(model, null, tmp);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    static TransferModelResult Report(string name, ClassificationOutcome outcome, double seconds, string? zip, string outDir,
+        TransferLearningOptions options, TextWriter log)
+    {
+        string grid = Path.Combine(outDir, $"misclassified-{name}.png");
+        var sheet = new ImageGrid { Title = $"{name}: misclassified validation images ({outcome.Misclassified.Count()} of {outcome.Predictions.Count})", Columns = 8, CellSize = 136, CaptionSize = 12 };
+        foreach (var p in outcome.Misclassified.OrderBy(p => -p.Confidence).Take(options.MaxGridImages))
+            sheet.AddFile(p.Path, $"true {outcome.Classes[p.Label]}",
+                $"pred {(p.Predicted >= 0 ? outcome.Classes[p.Predicted] : "?")} ({p.Confidence * 100:F0}%)", new SKColor(180, 0, 0));
+        sheet.SavePng(grid);
+        log.WriteLine($"  {name}: val accuracy {outcome.Accuracy:P2} ({outcome.Predictions.Count(p => p.Label == p.Predicted)}/{outcome.Predictions.Count}) in {seconds:F0} s; grid {grid}");
+        return new TransferModelResult(name, outcome.Accuracy, seconds, zip, grid, outcome.ConfusionMatrix);
+    }
+
+    static void WriteCurves(TransferLearningResult r, string outDir)
+    {
+        var h = r.FinetuneHistory;
+        int n = Math.Max(1, h.Count);
+        var acc = new LineChart { Title = "Accuracy (finetune per epoch; freeze and baseline flat)", XLabel = "epoch", YLabel = "accuracy" };
+        if (h.Count > 0)
+        {
+            acc.Add("finetune train", h.Select(e => e.TrainAccuracy).ToArray());
+            acc.Add("finetune val", h.Select(e => e.ValAccuracy).ToArray());
+            var loss = new LineChart { Title = "Finetune loss", XLabel = "epoch", YLabel = "cross-entropy" };
+            loss.Add("train", h.Select(e => e.TrainLoss).ToArray()).Add("val", h.Select(e => e.ValLoss).ToArray());
+            r.LossCurvesPath = Path.Combine(outDir, "loss-curves.png");
+            loss.SavePng(r.LossCurvesPath);
+        }
+        // Freeze and the baseline have no epochs: drawn as flat reference lines.
+        foreach (var m in r.Models.Where(m => m.Name != "finetune"))
+            acc.Add($"{m.Name} val", Enumerable.Range(1, Math.Max(2, n)).Select(i => (double)i).ToArray(), Enumerable.Repeat(m.ValAccuracy, Math.Max(2, n)).ToArray());
+        r.AccuracyCurvesPath = Path.Combine(outDir, "accuracy-curves.png");
+        acc.SavePng(r.AccuracyCurvesPath);
+    }
+
+    static void WriteHistory(IReadOnlyList<FinetuneEpoch> history, string path)
+    {
+        var sb = new StringBuilder("epoch,lr,train_loss,train_acc,val_loss,val_acc,seconds\n");
+        foreach (var e in history)
+            sb.AppendLine(FormattableString.Invariant($"{e.Epoch},{e.LearningRate},{e.TrainLoss:F5},{e.TrainAccuracy:F5},{e.ValLoss:F5},{e.ValAccuracy:F5},{e.Seconds:F1}"));
+        ImageFiles.WriteAtomically(path, s => s.Write(Encoding.UTF8.GetBytes(sb.ToString())));
+    }
+
+    /// <summary>Confusion matrices of every model as Markdown tables (rows = true class, columns = predicted).</summary>
+    public static string ConfusionMarkdown(TransferLearningResult r)
+    {
+        var sb = new StringBuilder("# Confusion matrices (validation)\n\nRows: true class; columns: predicted class.\n");
+        foreach (var m in r.Models)
+        {
+            sb.AppendLine().AppendLine($"## {m.Name} (accuracy {m.ValAccuracy:P2})").AppendLine();
+            sb.AppendLine("| true \\ predicted | " + string.Join(" | ", r.Classes) + " |");
+            sb.AppendLine("|---|" + string.Concat(r.Classes.Select(_ => "---:|")));
+            for (int i = 0; i < r.Classes.Count; i++)
+                sb.AppendLine($"| **{r.Classes[i]}** | " + string.Join(" | ", Enumerable.Range(0, r.Classes.Count).Select(j => m.ConfusionMatrix[i, j])) + " |");
+        }
+        return sb.ToString();
+    }
+
+    static string Summary(TransferLearningResult r, TransferLearningOptions o)
+    {
+        var sb = new StringBuilder("# Transfer learning results\n\n");
+        sb.AppendLine($"Data: `{r.DataFolder}` — classes {string.Join(", ", r.Classes)}; {r.TrainImages} train, {r.ValImages} val images. Seed {o.Seed}{(o.Quick ? ", --quick" : "")}.").AppendLine();
+        sb.AppendLine("| model | val accuracy (selected) | best epoch | last epoch | wall time |");
+        sb.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var m in r.Models)
+            sb.AppendLine($"| {m.Name} | {m.ValAccuracy:P2} | {(m.BestEpochAccuracy is { } b ? $"{b:P2} (epoch {m.BestEpoch})" : "–")} | " +
+                          $"{(m.LastEpochAccuracy is { } l ? $"{l:P2}" : "–")} | {m.Seconds:F0} s |");
+        sb.AppendLine().AppendLine($"Total wall time {r.TotalSeconds:F0} s.");
+        return sb.ToString();
+    }
+
+    static void WriteJson(TransferLearningResult r, string path)
+    {
+        var json = JsonSerializer.Serialize(new
+        {
+            r.DataFolder, r.Classes, r.TrainImages, r.ValImages, r.TotalSeconds,
+            Models = r.Models.Select(m => new { m.Name, m.ValAccuracy, m.BestEpoch, m.BestEpochAccuracy, m.LastEpochAccuracy, m.Seconds, m.ModelPath }),
+            FinetuneHistory = r.FinetuneHistory,
+        }, new JsonSerializerOptions { WriteIndented = true });
+        ImageFiles.WriteAtomically(path, s => s.Write(Encoding.UTF8.GetBytes(json)));
+    }
+}

@@ -1,0 +1,174 @@
+using MlNetHw.Vision;
+using MlNetHw.Vision.Onnx;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MlNetHw.Tests.Vision;
+
+/// <summary>The ONNX → TorchSharp importer against ONNX Runtime on the packaged ResNet18 and on a net built here.</summary>
+[TestClass]
+[TestCategory("Vision")]
+public sealed class OnnxImporterTests
+{
+    static string TempDir() => Directory.CreateTempSubdirectory("mlnethw-onnx").FullName;
+
+    static float MaxAbsDiff(float[] a, float[] b)
+    {
+        Assert.AreEqual(a.Length, b.Length, "output lengths differ");
+        float m = 0;
+        for (int i = 0; i < a.Length; i++) m = Math.Max(m, Math.Abs(a[i] - b[i]));
+        return m;
+    }
+
+    [TestMethod]
+    public void PackagedResNet18MatchesOnnxRuntimeOn20Images()
+    {
+        const int n = 20, s = PackagedResNet18.ImageSize;
+        var pixels = Enumerable.Range(0, n).Select(i => { using var b = TestImages.Draw(100 + i); return TestImages.Planes(b); }).ToArray();
+
+        using var prepOrt = new OrtRunner(PackagedResNet18.PreprocessPath);
+        using var netOrt = new OrtRunner(PackagedResNet18.BackbonePath);
+        using var prep = PackagedResNet18.LoadPreprocessGraph();
+        using var net = PackagedResNet18.LoadBackbone();
+        Assert.AreEqual("Input247", net.InputName);
+        Assert.AreEqual(PackagedResNet18.FeatureOutput, net.OutputNames.Single());
+
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var batch = torch.tensor(pixels.SelectMany(p => p).ToArray(), new long[] { n, 3, s, s });
+        var prepTorch = prep.forward(batch);
+        var prepByHand = PackagedResNet18.Preprocess(batch);
+        var features = net.forward(prepTorch);
+        CollectionAssert.AreEqual(new long[] { n, 512, 1, 1 }, features.shape);
+
+        float worstPrep = 0, worstHand = 0, worstNet = 0, maxFeature = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var p = prepOrt.Run(pixels[i], new long[] { 1, 3, s, s }, "PreprocessedInput")["PreprocessedInput"];
+            worstPrep = Math.Max(worstPrep, MaxAbsDiff(p, prepTorch[i].data<float>().ToArray()));
+            worstHand = Math.Max(worstHand, MaxAbsDiff(p, prepByHand[i].data<float>().ToArray()));
+            var f = netOrt.Run(p, new long[] { 1, 3, s, s }, PackagedResNet18.FeatureOutput)[PackagedResNet18.FeatureOutput];
+            worstNet = Math.Max(worstNet, MaxAbsDiff(f, features[i].flatten().data<float>().ToArray()));
+            maxFeature = Math.Max(maxFeature, f.Max());
+        }
+        Console.WriteLine($"preprocess graph diff {worstPrep:E2}, by-hand diff {worstHand:E2}, ResNet18 diff {worstNet:E2} (max feature {maxFeature:F3})");
+        Assert.AreEqual(0f, worstPrep, "imported preprocessing must reproduce ONNX Runtime exactly");
+        Assert.AreEqual(0f, worstHand, "hand-written preprocessing must reproduce the packaged graph exactly");
+        Assert.IsTrue(maxFeature > 0.1f, "features should not be all zero");
+        Assert.IsTrue(worstNet < 1e-4f, $"ResNet18 max abs diff {worstNet} >= 1e-4");
+    }
+
+    [TestMethod]
+    public void SmallConvNetMatchesOnnxRuntimeIncludingIntermediatesAndAfterTraining()
+    {
+        string dir = TempDir();
+        try
+        {
+            var model = SmallConvNet.Build(seed: 7);
+            string path = Path.Combine(dir, "small.onnx");
+            model.Save(path);
+
+            var rng = new Random(3);
+            var input = Enumerable.Range(0, 2 * 3 * 20 * 20).Select(_ => (float)(rng.NextDouble() * 255)).ToArray();
+            var shape = new long[] { 2, 3, 20, 20 };
+
+            using var module = OnnxModule.Load(path);
+            module.eval();
+            Assert.IsTrue(module.NodeOutputNames.Contains("r1"));
+            CompareWithOrt(path, module, input, shape, "eval");
+
+            // One SGD step in train mode: every weight gets a gradient, BatchNorm statistics move.
+            var meanBefore = module.Constant("bn1_mean").clone();
+            module.train();
+            var opt = torch.optim.SGD(module.parameters(), 0.01);
+            using (var scope = torch.NewDisposeScope())
+            {
+                var x = torch.tensor(input, shape);
+                var y = module.forward(x);
+                var loss = -(y[.., 0].log()).mean();
+                opt.zero_grad();
+                loss.backward();
+                foreach (var (name, p) in module.named_parameters())
+                    Assert.IsNotNull(p.grad, $"no gradient for {name}");
+                opt.step();
+            }
+            Assert.IsFalse(torch.allclose(meanBefore, module.Constant("bn1_mean")), "train mode should update running mean");
+            module.eval();
+
+            // Export the trained weights and check ONNX Runtime agrees with the module again.
+            string trained = Path.Combine(dir, "trained.onnx");
+            module.ToOnnxModel().Save(trained);
+            CompareWithOrt(trained, module, input, shape, "after one training step");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    static void CompareWithOrt(string path, OnnxModule module, float[] input, long[] shape, string when)
+    {
+        // Expose an intermediate value as a graph output so ONNX Runtime can report it too.
+        var withIntermediate = OnnxModel.Load(path);
+        withIntermediate.Graph.Outputs.Add(OnnxValueInfo.Tensor("r1", null, 8, 20, 20));
+        string path2 = path + ".r1.onnx";
+        withIntermediate.Save(path2);
+        using var ort = new OrtRunner(path2);
+        var expected = ort.Run(input, shape, "out", "r1");
+
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var x = torch.tensor(input, shape);
+        var outs = module.Run(x, new[] { "out" });
+        var early = module.ForwardCollect(x, new[] { "r1" });
+        Assert.AreEqual(1, early.Count);
+        float dOut = MaxAbsDiff(expected["out"], outs["out"].data<float>().ToArray());
+        float dR1 = MaxAbsDiff(expected["r1"], early["r1"].data<float>().ToArray());
+        Console.WriteLine($"{when}: out diff {dOut:E2}, r1 diff {dR1:E2}");
+        Assert.IsTrue(dOut < 1e-4f, $"{when}: output max abs diff {dOut}");
+        Assert.IsTrue(dR1 < 1e-4f, $"{when}: intermediate max abs diff {dR1}");
+        Assert.IsTrue(expected["out"].Max() - expected["out"].Min() > 1e-3f, "the test net's output should vary");
+    }
+
+    [TestMethod]
+    public void UnknownOperatorFailsAtImportNamingNodeAndOp()
+    {
+        var model = SmallConvNet.Build(seed: 1);
+        var node = model.Graph.Nodes.First(n => n.OpType == "Relu");
+        node.OpType = "FancyActivation";
+        var e = Assert.ThrowsExactly<OnnxFormatException>(() => new OnnxModule(model));
+        StringAssert.Contains(e.Message, node.Name);
+        StringAssert.Contains(e.Message, "FancyActivation");
+    }
+
+    [TestMethod]
+    public void CorruptedOnnxFileFailsClearly()
+    {
+        string dir = TempDir();
+        try
+        {
+            string truncated = Path.Combine(dir, "truncated.onnx");
+            var bytes = File.ReadAllBytes(PackagedResNet18.PreprocessPath);
+            File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
+            var e1 = Assert.ThrowsExactly<OnnxFormatException>(() => OnnxModule.Load(truncated));
+            StringAssert.Contains(e1.Message, truncated);
+
+            string garbage = Path.Combine(dir, "garbage.onnx");
+            File.WriteAllText(garbage, "this is not a protobuf file at all\n");
+            var e2 = Assert.ThrowsExactly<OnnxFormatException>(() => OnnxModule.Load(garbage));
+            StringAssert.Contains(e2.Message, garbage);
+
+            var e3 = Assert.ThrowsExactly<OnnxFormatException>(() => OnnxModule.Load(Path.Combine(dir, "missing.onnx")));
+            StringAssert.Contains(e3.Message, "not found");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [TestMethod]
+    public void WriterRoundTripsThePackagedPreprocessGraph()
+    {
+        var model = OnnxModel.Load(PackagedResNet18.PreprocessPath);
+        var again = OnnxReader.Read(OnnxWriter.Write(model));
+        Assert.AreEqual(model.Graph.Nodes.Count, again.Graph.Nodes.Count);
+        CollectionAssert.AreEqual(model.Graph.Initializers[0].FloatData, again.Graph.Initializers[0].FloatData);
+        CollectionAssert.AreEqual(model.Graph.Nodes[0].Attribute("split")!.Ints, again.Graph.Nodes[0].Attribute("split")!.Ints);
+        Assert.AreEqual(8, again.DefaultOpset);
+    }
+}
