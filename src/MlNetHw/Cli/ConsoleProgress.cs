@@ -39,7 +39,8 @@ public sealed class ConsoleProgress
     {
         var elapsed = _clock.Elapsed;
         bool finished = done >= _total;
-        if (!_interactive && !finished && elapsed - _lastPlain < PlainInterval) return;
+        // (_lastPlain starts at MinValue: compare without subtracting, which would overflow)
+        if (!_interactive && !finished && _lastPlain != TimeSpan.MinValue && elapsed < _lastPlain + PlainInterval) return;
         _lastPlain = elapsed;
         string line = Format(done, elapsed, status);
         if (_interactive)
