@@ -39,8 +39,7 @@ public sealed class ConsoleProgress
     {
         var elapsed = _clock.Elapsed;
         bool finished = done >= _total;
-        // (_lastPlain starts at MinValue: compare without subtracting, which would overflow)
-        if (!_interactive && !finished && _lastPlain != TimeSpan.MinValue && elapsed < _lastPlain + PlainInterval) return;
+        if (!_interactive && !finished && elapsed - _lastPlain < PlainInterval) return;
         _lastPlain = elapsed;
         string line = Format(done, elapsed, status);
         if (_interactive)
