@@ -64,7 +64,7 @@ static int Train(CommandLineArgs a, List<string> extra)
         foreach (var m in result.Models)
         {
             var ml = new MLContext();
-            var scores = TextClassificationExperiment.Scores(TextClassificationModel.Load(ml, m.ModelPath), ml, split.Test.Select(t => t.Text));
+            var scores = TextClassificationModel.Load(ml, m.ModelPath).Scores(split.Test.Select(t => t.Text));
             string scoresPath = Path.ChangeExtension(m.ModelPath, ".test-scores.txt");
             File.WriteAllLines(scoresPath, scores.Select(s => s.ToString("R", CultureInfo.InvariantCulture)));
             int rc = RunSelf("verify", "--model-file", m.ModelPath, "--data", result.DataFolder, "--scores", scoresPath);
@@ -96,7 +96,7 @@ static int Verify(CommandLineArgs a)
     var ml = new MLContext();
     var model = TextClassificationModel.Load(ml, modelFile);
     var test = SentenceSplit.Load(data).Test.Select(t => t.Text).ToList();
-    var scores = TextClassificationExperiment.Scores(model, ml, test);
+    var scores = model.Scores(test);
     var expected = File.ReadAllLines(scoresFile).Select(l => float.Parse(l, CultureInfo.InvariantCulture)).ToArray();
     if (expected.Length != scores.Length) { Console.Error.WriteLine($"{expected.Length} expected scores, {scores.Length} computed"); return 1; }
     for (int i = 0; i < scores.Length; i++)

@@ -1,6 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
+using MlNetHw.MlNet;
 
 namespace MlNetHw.Text;
 
@@ -22,7 +24,7 @@ public enum TextModelKind
 
 /// <summary>
 /// One of the five sentence classifiers as a single ML.NET estimator, raw text in:
-/// <c>mlContext.BinaryClassification.Trainers.TextClassification(TextModelKind.Lstm, …)</c>. It appends ML.NET's
+/// <c>mlContext.BinaryClassification.Trainers.TextClassification(TextModelKind.Lstm, vectors)</c>. It chains ML.NET's
 /// tokenisation, a vocabulary and the TorchSharp network (or, for <see cref="TextModelKind.BagOfWords"/>, ML.NET's
 /// n-gram featurizer and <c>LbfgsLogisticRegression</c>) and fits them in order, passing the validation sentences
 /// through the same fitted tokenisation and vocabulary.
@@ -35,81 +37,126 @@ public sealed class TextClassificationEstimator : IEstimator<TextClassificationM
     public TextModelKind Kind { get; }
     /// <summary>Vocabulary settings (TorchSharp models).</summary>
     public VocabularyOptions Vocabulary { get; }
-    /// <summary>Network and training settings (TorchSharp models); its defaults are set per kind by <see cref="DefaultTrainerOptions"/>.</summary>
+    /// <summary>Network and training settings (TorchSharp models); defaults per kind from <see cref="DefaultTrainerOptions"/>.</summary>
     public TextClassifierTrainerOptions Trainer { get; }
-    /// <summary>Bag of words: L2 weight of the logistic regression. Default 1 (ML.NET's default).</summary>
+    /// <summary>Bag of words: L2 weight of the logistic regression [1, ML.NET's default].</summary>
     public float BagOfWordsL2 { get; set; } = 1f;
-    /// <summary>Raw text column. Default <see cref="TextColumns.Text"/>.</summary>
+    /// <summary>Raw text column [<see cref="TextColumns.Text"/>].</summary>
     public string TextColumnName { get; set; } = TextColumns.Text;
 
-    public TextClassificationEstimator(MLContext mlContext, TextModelKind kind, TextClassifierTrainerOptions? trainer = null,
-        VocabularyOptions? vocabulary = null)
+    /// <param name="mlContext">ML.NET context.</param>
+    /// <param name="kind">Which of the five models.</param>
+    /// <param name="vectors">Pretrained word vectors (GloVe): required by GloVe, RNN and LSTM, unused otherwise.</param>
+    /// <param name="trainer">Network and training settings [<see cref="DefaultTrainerOptions"/> of the kind].</param>
+    /// <param name="vocabulary">Vocabulary settings [min count 1, no limit].</param>
+    public TextClassificationEstimator(MLContext mlContext, TextModelKind kind, PretrainedWordVectors? vectors = null,
+        TextClassifierTrainerOptions? trainer = null, VocabularyOptions? vocabulary = null)
     {
         _mlContext = mlContext ?? throw new ArgumentNullException(nameof(mlContext));
         Kind = kind;
-        Trainer = trainer ?? DefaultTrainerOptions(kind, null);
+        Trainer = trainer ?? DefaultTrainerOptions(kind, vectors);
+        Trainer.Kind = kind;
+        if (vectors is not null && Trainer.PretrainedVectors is null && kind is not (TextModelKind.BagOfWords or TextModelKind.Embeddings))
+            Trainer.PretrainedVectors = vectors;
         Vocabulary = vocabulary ?? new VocabularyOptions();
-        if (kind is TextModelKind.GloVe or TextModelKind.Rnn or TextModelKind.Lstm && Trainer.PretrainedVectors is null)
-            throw new ArgumentException($"the {kind} model needs pretrained word vectors ({nameof(TextClassifierTrainerOptions)}.{nameof(TextClassifierTrainerOptions.PretrainedVectors)}, e.g. GloVe).");
-        if (kind is TextModelKind.GloVe or TextModelKind.Rnn or TextModelKind.Lstm && Vocabulary.Keep is null)
-        {
-            // Words without a pretrained vector map to <unk>: a frozen or GloVe-initialised model has no vector to start them from.
-            var vectors = Trainer.PretrainedVectors!;
-            Vocabulary.Keep = vectors.Contains;
-        }
+        bool pretrained = kind is TextModelKind.GloVe or TextModelKind.Rnn or TextModelKind.Lstm;
+        if (pretrained && Trainer.PretrainedVectors is null)
+            throw new ArgumentException($"the {kind} model needs pretrained word vectors (e.g. GloVe): pass them as 'vectors'.");
+        // Words without a pretrained vector map to <unk>: a frozen or GloVe-initialised model has no vector to start them from.
+        if (pretrained && Vocabulary.Keep is null) Vocabulary.Keep = Trainer.PretrainedVectors!.Contains;
     }
 
-    /// <summary>The homework's settings for each kind (Adam 0.001, batch 100, best validation epoch) plus MlNetHw's network choices.</summary>
-    public static TextClassifierTrainerOptions DefaultTrainerOptions(TextModelKind kind, PretrainedWordVectors? vectors) => kind switch
+    /// <summary>
+    /// The homework's settings for each kind (BCE, Adam 0.001, batch 100, best validation epoch kept) with MlNetHw's
+    /// choices of epochs and sizes: learned vectors 100d for 40 epochs; frozen GloVe averaged for 300 epochs (only
+    /// D + 1 weights learn, slowly at lr 0.001, and each epoch takes milliseconds); RNN/LSTM hidden 64, GloVe-initialised
+    /// vectors fine-tuned, 15 epochs.
+    /// </summary>
+    public static TextClassifierTrainerOptions DefaultTrainerOptions(TextModelKind kind, PretrainedWordVectors? vectors)
     {
-        TextModelKind.BagOfWords => new TextClassifierTrainerOptions(),
-        TextModelKind.Embeddings => new TextClassifierTrainerOptions { Network = TextNetworkKind.Averaged, EmbeddingDimension = 100, Epochs = 40 },
-        TextModelKind.GloVe => new TextClassifierTrainerOptions
-        { Network = TextNetworkKind.Averaged, PretrainedVectors = vectors, FreezeEmbeddings = true, AverageSkipsUnknown = true, Epochs = 100 },
-        TextModelKind.Rnn => new TextClassifierTrainerOptions { Network = TextNetworkKind.Rnn, PretrainedVectors = vectors, HiddenSize = 64, Epochs = 15 },
-        TextModelKind.Lstm => new TextClassifierTrainerOptions { Network = TextNetworkKind.Lstm, PretrainedVectors = vectors, HiddenSize = 64, Epochs = 15 },
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown model kind"),
-    };
+        var o = new TextClassifierTrainerOptions { Kind = kind };
+        switch (kind)
+        {
+            case TextModelKind.BagOfWords:
+                break;
+            case TextModelKind.Embeddings:
+                o.Network = TextNetworkKind.Averaged; o.Training.Epochs = 40;
+                break;
+            case TextModelKind.GloVe:
+                o.Network = TextNetworkKind.Averaged; o.PretrainedVectors = vectors; o.FreezeEmbeddings = true; o.AverageSkipsUnknown = true;
+                o.Training.Epochs = 300;
+                break;
+            case TextModelKind.Rnn:
+                o.Network = TextNetworkKind.Rnn; o.PretrainedVectors = vectors; o.Training.Epochs = 15;
+                break;
+            case TextModelKind.Lstm:
+                o.Network = TextNetworkKind.Lstm; o.PretrainedVectors = vectors; o.Training.Epochs = 15;
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown model kind");
+        }
+        return o;
+    }
 
-    /// <summary>Fits without validation data.</summary>
+    /// <summary>Fits without validation sentences (the last epoch is kept).</summary>
     public TextClassificationModel Fit(IDataView input) => Fit(input, null);
 
     /// <summary>Fits on <paramref name="train"/>; TorchSharp models pick their epoch by accuracy on <paramref name="validation"/>.</summary>
     public TextClassificationModel Fit(IDataView train, IDataView? validation)
     {
+        CheckColumns(train.Schema.Where(c => !c.IsHidden).Select(c => (c.Name, (DataViewType?)c.Type)).ToList()); // clear messages before any work
         var tokenizer = TextTokenization.Estimator(_mlContext, Vocabulary.InputColumnName, TextColumnName);
         if (Kind == TextModelKind.BagOfWords)
         {
-            const string keys = "TokenKeys", features = "Features";
-            var bow = tokenizer
-                .Append(_mlContext.Transforms.Conversion.MapValueToKey(keys, Vocabulary.InputColumnName))
-                .Append(_mlContext.Transforms.Text.ProduceNgrams(features, keys, ngramLength: 1, useAllLengths: false))
-                .Append(_mlContext.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
-                {
-                    LabelColumnName = Trainer.LabelColumnName, FeatureColumnName = features, L2Regularization = BagOfWordsL2,
-                }));
-            return new TextClassificationModel(_mlContext, Kind, bow.Fit(train), null, null, TextColumnName);
+            var bow = BagOfWords(tokenizer).Fit(train);
+            return new TextClassificationModel(_mlContext, Kind, new TransformerChain<ITransformer>(ModelArchive.Flatten(bow).ToArray()), TextColumnName);
         }
         var tokens = tokenizer.Fit(train);
-        var vocabulary = new VocabularyEstimator(_mlContext, Vocabulary).Fit(tokens.Transform(train));
-        var trainer = new TextClassifierTrainer(_mlContext, vocabulary.Vocabulary, Trainer);
-        var classifier = trainer.Fit(vocabulary.Transform(tokens.Transform(train)),
-            validation is null ? null : vocabulary.Transform(tokens.Transform(validation)));
-        return new TextClassificationModel(_mlContext, Kind, tokens, vocabulary, classifier, TextColumnName);
+        var tokenized = tokens.Transform(train);
+        var vocabulary = new VocabularyEstimator(_mlContext, Vocabulary).Fit(tokenized);
+        var trainerOptions = Trainer;
+        var previousValidation = trainerOptions.ValidationData;
+        if (validation is not null) trainerOptions.ValidationData = vocabulary.Transform(tokens.Transform(validation));
+        try
+        {
+            var classifier = new TextClassifierTrainer(_mlContext, vocabulary.Model.Vocabulary, trainerOptions).Fit(vocabulary.Transform(tokenized));
+            var parts = ModelArchive.Flatten(tokens).Append(vocabulary).Append(classifier).ToArray();
+            return new TextClassificationModel(_mlContext, Kind, new TransformerChain<ITransformer>(parts), TextColumnName);
+        }
+        finally { trainerOptions.ValidationData = previousValidation; }
+    }
+
+    IEstimator<ITransformer> BagOfWords(IEstimator<ITransformer> tokenizer)
+    {
+        const string keys = "TokenKeys", features = "Features";
+        return tokenizer
+            .Append(_mlContext.Transforms.Conversion.MapValueToKey(keys, Vocabulary.InputColumnName))
+            .Append(_mlContext.Transforms.Text.ProduceNgrams(features, keys, ngramLength: 1, useAllLengths: false))
+            .Append(_mlContext.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
+            {
+                LabelColumnName = Trainer.LabelColumnName, FeatureColumnName = features, L2Regularization = BagOfWordsL2,
+            }));
+    }
+
+    void CheckColumns(IReadOnlyList<(string Name, DataViewType? Type)> columns)
+    {
+        string names = string.Join(", ", columns.Select(c => c.Name));
+        var text = columns.FirstOrDefault(c => c.Name == TextColumnName);
+        if (text.Name is null || text.Type is not TextDataViewType)
+            throw new ArgumentException($"the data needs a text column '{TextColumnName}' with one sentence per row (columns: {names}).");
+        var label = columns.FirstOrDefault(c => c.Name == Trainer.LabelColumnName);
+        if (label.Name is null || label.Type is not BooleanDataViewType)
+            throw new ArgumentException($"the data needs a Boolean label column '{Trainer.LabelColumnName}' (columns: {names}).");
     }
 
     /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var col = inputSchema.FirstOrDefault(c => c.Name == TextColumnName);
-        if (col.Name is null || col.ItemType is not TextDataViewType || col.Kind != SchemaShape.Column.VectorKind.Scalar)
-            throw new ArgumentException($"the data needs a text column '{TextColumnName}' with one sentence per row.");
-        var tokenized = TextTokenization.Estimator(_mlContext, Vocabulary.InputColumnName, TextColumnName).GetOutputSchema(inputSchema);
-        if (Kind == TextModelKind.BagOfWords)
-            return _mlContext.BinaryClassification.Trainers.LbfgsLogisticRegression().GetOutputSchema(
-                _mlContext.Transforms.Text.ProduceNgrams("Features", "TokenKeys").GetOutputSchema(
-                    _mlContext.Transforms.Conversion.MapValueToKey("TokenKeys", Vocabulary.InputColumnName).GetOutputSchema(tokenized)));
-        var ids = VocabularyTransformer.OutputShapeFor(_mlContext, tokenized, Vocabulary.InputColumnName, Vocabulary.OutputColumnName);
-        return TextClassifierTransformer.OutputShapeFor(_mlContext, ids, Trainer.TokenIdsColumnName);
+        CheckColumns(inputSchema.Select(c => (c.Name, c.Kind == SchemaShape.Column.VectorKind.Scalar ? c.ItemType : null)).ToList());
+        var tokenizer = TextTokenization.Estimator(_mlContext, Vocabulary.InputColumnName, TextColumnName);
+        if (Kind == TextModelKind.BagOfWords) return BagOfWords(tokenizer).GetOutputSchema(inputSchema);
+        var tokens = tokenizer.GetOutputSchema(inputSchema);
+        return new TextClassifierTrainer(_mlContext, TextVocabulary.FromWords(Array.Empty<string>()), Trainer)
+            .GetOutputSchema(new VocabularyEstimator(_mlContext, Vocabulary).GetOutputSchema(tokens));
     }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetHw.Cli;
+using MlNetHw.MlNet.Training;
 using MlNetHw.Reporting;
 using MlNetHw.Torch;
 
@@ -94,36 +95,39 @@ public static class TextClassificationExperiment
         log.WriteLine();
         log.WriteLine($"== {name}: {Describe(kind)}");
         var trainer = TextClassificationEstimator.DefaultTrainerOptions(kind, vectors);
-        if (options.Epochs is { } e) trainer.Epochs = e;
-        else if (options.Quick) trainer.Epochs = Math.Min(trainer.Epochs, kind == TextModelKind.GloVe ? 10 : 3);
-        trainer.BatchSize = options.BatchSize;
-        trainer.LearningRate = options.LearningRate;
+        var t = trainer.Training;
+        if (options.Epochs is { } e) t.Epochs = e;
+        else if (options.Quick) t.Epochs = Math.Min(t.Epochs, kind == TextModelKind.GloVe ? 20 : 3);
+        t.BatchSize = options.BatchSize;
+        t.LearningRate = options.LearningRate;
+        t.KeepBestWeights = options.KeepBestValidationEpoch;
+        t.Seed = options.Seed;
+        t.Device = options.Device;
         trainer.HiddenSize = options.HiddenSize;
         if (kind == TextModelKind.Embeddings) trainer.EmbeddingDimension = options.EmbeddingDimension;
-        trainer.KeepBestValidationEpoch = options.KeepBestValidationEpoch;
-        trainer.Seed = options.Seed;
-        trainer.Device = options.Device;
-        ConsoleProgress? bar = null;
-        trainer.OnStep = (epoch, step, steps, loss) =>
-        {
-            if (step == 1) bar = new ConsoleProgress($"  epoch {epoch,3}/{trainer.Epochs}", steps, options.Log) { Unit = "batch" };
-            bar!.Report(step, $"loss {loss:0.0000}");
-        };
-        trainer.OnEpoch = r => log.WriteLine(
-            $"  epoch {r.Epoch,3}: train loss {r.TrainLoss:0.0000} acc {r.TrainAccuracy:0.0000} | dev loss {r.ValidationLoss:0.0000} acc {r.ValidationAccuracy:0.0000}" +
-            $"{(r.IsBest ? "  *best" : "")}  ({r.Elapsed.TotalSeconds:0.0} s)");
+        // On a terminal: a progress bar over all steps, redrawn in place, leaving one line per epoch with the train/dev
+        // figures. In a log (redirected output): one plain line per epoch with the same figures and the ETA.
+        bool interactive = options.Log is null && !Console.IsOutputRedirected;
+        if (interactive) trainer.Progress = new ConsoleTrainingProgress($"  {name}");
+        else
+            trainer.EpochEnd = p => log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {name} epoch {p.Epoch,3}/{p.Epochs}: train loss {p.EpochLoss:0.0000} acc {p.TrainAccuracy:0.0000} | dev loss {p.ValidationLoss:0.0000} acc {p.ValidationAccuracy:0.0000}" +
+                $"  elapsed {ConsoleProgress.FormatTime(p.Elapsed)} ETA {(p.Eta is { } eta ? ConsoleProgress.FormatTime(eta) : "--:--")}"));
+        if (kind == TextModelKind.BagOfWords) log.WriteLine("  (L-BFGS on the whole training set: no epochs)");
 
-        var estimator = new TextClassificationEstimator(ml, kind, trainer, new VocabularyOptions { MinCount = options.MinCount });
+        var estimator = new TextClassificationEstimator(ml, kind, vectors, trainer, new VocabularyOptions { MinCount = options.MinCount });
         var clock = Stopwatch.StartNew();
         var model = estimator.Fit(train, dev);
         var trainingTime = clock.Elapsed;
+        var training = model.Classifier?.Training;
 
         var scored = model.Transform(test);
         var metrics = ml.BinaryClassification.Evaluate(scored, TextColumns.Label);
-        double? devAccuracy = model.Classifier?.History.Where(h => h.ValidationAccuracy is not null).Select(h => h.ValidationAccuracy!.Value).DefaultIfEmpty().Max();
-        if (model.Classifier is null) devAccuracy = ml.BinaryClassification.Evaluate(model.Transform(dev), TextColumns.Label).Accuracy;
+        double? devAccuracy = training is null
+            ? ml.BinaryClassification.Evaluate(model.Transform(dev), TextColumns.Label).Accuracy
+            : training.History.FirstOrDefault(h => h.Epoch == training.BestEpoch)?.ValidationAccuracy;
         log.WriteLine($"  {name}: test accuracy {metrics.Accuracy:0.0000} (AUC {metrics.AreaUnderRocCurve:0.0000}, F1 {metrics.F1Score:0.0000}), " +
-                      $"dev accuracy {devAccuracy:0.0000}, vocabulary {model.Vocabulary?.Vocabulary.Count ?? 0}, trained in {trainingTime.TotalSeconds:0.0} s");
+                      $"dev accuracy {devAccuracy:0.0000}{(training is null ? "" : $" (epoch {training.BestEpoch} kept)")}, vocabulary {model.Vocabulary?.Vocabulary.Count ?? 0}, trained in {trainingTime.TotalSeconds:0.0} s");
 
         string modelPath = Path.Combine(outDir, $"{name}.zip");
         model.Save(modelPath);
@@ -143,15 +147,8 @@ public static class TextClassificationExperiment
         else log.WriteLine($"  saved {modelPath}");
 
         return new TextModelResult(kind, metrics.Accuracy, metrics.AreaUnderRocCurve, metrics.F1Score, devAccuracy,
-            model.Classifier?.SelectedEpoch ?? 0, model.Classifier?.History ?? Array.Empty<TextEpochReport>(),
+            training?.BestEpoch ?? 0, training?.History ?? Array.Empty<EpochRecord>(),
             ReferenceAccuracy[kind], trainingTime, model.Vocabulary?.Vocabulary.Count ?? 0, modelPath, predictionsPath, reproduces);
-    }
-
-    /// <summary>Scores of the sentences (logits) with the model, in order.</summary>
-    public static float[] Scores(TextClassificationModel model, MLContext ml, IEnumerable<string> sentences)
-    {
-        var data = ml.Data.LoadFromEnumerable(sentences.Select(s => new TextClassificationModel.SentenceInput { Text = s }));
-        return model.Transform(data).GetColumn<float>(TextColumns.Score).ToArray();
     }
 
     /// <summary>Loads <paramref name="modelPath"/> in a new MLContext and compares its scores with the in-memory model's, bit for bit.</summary>
@@ -159,8 +156,8 @@ public static class TextClassificationExperiment
     {
         var fresh = new MLContext(seed: 12345);
         var loaded = TextClassificationModel.Load(fresh, modelPath);
-        var a = Scores(model, new MLContext(), sentences);
-        var b = Scores(loaded, fresh, sentences);
+        var a = model.Scores(sentences);
+        var b = loaded.Scores(sentences);
         for (int i = 0; i < a.Length; i++)
             if (BitConverter.SingleToInt32Bits(a[i]) != BitConverter.SingleToInt32Bits(b[i]))
             {

@@ -1,3 +1,5 @@
+using MlNetHw.MlNet.Training;
+
 namespace MlNetHw.Text;
 
 /// <summary>What one model of the experiment achieved and wrote.</summary>
@@ -8,7 +10,7 @@ public sealed record TextModelResult(
     double TestF1,
     double? BestValidationAccuracy,
     int SelectedEpoch,
-    IReadOnlyList<TextEpochReport> History,
+    IReadOnlyList<EpochRecord> History,
     double ReferenceAccuracy,
     TimeSpan TrainingTime,
     int VocabularySize,

@@ -1,17 +1,21 @@
 using System.Globalization;
+using MlNetHw.Datasets;
 
 namespace MlNetHw.Text;
 
 /// <summary>Where the text experiment's data comes from and how its files are read.</summary>
 public static class TextDataSources
 {
-    /// <summary>The catalog's UCI sentiment folder.</summary>
-    public static string DefaultSentimentFolder() =>
-        Environment.GetEnvironmentVariable("MLNETHW_TEXT_DATA") ?? throw new InvalidOperationException("no default data folder yet: give --data");
+    /// <summary>Catalog id of the default sentences (UCI sentiment labelled sentences, 2100/450/450).</summary>
+    public const string DefaultSentimentId = "sentiment-uci";
+    /// <summary>Catalog id of the default word vectors (GloVe 6B, 100 dimensions).</summary>
+    public const string DefaultGloVeId = "glove-100d";
 
-    /// <summary>The catalog's GloVe file.</summary>
-    public static string DefaultGloVeFile() =>
-        Environment.GetEnvironmentVariable("MLNETHW_GLOVE") ?? throw new InvalidOperationException("no default GloVe file yet: give --glove");
+    /// <summary>The catalog's UCI sentiment folder (fetched and cached on first use).</summary>
+    public static string DefaultSentimentFolder() => DatasetCatalog.Default.Resolve(DefaultSentimentId);
+
+    /// <summary>The catalog's GloVe 100d file (fetched and cached on first use).</summary>
+    public static string DefaultGloVeFile() => Path.Combine(DatasetCatalog.Default.Resolve(DefaultGloVeId), "glove.100d.txt");
 
     /// <summary>Reads <c>LABEL sentence</c> lines.</summary>
     public static List<LabeledText> ReadLabeled(string path)

@@ -59,6 +59,9 @@ public sealed class TextVocabulary
         return new TextVocabulary(new[] { PadToken, UnknownToken }.Concat(kept).ToArray());
     }
 
+    /// <summary>A vocabulary from a full word list as <see cref="Words"/> returns it (special symbols first).</summary>
+    public static TextVocabulary FromList(IReadOnlyList<string> words) => new(words.ToArray());
+
     /// <summary>A vocabulary with exactly these words after the two special symbols.</summary>
     public static TextVocabulary FromWords(IEnumerable<string> words) =>
         new(new[] { PadToken, UnknownToken }.Concat(words).ToArray());

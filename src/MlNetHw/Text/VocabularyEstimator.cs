@@ -1,125 +1,129 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MlNetHw.MlNet;
+using TorchSharp;
 
 namespace MlNetHw.Text;
 
-/// <summary>Settings of <see cref="VocabularyEstimator"/>.</summary>
+/// <summary>Settings of <see cref="VocabularyEstimator"/>. Defaults in brackets.</summary>
 public sealed class VocabularyOptions
 {
-    /// <summary>Column of words (variable-length text vector). Default <see cref="TextColumns.Tokens"/>.</summary>
+    /// <summary>Column of words, a variable-length text vector [<see cref="TextColumns.Tokens"/>].</summary>
     public string InputColumnName { get; set; } = TextColumns.Tokens;
-    /// <summary>Column of ids written (variable-length int vector). Default <see cref="TextColumns.TokenIds"/>.</summary>
+    /// <summary>Column of ids written, a variable-length Int32 vector [<see cref="TextColumns.TokenIds"/>].</summary>
     public string OutputColumnName { get; set; } = TextColumns.TokenIds;
-    /// <summary>A word gets its own id when seen at least this often in the training data. Default 1.</summary>
+    /// <summary>A word gets its own id when seen at least this often in the training data [1].</summary>
     public int MinCount { get; set; } = 1;
-    /// <summary>At most this many ids, &lt;pad&gt; and &lt;unk&gt; included; the rarest words go first. 0 (default) = no limit.</summary>
+    /// <summary>At most this many ids, &lt;pad&gt; and &lt;unk&gt; included; the rarest words go first; 0 = no limit [0].</summary>
     public int MaxSize { get; set; }
-    /// <summary>Sentences longer than this are cut (keeps the first words). 0 (default) = never cut.</summary>
+    /// <summary>Sentences longer than this are cut (the first words are kept); 0 = never [0].</summary>
     public int MaxLength { get; set; }
     /// <summary>
-    /// Optional filter on candidate words, e.g. "has a pretrained vector": rejected words map to &lt;unk&gt;.
-    /// Used at fitting only (the fitted vocabulary is a plain word list).
+    /// Optional filter on candidate words, e.g. "has a pretrained vector"; rejected words map to &lt;unk&gt;.
+    /// Used while fitting only: the fitted vocabulary is a plain word list [null].
     /// </summary>
     public Func<string, bool>? Keep { get; set; }
 }
 
 /// <summary>
 /// Builds a <see cref="TextVocabulary"/> from the training words and maps each sentence's words to ids
-/// (<c>mlContext.Transforms.Text.MapWordsToVocabularyIds</c>). The vocabulary is part of the fitted model.
+/// (<c>mlContext.Transforms.Text.MapWordsToVocabularyIds</c>). The fitted transformer carries the vocabulary, so it
+/// is saved in the model archive with everything else.
 /// </summary>
-public sealed class VocabularyEstimator : IEstimator<VocabularyTransformer>
+public sealed class VocabularyEstimator : TorchEstimator<TextVocabularyModel>
 {
-    readonly MLContext _mlContext;
     readonly VocabularyOptions _options;
 
-    public VocabularyEstimator(MLContext mlContext, VocabularyOptions? options = null)
+    public VocabularyEstimator(IHostEnvironment environment, VocabularyOptions? options = null) : base(environment, "MapWordsToVocabularyIds")
     {
-        _mlContext = mlContext ?? throw new ArgumentNullException(nameof(mlContext));
         _options = options ?? new VocabularyOptions();
-        if (_options.MinCount < 1) throw new ArgumentOutOfRangeException(nameof(options), $"MinCount must be at least 1 (got {_options.MinCount}).");
-        if (_options.MaxLength < 0) throw new ArgumentOutOfRangeException(nameof(options), $"MaxLength must be 0 (no cut) or positive (got {_options.MaxLength}).");
-    }
-
-    /// <summary>Reads every sentence's words and builds the vocabulary.</summary>
-    public VocabularyTransformer Fit(IDataView input)
-    {
-        VocabularyTransformer.CheckTokensColumn(input.Schema, _options.InputColumnName);
-        var sentences = ReadTokens(input, _options.InputColumnName);
-        var vocabulary = TextVocabulary.Build(sentences, _options.MinCount, _options.MaxSize, _options.Keep);
-        return new VocabularyTransformer(_mlContext, vocabulary, _options.InputColumnName, _options.OutputColumnName, _options.MaxLength);
+        if (_options.MinCount < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.MinCount, "MinCount must be at least 1.");
+        if (_options.MaxLength < 0) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxLength, "MaxLength must be 0 (never cut) or positive.");
+        if (_options.MaxSize is < 0 or 1 or 2) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxSize, "MaxSize is 0 (no limit) or at least 3.");
     }
 
     /// <inheritdoc/>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        VocabularyTransformer.OutputShapeFor(_mlContext, inputSchema, _options.InputColumnName, _options.OutputColumnName);
+    protected override IReadOnlyList<TorchColumn> TrainingColumns => new[] { TorchColumn.TextVector(_options.InputColumnName) };
 
-    /// <summary>The words of every row of a text-vector column.</summary>
-    public static List<string[]> ReadTokens(IDataView data, string column)
+    /// <inheritdoc/>
+    protected override IReadOnlyList<TorchColumn> OutputColumns => new[] { TextVocabularyModel.IdsColumn(_options.OutputColumnName) };
+
+    /// <inheritdoc/>
+    protected override TextVocabularyModel Train(IDataView trainData, IChannel channel)
     {
-        var col = data.Schema[column];
-        var result = new List<string[]>();
-        using var cursor = data.GetRowCursor(new[] { col });
-        var getter = cursor.GetGetter<VBuffer<ReadOnlyMemory<char>>>(col);
-        var buffer = default(VBuffer<ReadOnlyMemory<char>>);
-        while (cursor.MoveNext())
-        {
-            getter(ref buffer);
-            var words = new List<string>(buffer.Length);
-            foreach (var w in buffer.DenseValues()) if (!w.IsEmpty) words.Add(w.ToString());
-            result.Add(words.ToArray());
-        }
-        return result;
+        var sentences = ColumnTable.Read(trainData, TrainingColumns, Name).Get<string[]>(_options.InputColumnName);
+        var vocabulary = TextVocabulary.Build(sentences, _options.MinCount, _options.MaxSize, _options.Keep);
+        channel.Info(MessageSensitivity.None, $"vocabulary: {vocabulary.Count} ids from {sentences.Length} sentences (min count {_options.MinCount})");
+        return new TextVocabularyModel(vocabulary, _options.InputColumnName, _options.OutputColumnName, _options.MaxLength);
     }
 }
 
-/// <summary>Maps words to the ids of a fitted <see cref="TextVocabulary"/> (unknown words → &lt;unk&gt;).</summary>
-public sealed class VocabularyTransformer : RowMappingTransformer<VocabularyTransformer.WordsRow, VocabularyTransformer.IdsRow>
+/// <summary>
+/// The fitted vocabulary as a model of MlNetHw's ML.NET integration: words (text vector) in, ids (Int32 vector) out.
+/// It has no weights; its state is the word list.
+/// </summary>
+[TorchArchitecture(ArchitectureName)]
+public sealed class TextVocabularyModel : TorchModel
 {
-    /// <summary>The word list (saved with the model).</summary>
+    /// <summary>Name written to archives.</summary>
+    public const string ArchitectureName = "mlnethw.text-vocabulary";
+    readonly NoWeights _module = new();
+
+    /// <summary>The word list.</summary>
     public TextVocabulary Vocabulary { get; }
-    /// <summary>Input column of words.</summary>
+    /// <summary>Column of words read.</summary>
     public string InputColumnName { get; }
-    /// <summary>Output column of ids.</summary>
+    /// <summary>Column of ids written.</summary>
     public string OutputColumnName { get; }
     /// <summary>Sentences are cut to this many words (0 = never).</summary>
     public int MaxLength { get; }
 
-    public VocabularyTransformer(MLContext mlContext, TextVocabulary vocabulary, string inputColumnName = TextColumns.Tokens,
+    public TextVocabularyModel(TextVocabulary vocabulary, string inputColumnName = TextColumns.Tokens,
         string outputColumnName = TextColumns.TokenIds, int maxLength = 0)
-        : base(mlContext, Columns(inputColumnName), OutColumns(outputColumnName))
     {
         Vocabulary = vocabulary ?? throw new ArgumentNullException(nameof(vocabulary));
         InputColumnName = inputColumnName;
         OutputColumnName = outputColumnName;
         MaxLength = maxLength;
+        InputColumns = new[] { TorchColumn.TextVector(inputColumnName) };
+        OutputColumns = new[] { IdsColumn(outputColumnName) };
     }
 
-    static Dictionary<string, string> Columns(string input) => new() { [nameof(WordsRow.Words)] = input };
-    static Dictionary<string, string> OutColumns(string output) => new() { [nameof(IdsRow.Ids)] = output };
+    /// <summary>A variable-length Int32 vector column of word ids.</summary>
+    public static TorchColumn IdsColumn(string name) => new(name, new VectorDataViewType(NumberDataViewType.Int32));
 
-    internal static SchemaShape OutputShapeFor(MLContext mlContext, SchemaShape input, string inputColumn, string outputColumn)
+    /// <inheritdoc/>
+    public override string Architecture => ArchitectureName;
+    /// <inheritdoc/>
+    public override IReadOnlyList<TorchColumn> InputColumns { get; }
+    /// <inheritdoc/>
+    public override IReadOnlyList<TorchColumn> OutputColumns { get; }
+    /// <inheritdoc/>
+    public override torch.nn.Module Module => _module;
+
+    /// <summary>The ids of tokenised sentences.</summary>
+    public int[][] Encode(IEnumerable<string[]> sentences) => sentences.Select(s => Vocabulary.Encode(s ?? Array.Empty<string>(), MaxLength)).ToArray();
+
+    /// <inheritdoc/>
+    protected override void ScoreBatch(ColumnTable inputs, ColumnTable outputs) =>
+        outputs.Set(OutputColumnName, Encode(inputs.Get<string[]>(InputColumnName)));
+
+    /// <inheritdoc/>
+    protected override void WriteState(TorchModelState state)
     {
-        var col = input.FirstOrDefault(c => c.Name == inputColumn);
-        if (col.Name is null)
-            throw new ArgumentException($"input column '{inputColumn}' not found; tokenise the text first ({nameof(TextTokenization)}, mlContext.Transforms.Text.TokenizeForClassification).");
-        if (col.Kind == SchemaShape.Column.VectorKind.Scalar || col.ItemType is not TextDataViewType)
-            throw new ArgumentException($"input column '{inputColumn}' must be a vector of words (got {col.Kind} of {col.ItemType}); tokenise the text first.");
-        return OutputShape(mlContext, input, Columns(inputColumn), OutColumns(outputColumn));
+        state.Set("inputColumn", InputColumnName);
+        state.Set("outputColumn", OutputColumnName);
+        state.Set("maxLength", MaxLength);
+        state.Vocabularies["words"] = Vocabulary.Words.ToArray();
     }
 
-    internal static void CheckTokensColumn(DataViewSchema schema, string name) =>
-        RequireColumn(schema, name, t => t is VectorDataViewType { ItemType: TextDataViewType }, "a vector of text (words)",
-            $"Tokenise the text first ({nameof(TextTokenization)}.{nameof(TextTokenization.Estimator)} or mlContext.Transforms.Text.TokenizeForClassification).");
+    /// <summary>Rebuilds the model from an archive (found through <see cref="TorchArchitectureAttribute"/>).</summary>
+    public static TextVocabularyModel Load(TorchModelState state) =>
+        new(TextVocabulary.FromList(state.Vocabulary("words")), state.Get<string>("inputColumn"), state.Get<string>("outputColumn"), state.Get<int>("maxLength"));
 
-    /// <inheritdoc/>
-    protected override void CheckInputSchema(DataViewSchema inputSchema) => CheckTokensColumn(inputSchema, InputColumnName);
-
-    /// <inheritdoc/>
-    protected override void Map(WordsRow source, IdsRow destination) =>
-        destination.Ids = Vocabulary.Encode(source.Words ?? Array.Empty<string>(), MaxLength);
-
-    /// <summary>Input row of the mapping (public for ML.NET's reflection).</summary>
-    public sealed class WordsRow { [VectorType] public string[]? Words { get; set; } }
-    /// <summary>Output row of the mapping (public for ML.NET's reflection).</summary>
-    public sealed class IdsRow { [VectorType] public int[] Ids { get; set; } = Array.Empty<int>(); }
+    sealed class NoWeights : torch.nn.Module
+    {
+        public NoWeights() : base("vocabulary") { }
+    }
 }
