@@ -140,7 +140,7 @@ public sealed class DatasetCatalog
         }
         throw new DatasetUnavailableException(
             $"dataset '{id}' could not be fetched. Sources tried:\n  - {string.Join("\n  - ", failures)}\n" +
-            $"Give a local copy (folder or archive) instead, or set the cache folder with --data-dir / MLNETHW_DATA.");
+            $"Give a copy you already have with --local PATH (DatasetFetchOptions.LocalPath: a folder with the final layout, or the archive), or choose the cache folder with --data-dir / MLNETHW_DATA.");
     }
 
     /// <summary>Downloads / fetches / resolves what <paramref name="source"/> delivers and returns the folder the
