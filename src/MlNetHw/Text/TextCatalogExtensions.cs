@@ -12,7 +12,7 @@ public static class TextCatalogExtensions
     /// </summary>
     public static IEstimator<ITransformer> TokenizeForClassification(this TransformsCatalog.TextTransforms catalog,
         string outputColumnName = TextColumns.Tokens, string inputColumnName = TextColumns.Text) =>
-        TextTokenization.Estimator(MlContextOf(catalog), outputColumnName, inputColumnName);
+        TextTokenization.Estimator(catalog, outputColumnName, inputColumnName);
 
     /// <summary>Builds a vocabulary on the training words and maps words to ids (&lt;pad&gt; = 0, &lt;unk&gt; = 1).</summary>
     public static VocabularyEstimator MapWordsToVocabularyIds(this TransformsCatalog.TextTransforms catalog, VocabularyOptions? options = null) =>
@@ -30,9 +30,12 @@ public static class TextCatalogExtensions
     /// </summary>
     public static TextClassificationEstimator TextClassification(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
         TextModelKind kind, PretrainedWordVectors? vectors = null, TextClassifierTrainerOptions? options = null, VocabularyOptions? vocabulary = null) =>
-        new(MlContextOf(catalog), kind, vectors, options, vocabulary);
+        new(MlContextOf(catalog, options), kind, vectors, options, vocabulary);
 
-    static MLContext MlContextOf(object catalog) =>
-        CatalogEnvironment.Of(catalog) as MLContext
-        ?? throw new InvalidOperationException("this catalog does not belong to an MLContext; construct the estimator with the MLContext directly.");
+    // The combined estimator needs a whole MLContext (transforms, trainers, data), which a trainers catalog does not
+    // expose. Nothing it builds depends on the context's seed (tokenisation and L-BFGS are deterministic; the networks
+    // use the options' seed), so a context of its own gives the same model. Construct TextClassificationEstimator with
+    // your MLContext to have its log.
+    static MLContext MlContextOf(object catalog, TextClassifierTrainerOptions? options) =>
+        CatalogEnvironment.Of(catalog) as MLContext ?? new MLContext(seed: options?.Training.Seed ?? 1);
 }

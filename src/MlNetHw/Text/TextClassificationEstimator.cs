@@ -80,7 +80,9 @@ public sealed class TextClassificationEstimator : IEstimator<TextClassificationM
             case TextModelKind.BagOfWords:
                 break;
             case TextModelKind.Embeddings:
-                o.Network = TextNetworkKind.Averaged; o.Training.Epochs = 40;
+                // <unk> never occurs in training when every training word has an id (min count 1): its random vector
+                // would be noise, so it is left out of the average (a sentence of only unknown words gets the prior).
+                o.Network = TextNetworkKind.Averaged; o.AverageSkipsUnknown = true; o.Training.Epochs = 40;
                 break;
             case TextModelKind.GloVe:
                 o.Network = TextNetworkKind.Averaged; o.PretrainedVectors = vectors; o.FreezeEmbeddings = true; o.AverageSkipsUnknown = true;

@@ -25,6 +25,10 @@ public static class TextClassificationExperiment
         [TextModelKind.Rnn] = 0.95, [TextModelKind.Lstm] = 0.95,
     };
 
+    /// <summary>The models this build can train (the recurrent ones need the manual RNN/LSTM layers).</summary>
+    public static IReadOnlyList<TextModelKind> AvailableModels { get; } =
+        Enum.GetValues<TextModelKind>().Where(k => k is not (TextModelKind.Rnn or TextModelKind.Lstm) || TextClassifierNetwork.RecurrentAvailable).ToArray();
+
     /// <summary>Command-line name of each model.</summary>
     public static string NameOf(TextModelKind kind) => kind switch
     {
@@ -53,6 +57,7 @@ public static class TextClassificationExperiment
                       $"epochs={(options.Epochs?.ToString(CultureInfo.InvariantCulture) ?? "per-model default")}{(options.Quick ? " (quick)" : "")} " +
                       $"batch={options.BatchSize} lr={options.LearningRate} hidden={options.HiddenSize} minCount={options.MinCount}");
         log.WriteLine($"  {TorchRuntime.Describe(device)}");
+        foreach (var w in split.Warnings) log.WriteLine($"  warning: {w}");
         log.WriteLine($"  data {dataFolder}: train {split.Train.Count}, dev {split.Dev.Count}, test {split.Test.Count}, unlabelled {split.Unlabelled?.Count.ToString(CultureInfo.InvariantCulture) ?? "none"}");
 
         var ml = new MLContext(seed: options.Seed);
@@ -68,7 +73,7 @@ public static class TextClassificationExperiment
             // Only the training words can enter a vocabulary, so only their vectors are kept in memory.
             var trainWords = TextTokenization.Tokenize(ml, split.Train.Select(s => s.Text)).SelectMany(t => t).ToHashSet(StringComparer.Ordinal);
             var clock = Stopwatch.StartNew();
-            vectors = TextDataSources.ReadGloVe(glovePath, trainWords);
+            vectors = TextDataSources.ReadGloVe(glovePath, trainWords, options.EmbeddingDimension);
             log.WriteLine($"  GloVe {glovePath}: dimension {vectors.Dimension}, {trainWords.Count(vectors.Contains)} of {trainWords.Count} training words have a vector ({clock.Elapsed.TotalSeconds:0.0} s)");
         }
 
@@ -104,7 +109,7 @@ public static class TextClassificationExperiment
         t.Seed = options.Seed;
         t.Device = options.Device;
         trainer.HiddenSize = options.HiddenSize;
-        if (kind == TextModelKind.Embeddings) trainer.EmbeddingDimension = options.EmbeddingDimension;
+        if (kind == TextModelKind.Embeddings) trainer.EmbeddingDimension = options.EmbeddingDimension ?? TextClassifierTrainer.DefaultEmbeddingDimension;
         // On a terminal: a progress bar over all steps, redrawn in place, leaving one line per epoch with the train/dev
         // figures. In a log (redirected output): one plain line per epoch with the same figures and the ETA.
         bool interactive = options.Log is null && !Console.IsOutputRedirected;

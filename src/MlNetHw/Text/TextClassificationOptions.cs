@@ -20,8 +20,11 @@ public sealed class TextClassificationOptions
     public double LearningRate { get; set; } = 1e-3;
     /// <summary>RNN/LSTM hidden size. Default 64.</summary>
     public int HiddenSize { get; set; } = 64;
-    /// <summary>Size of the learned word vectors of the embeddings model. Default 100.</summary>
-    public int EmbeddingDimension { get; set; } = 100;
+    /// <summary>
+    /// Word-vector size of every model. Default null: 100 for the learned embeddings, the GloVe file's dimension for the
+    /// others. When set, a GloVe file of another dimension is rejected before any training, with a message naming it.
+    /// </summary>
+    public int? EmbeddingDimension { get; set; }
     /// <summary>Minimum training count for a word to enter the vocabulary. Default 1.</summary>
     public int MinCount { get; set; } = 1;
     /// <summary>Keep the best validation epoch's weights. Default true (homework).</summary>

@@ -41,6 +41,9 @@ public abstract class TextClassifierNetwork : nn.Module<Tensor, Tensor, Tensor>
         _ => throw new ArgumentOutOfRangeException(nameof(shape), shape.Kind, "unknown network kind"),
     };
 
+    /// <summary>True when this build has the manual recurrent layers the RNN/LSTM networks are built on.</summary>
+    public static bool RecurrentAvailable => false;
+
     /// <summary>Copies <paramref name="vectors"/> (V, D) into the word-vector table and sets whether it trains.</summary>
     public void SetEmbeddings(Tensor? vectors, bool trainable)
     {

@@ -22,9 +22,14 @@ public static class TextTokenization
     /// </summary>
     public static EstimatorChain<WordTokenizingTransformer> Estimator(MLContext mlContext,
         string outputColumnName = TextColumns.Tokens, string inputColumnName = TextColumns.Text) =>
-        mlContext.Transforms.Text.NormalizeText(outputColumnName, inputColumnName,
+        Estimator(mlContext.Transforms.Text, outputColumnName, inputColumnName);
+
+    /// <summary>The same, built on a text-transforms catalog (what <c>mlContext.Transforms.Text</c> returns).</summary>
+    public static EstimatorChain<WordTokenizingTransformer> Estimator(TransformsCatalog.TextTransforms catalog,
+        string outputColumnName = TextColumns.Tokens, string inputColumnName = TextColumns.Text) =>
+        catalog.NormalizeText(outputColumnName, inputColumnName,
                 TextNormalizingEstimator.CaseMode.Lower, keepDiacritics: false, keepPunctuations: true, keepNumbers: true)
-            .Append(mlContext.Transforms.Text.TokenizeIntoWords(outputColumnName, outputColumnName, Separators));
+            .Append(catalog.TokenizeIntoWords(outputColumnName, outputColumnName, Separators));
 
     /// <summary>
     /// The same tokenisation for code outside a pipeline (building a vocabulary, tests): runs the ML.NET transforms
