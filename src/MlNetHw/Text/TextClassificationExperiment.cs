@@ -25,10 +25,6 @@ public static class TextClassificationExperiment
         [TextModelKind.Rnn] = 0.95, [TextModelKind.Lstm] = 0.95,
     };
 
-    /// <summary>The models this build can train (the recurrent ones need the manual RNN/LSTM layers).</summary>
-    public static IReadOnlyList<TextModelKind> AvailableModels { get; } =
-        Enum.GetValues<TextModelKind>().Where(k => k is not (TextModelKind.Rnn or TextModelKind.Lstm) || TextClassifierNetwork.RecurrentAvailable).ToArray();
-
     /// <summary>Command-line name of each model.</summary>
     public static string NameOf(TextModelKind kind) => kind switch
     {

@@ -1,3 +1,4 @@
+using MlNetHw.Recurrent;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -37,12 +38,9 @@ public abstract class TextClassifierNetwork : nn.Module<Tensor, Tensor, Tensor>
     public static TextClassifierNetwork Create(TextNetworkShape shape) => shape.Kind switch
     {
         TextNetworkKind.Averaged => new AveragedEmbeddingNetwork(shape),
-        TextNetworkKind.Rnn or TextNetworkKind.Lstm => throw new NotSupportedException("recurrent networks arrive with the manual layers (branch rnn)"),
+        TextNetworkKind.Rnn or TextNetworkKind.Lstm => new RecurrentTextNetwork(shape),
         _ => throw new ArgumentOutOfRangeException(nameof(shape), shape.Kind, "unknown network kind"),
     };
-
-    /// <summary>True when this build has the manual recurrent layers the RNN/LSTM networks are built on.</summary>
-    public static bool RecurrentAvailable => false;
 
     /// <summary>Copies <paramref name="vectors"/> (V, D) into the word-vector table and sets whether it trains.</summary>
     public void SetEmbeddings(Tensor? vectors, bool trainable)
@@ -57,12 +55,6 @@ public abstract class TextClassifierNetwork : nn.Module<Tensor, Tensor, Tensor>
         EmbeddingWeight.requires_grad_(trainable);
     }
 
-    /// <summary>Looks the ids up: (N, T) → (N, T, D).</summary>
-    protected Tensor Embed(Tensor ids)
-    {
-        var flat = EmbeddingWeight.index_select(0, ids.reshape(-1));
-        return flat.view(ids.shape[0], ids.shape[1], EmbeddingWeight.shape[1]);
-    }
 }
 
 /// <summary>
@@ -72,28 +64,71 @@ public abstract class TextClassifierNetwork : nn.Module<Tensor, Tensor, Tensor>
 /// </summary>
 public sealed class AveragedEmbeddingNetwork : TextClassifierNetwork
 {
-    readonly Parameter embedding;
+    readonly ManualWordEmbedding embedding;
     readonly Linear output;
 
     public AveragedEmbeddingNetwork(TextNetworkShape shape) : base(nameof(AveragedEmbeddingNetwork), shape)
     {
-        embedding = new Parameter(torch.randn(shape.VocabularySize, shape.EmbeddingDimension) * 0.1);
+        embedding = new ManualWordEmbedding(shape.VocabularySize, shape.EmbeddingDimension);
         output = nn.Linear(shape.EmbeddingDimension, 1);
         RegisterComponents();
-        using (torch.no_grad()) embedding[TextVocabulary.PadId].zero_();
+        // Learned vectors start small (N(0, 0.01)), so the first averages sit near the origin of the sigmoid.
+        using (torch.no_grad()) { embedding.W.mul_(0.1); embedding.W[TextVocabulary.PadId].zero_(); }
     }
 
     /// <inheritdoc/>
-    public override Parameter EmbeddingWeight => embedding;
+    public override Parameter EmbeddingWeight => embedding.W;
 
     /// <summary>ids (N, T) int64, mask (N, T) bool → logits (N).</summary>
     public override Tensor forward(Tensor ids, Tensor mask)
     {
-        using var scope = torch.NewDisposeScope();
+        // No dispose scope here: the manual layers keep their backward caches in the caller's scope (the training loop's
+        // per-batch scope), which must outlive this call until backward has run.
         var m = Shape.AverageSkipsUnknown ? mask.logical_and(ids.ne(TextVocabulary.UnknownId)) : mask;
-        var weights = m.to_type(embedding.dtype).unsqueeze(-1);                 // (N, T, 1)
-        var sum = (Embed(ids) * weights).sum(1);                                // (N, D)
+        var weights = m.to_type(embedding.W.dtype).unsqueeze(-1);               // (N, T, 1)
+        var sum = (embedding.forward(ids) * weights).sum(1);                    // (N, D)
         var count = weights.sum(1).clamp_min(1.0);                               // (N, 1)
-        return output.forward(sum / count).squeeze(-1).MoveToOuterDisposeScope();
+        return output.forward(sum / count).squeeze(-1);
+    }
+}
+
+/// <summary>
+/// Word vectors → MlNetHw's hand-written RNN or LSTM (<see cref="ManualRnn"/>, <see cref="ManualLstm"/>) from a zero
+/// state → the state after each sentence's last real word → linear → logit. The manual layers carry the state over
+/// masked (padding) steps unchanged, so <c>h[:, T - 1]</c> is that state whatever the padding.
+/// </summary>
+public sealed class RecurrentTextNetwork : TextClassifierNetwork
+{
+    readonly ManualWordEmbedding embedding;
+    readonly nn.Module<Tensor, Tensor, Tensor?, Tensor> recurrent;
+    readonly Linear output;
+
+    public RecurrentTextNetwork(TextNetworkShape shape) : base(nameof(RecurrentTextNetwork), shape)
+    {
+        if (shape.HiddenSize < 1) throw new ArgumentOutOfRangeException(nameof(shape), shape.HiddenSize, "a recurrent network needs HiddenSize >= 1.");
+        embedding = new ManualWordEmbedding(shape.VocabularySize, shape.EmbeddingDimension);
+        recurrent = shape.Kind switch
+        {
+            TextNetworkKind.Rnn => new ManualRnn(shape.EmbeddingDimension, shape.HiddenSize),
+            TextNetworkKind.Lstm => new ManualLstm(shape.EmbeddingDimension, shape.HiddenSize),
+            _ => throw new ArgumentOutOfRangeException(nameof(shape), shape.Kind, "RecurrentTextNetwork is an RNN or an LSTM."),
+        };
+        output = nn.Linear(shape.HiddenSize, 1);
+        RegisterComponents();
+        using (torch.no_grad()) embedding.W[TextVocabulary.PadId].zero_();
+    }
+
+    /// <inheritdoc/>
+    public override Parameter EmbeddingWeight => embedding.W;
+
+    /// <summary>ids (N, T) int64, mask (N, T) bool → logits (N).</summary>
+    public override Tensor forward(Tensor ids, Tensor mask)
+    {
+        // No dispose scope here: the manual layers keep their backward caches in the caller's scope (see above).
+        var x = embedding.forward(ids);                                                   // (N, T, D)
+        var h0 = torch.zeros(new[] { ids.shape[0], (long)Shape.HiddenSize }, x.dtype, x.device);
+        var h = recurrent.forward(x, h0, mask);                                           // (N, T, H)
+        var last = h.select(1, h.shape[1] - 1);                                           // (N, H)
+        return output.forward(last).squeeze(-1);
     }
 }

@@ -22,7 +22,7 @@ public sealed class TextClassificationExperimentTests
     {
         DataFolder = Folder,
         GloVePath = TextTestData.WriteGloVe(Folder),
-        Models = TextClassificationExperiment.AvailableModels,
+        Models = Enum.GetValues<TextModelKind>(),
         Epochs = 8,
         LearningRate = 0.02, // tiny data, few epochs: a larger step than the homework's 0.001
         BatchSize = 32,
@@ -43,7 +43,7 @@ public sealed class TextClassificationExperimentTests
     public void EveryModelLearnsTheSeparableSentimentOfAnUnseenFolder()
     {
         var r = Result;
-        CollectionAssert.AreEqual(TextClassificationExperiment.AvailableModels.ToArray(), r.Models.Select(m => m.Kind).ToArray());
+        CollectionAssert.AreEqual(Enum.GetValues<TextModelKind>().ToArray(), r.Models.Select(m => m.Kind).ToArray());
         Assert.AreEqual(300, r.TrainCount);
         Assert.AreEqual(80, r.TestCount);
         Assert.AreEqual(8, r.GloVeDimension);
