@@ -1,0 +1,164 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Trainers;
+using MlNetHw.MlNet;
+
+namespace MlNetHw.Text;
+
+/// <summary>The five sentence classifiers of the homework.</summary>
+public enum TextModelKind
+{
+    /// <summary>Bag of words → linear → sigmoid: ML.NET's n-gram featurizer and L-BFGS logistic regression.</summary>
+    BagOfWords,
+    /// <summary>Learned word vectors, averaged → linear → sigmoid.</summary>
+    Embeddings,
+    /// <summary>Frozen pretrained (GloVe) vectors, averaged → linear → sigmoid.</summary>
+    GloVe,
+    /// <summary>Vanilla RNN (manual layer) over GloVe-initialised vectors, last real step → linear → sigmoid.</summary>
+    Rnn,
+    /// <summary>LSTM (manual layer) over GloVe-initialised vectors, last real step → linear → sigmoid.</summary>
+    Lstm,
+}
+
+
+/// <summary>
+/// One of the five sentence classifiers as a single ML.NET estimator, raw text in:
+/// <c>mlContext.BinaryClassification.Trainers.TextClassification(TextModelKind.Lstm, vectors)</c>. It chains ML.NET's
+/// tokenisation, a vocabulary and the TorchSharp network (or, for <see cref="TextModelKind.BagOfWords"/>, ML.NET's
+/// n-gram featurizer and <c>LbfgsLogisticRegression</c>) and fits them in order, passing the validation sentences
+/// through the same fitted tokenisation and vocabulary.
+/// </summary>
+public sealed class TextClassificationEstimator : IEstimator<TextClassificationModel>
+{
+    readonly MLContext _mlContext;
+
+    /// <summary>Which model.</summary>
+    public TextModelKind Kind { get; }
+    /// <summary>Vocabulary settings (TorchSharp models).</summary>
+    public VocabularyOptions Vocabulary { get; }
+    /// <summary>Network and training settings (TorchSharp models); defaults per kind from <see cref="DefaultTrainerOptions"/>.</summary>
+    public TextClassifierTrainerOptions Trainer { get; }
+    /// <summary>Bag of words: L2 weight of the logistic regression [1, ML.NET's default].</summary>
+    public float BagOfWordsL2 { get; set; } = 1f;
+    /// <summary>Raw text column [<see cref="TextColumns.Text"/>].</summary>
+    public string TextColumnName { get; set; } = TextColumns.Text;
+
+    /// <param name="mlContext">ML.NET context.</param>
+    /// <param name="kind">Which of the five models.</param>
+    /// <param name="vectors">Pretrained word vectors (GloVe): required by GloVe, RNN and LSTM, unused otherwise.</param>
+    /// <param name="trainer">Network and training settings [<see cref="DefaultTrainerOptions"/> of the kind].</param>
+    /// <param name="vocabulary">Vocabulary settings [min count 1, no limit].</param>
+    public TextClassificationEstimator(MLContext mlContext, TextModelKind kind, PretrainedWordVectors? vectors = null,
+        TextClassifierTrainerOptions? trainer = null, VocabularyOptions? vocabulary = null)
+    {
+        _mlContext = mlContext ?? throw new ArgumentNullException(nameof(mlContext));
+        Kind = kind;
+        Trainer = trainer ?? DefaultTrainerOptions(kind, vectors);
+        Trainer.Kind = kind;
+        if (vectors is not null && Trainer.PretrainedVectors is null && kind is not (TextModelKind.BagOfWords or TextModelKind.Embeddings))
+            Trainer.PretrainedVectors = vectors;
+        Vocabulary = vocabulary ?? new VocabularyOptions();
+        bool pretrained = kind is TextModelKind.GloVe or TextModelKind.Rnn or TextModelKind.Lstm;
+        if (pretrained && Trainer.PretrainedVectors is null)
+            throw new ArgumentException($"the {kind} model needs pretrained word vectors (e.g. GloVe): pass them as 'vectors'.");
+        // Words without a pretrained vector map to <unk>: a frozen or GloVe-initialised model has no vector to start them from.
+        if (pretrained && Vocabulary.Keep is null) Vocabulary.Keep = Trainer.PretrainedVectors!.Contains;
+    }
+
+    /// <summary>
+    /// The homework's settings for each kind (BCE, Adam 0.001, batch 100, best validation epoch kept) with MlNetHw's
+    /// choices of epochs and sizes: learned vectors 100d for 40 epochs; frozen GloVe averaged for 300 epochs (only
+    /// D + 1 weights learn, slowly at lr 0.001, and each epoch takes milliseconds); RNN/LSTM hidden 64, GloVe-initialised
+    /// vectors fine-tuned, 15 epochs.
+    /// </summary>
+    public static TextClassifierTrainerOptions DefaultTrainerOptions(TextModelKind kind, PretrainedWordVectors? vectors)
+    {
+        var o = new TextClassifierTrainerOptions { Kind = kind };
+        switch (kind)
+        {
+            case TextModelKind.BagOfWords:
+                break;
+            case TextModelKind.Embeddings:
+                // <unk> never occurs in training when every training word has an id (min count 1): its random vector
+                // would be noise, so it is left out of the average (a sentence of only unknown words gets the prior).
+                o.Network = TextNetworkKind.Averaged; o.AverageSkipsUnknown = true; o.Training.Epochs = 40;
+                break;
+            case TextModelKind.GloVe:
+                o.Network = TextNetworkKind.Averaged; o.PretrainedVectors = vectors; o.FreezeEmbeddings = true; o.AverageSkipsUnknown = true;
+                o.Training.Epochs = 300;
+                break;
+            case TextModelKind.Rnn:
+                o.Network = TextNetworkKind.Rnn; o.PretrainedVectors = vectors; o.Training.Epochs = 15;
+                break;
+            case TextModelKind.Lstm:
+                o.Network = TextNetworkKind.Lstm; o.PretrainedVectors = vectors; o.Training.Epochs = 15;
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown model kind");
+        }
+        return o;
+    }
+
+    /// <summary>Fits without validation sentences (the last epoch is kept).</summary>
+    public TextClassificationModel Fit(IDataView input) => Fit(input, null);
+
+    /// <summary>Fits on <paramref name="train"/>; TorchSharp models pick their epoch by accuracy on <paramref name="validation"/>.</summary>
+    public TextClassificationModel Fit(IDataView train, IDataView? validation)
+    {
+        CheckColumns(train.Schema.Where(c => !c.IsHidden).Select(c => (c.Name, (DataViewType?)c.Type)).ToList()); // clear messages before any work
+        var tokenizer = TextTokenization.Estimator(_mlContext, Vocabulary.InputColumnName, TextColumnName);
+        if (Kind == TextModelKind.BagOfWords)
+        {
+            var bow = BagOfWords(tokenizer).Fit(train);
+            return new TextClassificationModel(_mlContext, Kind, new TransformerChain<ITransformer>(ModelArchive.Flatten(bow).ToArray()), TextColumnName);
+        }
+        var tokens = tokenizer.Fit(train);
+        var tokenized = tokens.Transform(train);
+        var vocabulary = new VocabularyEstimator(_mlContext, Vocabulary).Fit(tokenized);
+        var trainerOptions = Trainer;
+        var previousValidation = trainerOptions.ValidationData;
+        if (validation is not null) trainerOptions.ValidationData = vocabulary.Transform(tokens.Transform(validation));
+        try
+        {
+            var classifier = new TextClassifierTrainer(_mlContext, vocabulary.Model.Vocabulary, trainerOptions).Fit(vocabulary.Transform(tokenized));
+            var parts = ModelArchive.Flatten(tokens).Append(vocabulary).Append(classifier).ToArray();
+            return new TextClassificationModel(_mlContext, Kind, new TransformerChain<ITransformer>(parts), TextColumnName);
+        }
+        finally { trainerOptions.ValidationData = previousValidation; }
+    }
+
+    IEstimator<ITransformer> BagOfWords(IEstimator<ITransformer> tokenizer)
+    {
+        const string keys = "TokenKeys", features = "Features";
+        return tokenizer
+            .Append(_mlContext.Transforms.Conversion.MapValueToKey(keys, Vocabulary.InputColumnName))
+            .Append(_mlContext.Transforms.Text.ProduceNgrams(features, keys, ngramLength: 1, useAllLengths: false))
+            .Append(_mlContext.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
+            {
+                LabelColumnName = Trainer.LabelColumnName, FeatureColumnName = features, L2Regularization = BagOfWordsL2,
+            }));
+    }
+
+    void CheckColumns(IReadOnlyList<(string Name, DataViewType? Type)> columns)
+    {
+        string names = string.Join(", ", columns.Select(c => c.Name));
+        var text = columns.FirstOrDefault(c => c.Name == TextColumnName);
+        if (text.Name is null || text.Type is not TextDataViewType)
+            throw new ArgumentException($"the data needs a text column '{TextColumnName}' with one sentence per row (columns: {names}).");
+        var label = columns.FirstOrDefault(c => c.Name == Trainer.LabelColumnName);
+        if (label.Name is null || label.Type is not BooleanDataViewType)
+            throw new ArgumentException($"the data needs a Boolean label column '{Trainer.LabelColumnName}' (columns: {names}).");
+    }
+
+    /// <inheritdoc/>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        CheckColumns(inputSchema.Select(c => (c.Name, c.Kind == SchemaShape.Column.VectorKind.Scalar ? c.ItemType : null)).ToList());
+        var tokenizer = TextTokenization.Estimator(_mlContext, Vocabulary.InputColumnName, TextColumnName);
+        if (Kind == TextModelKind.BagOfWords) return BagOfWords(tokenizer).GetOutputSchema(inputSchema);
+        var tokens = tokenizer.GetOutputSchema(inputSchema);
+        return new TextClassifierTrainer(_mlContext, TextVocabulary.FromWords(Array.Empty<string>()), Trainer)
+            .GetOutputSchema(new VocabularyEstimator(_mlContext, Vocabulary).GetOutputSchema(tokens));
+    }
+}

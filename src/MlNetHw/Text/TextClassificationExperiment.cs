@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetHw.Cli;
+using MlNetHw.MlNet.Training;
+using MlNetHw.Reporting;
+using MlNetHw.Torch;
+
+namespace MlNetHw.Text;
+
+/// <summary>
+/// The homework's part 6 as one call: trains the chosen text models on a <c>train/dev/test[/unlabelled]</c> folder,
+/// evaluates them on test with <c>mlContext.BinaryClassification.Evaluate</c>, saves each as a <c>.zip</c>, checks the
+/// reloaded model reproduces its test predictions, writes unlabelled-set predictions, a Markdown results table and a
+/// dev-accuracy chart.
+/// </summary>
+public static class TextClassificationExperiment
+{
+    /// <summary>Test accuracies of the homework's solution key (on its own dataset, GloVe 6B 50d).</summary>
+    public static readonly IReadOnlyDictionary<TextModelKind, double> ReferenceAccuracy = new Dictionary<TextModelKind, double>
+    {
+        [TextModelKind.BagOfWords] = 0.92, [TextModelKind.Embeddings] = 0.90, [TextModelKind.GloVe] = 0.93,
+        [TextModelKind.Rnn] = 0.95, [TextModelKind.Lstm] = 0.95,
+    };
+
+    /// <summary>Command-line name of each model.</summary>
+    public static string NameOf(TextModelKind kind) => kind switch
+    {
+        TextModelKind.BagOfWords => "bow", TextModelKind.Embeddings => "embed", TextModelKind.GloVe => "glove",
+        TextModelKind.Rnn => "rnn", TextModelKind.Lstm => "lstm", _ => kind.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Parses a command-line model name (bow, embed, glove, rnn, lstm).</summary>
+    public static TextModelKind Parse(string name) =>
+        Enum.GetValues<TextModelKind>().FirstOrDefault(k => NameOf(k) == name.Trim().ToLowerInvariant(), (TextModelKind)(-1)) is var k && (int)k >= 0
+            ? k : throw new ArgumentException($"unknown model '{name}': use bow, embed, glove, rnn, lstm or all.");
+
+    /// <summary>Runs the experiment.</summary>
+    public static TextClassificationResult Run(TextClassificationOptions options)
+    {
+        var log = options.Log ?? Console.Out;
+        var wall = Stopwatch.StartNew();
+        if (options.Models.Count == 0) throw new ArgumentException("no model chosen.");
+        string dataFolder = options.DataFolder ?? TextDataSources.DefaultSentimentFolder();
+        var split = SentenceSplit.Load(dataFolder);
+        string outDir = Path.GetFullPath(options.OutputDirectory);
+        Directory.CreateDirectory(outDir);
+
+        var device = TorchRuntime.ResolveDevice(options.Device);
+        log.WriteLine($"text classification: seed={options.Seed} models={string.Join(",", options.Models.Select(NameOf))} " +
+                      $"epochs={(options.Epochs?.ToString(CultureInfo.InvariantCulture) ?? "per-model default")}{(options.Quick ? " (quick)" : "")} " +
+                      $"batch={options.BatchSize} lr={options.LearningRate} hidden={options.HiddenSize} minCount={options.MinCount}");
+        log.WriteLine($"  {TorchRuntime.Describe(device)}");
+        foreach (var w in split.Warnings) log.WriteLine($"  warning: {w}");
+        log.WriteLine($"  data {dataFolder}: train {split.Train.Count}, dev {split.Dev.Count}, test {split.Test.Count}, unlabelled {split.Unlabelled?.Count.ToString(CultureInfo.InvariantCulture) ?? "none"}");
+
+        var ml = new MLContext(seed: options.Seed);
+        var train = ToDataView(ml, split.Train);
+        var dev = ToDataView(ml, split.Dev);
+        var test = ToDataView(ml, split.Test);
+
+        PretrainedWordVectors? vectors = null;
+        string? glovePath = null;
+        if (options.Models.Any(k => k != TextModelKind.BagOfWords && k != TextModelKind.Embeddings))
+        {
+            glovePath = options.GloVePath ?? TextDataSources.DefaultGloVeFile();
+            // Only the training words can enter a vocabulary, so only their vectors are kept in memory.
+            var trainWords = TextTokenization.Tokenize(ml, split.Train.Select(s => s.Text)).SelectMany(t => t).ToHashSet(StringComparer.Ordinal);
+            var clock = Stopwatch.StartNew();
+            vectors = TextDataSources.ReadGloVe(glovePath, trainWords, options.EmbeddingDimension);
+            log.WriteLine($"  GloVe {glovePath}: dimension {vectors.Dimension}, {trainWords.Count(vectors.Contains)} of {trainWords.Count} training words have a vector ({clock.Elapsed.TotalSeconds:0.0} s)");
+        }
+
+        var results = new List<TextModelResult>();
+        foreach (var kind in options.Models)
+        {
+            results.Add(TrainOne(kind, options, ml, train, dev, test, split, vectors, outDir, log));
+        }
+
+        string? chart = WriteChart(results, outDir);
+        var result = new TextClassificationResult(results, dataFolder, glovePath, vectors?.Dimension ?? 0,
+            split.Train.Count, split.Dev.Count, split.Test.Count, split.Unlabelled?.Count ?? 0,
+            Path.Combine(outDir, "results.md"), chart, wall.Elapsed);
+        WriteMarkdown(result, options);
+        log.WriteLine();
+        log.WriteLine(File.ReadAllText(result.ResultsMarkdownPath));
+        return result;
+    }
+
+    static TextModelResult TrainOne(TextModelKind kind, TextClassificationOptions options, MLContext ml, IDataView train, IDataView dev,
+        IDataView test, SentenceSplit split, PretrainedWordVectors? vectors, string outDir, TextWriter log)
+    {
+        string name = NameOf(kind);
+        log.WriteLine();
+        log.WriteLine($"== {name}: {Describe(kind)}");
+        var trainer = TextClassificationEstimator.DefaultTrainerOptions(kind, vectors);
+        var t = trainer.Training;
+        if (options.Epochs is { } e) t.Epochs = e;
+        else if (options.Quick) t.Epochs = Math.Min(t.Epochs, kind == TextModelKind.GloVe ? 20 : 3);
+        t.BatchSize = options.BatchSize;
+        t.LearningRate = options.LearningRate;
+        t.KeepBestWeights = options.KeepBestValidationEpoch;
+        t.Seed = options.Seed;
+        t.Device = options.Device;
+        trainer.HiddenSize = options.HiddenSize;
+        if (kind == TextModelKind.Embeddings) trainer.EmbeddingDimension = options.EmbeddingDimension ?? TextClassifierTrainer.DefaultEmbeddingDimension;
+        // On a terminal: a progress bar over all steps, redrawn in place, leaving one line per epoch with the train/dev
+        // figures. In a log (redirected output): one plain line per epoch with the same figures and the ETA.
+        bool interactive = options.Log is null && !Console.IsOutputRedirected;
+        if (interactive) trainer.Progress = new ConsoleTrainingProgress($"  {name}");
+        else
+            trainer.EpochEnd = p => log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {name} epoch {p.Epoch,3}/{p.Epochs}: train loss {p.EpochLoss:0.0000} acc {p.TrainAccuracy:0.0000} | dev loss {p.ValidationLoss:0.0000} acc {p.ValidationAccuracy:0.0000}" +
+                $"  elapsed {ConsoleProgress.FormatTime(p.Elapsed)} ETA {(p.Eta is { } eta ? ConsoleProgress.FormatTime(eta) : "--:--")}"));
+        if (kind == TextModelKind.BagOfWords) log.WriteLine("  (L-BFGS on the whole training set: no epochs)");
+
+        var estimator = new TextClassificationEstimator(ml, kind, vectors, trainer, new VocabularyOptions { MinCount = options.MinCount });
+        var clock = Stopwatch.StartNew();
+        var model = estimator.Fit(train, dev);
+        var trainingTime = clock.Elapsed;
+        var training = model.Classifier?.Training;
+
+        var scored = model.Transform(test);
+        var metrics = ml.BinaryClassification.Evaluate(scored, TextColumns.Label);
+        double? devAccuracy = training is null
+            ? ml.BinaryClassification.Evaluate(model.Transform(dev), TextColumns.Label).Accuracy
+            : training.History.FirstOrDefault(h => h.Epoch == training.BestEpoch)?.ValidationAccuracy;
+        log.WriteLine($"  {name}: test accuracy {metrics.Accuracy:0.0000} (AUC {metrics.AreaUnderRocCurve:0.0000}, F1 {metrics.F1Score:0.0000}), " +
+                      $"dev accuracy {devAccuracy:0.0000}{(training is null ? "" : $" (epoch {training.BestEpoch} kept)")}, vocabulary {model.Vocabulary?.Vocabulary.Count ?? 0}, trained in {trainingTime.TotalSeconds:0.0} s");
+
+        string modelPath = Path.Combine(outDir, $"{name}.zip");
+        model.Save(modelPath);
+        string? predictionsPath = null;
+        if (split.Unlabelled is { } unlabelled)
+        {
+            predictionsPath = Path.Combine(outDir, $"predictions-{name}.txt");
+            var labels = model.Predict(unlabelled).Select(p => p.Label ? "1" : "0");
+            ImageFiles.WriteAtomically(predictionsPath, s => { using var w = new StreamWriter(s, new UTF8Encoding(false)); foreach (var l in labels) w.Write(l + "\n"); });
+        }
+        bool? reproduces = null;
+        if (options.VerifyReload)
+        {
+            reproduces = ReloadReproduces(modelPath, model, split.Test.Select(s => s.Text).ToList(), out string detail);
+            log.WriteLine($"  saved {modelPath}; reloaded in a fresh MLContext: {(reproduces.Value ? "identical test predictions" : "MISMATCH " + detail)}");
+        }
+        else log.WriteLine($"  saved {modelPath}");
+
+        return new TextModelResult(kind, metrics.Accuracy, metrics.AreaUnderRocCurve, metrics.F1Score, devAccuracy,
+            training?.BestEpoch ?? 0, training?.History ?? Array.Empty<EpochRecord>(),
+            ReferenceAccuracy[kind], trainingTime, model.Vocabulary?.Vocabulary.Count ?? 0, modelPath, predictionsPath, reproduces);
+    }
+
+    /// <summary>Loads <paramref name="modelPath"/> in a new MLContext and compares its scores with the in-memory model's, bit for bit.</summary>
+    public static bool ReloadReproduces(string modelPath, TextClassificationModel model, IReadOnlyList<string> sentences, out string detail)
+    {
+        var fresh = new MLContext(seed: 12345);
+        var loaded = TextClassificationModel.Load(fresh, modelPath);
+        var a = model.Scores(sentences);
+        var b = loaded.Scores(sentences);
+        for (int i = 0; i < a.Length; i++)
+            if (BitConverter.SingleToInt32Bits(a[i]) != BitConverter.SingleToInt32Bits(b[i]))
+            {
+                detail = $"sentence {i + 1}: score {a[i]:R} before saving, {b[i]:R} after loading";
+                return false;
+            }
+        detail = a.Length == b.Length ? "" : $"{a.Length} scores before, {b.Length} after";
+        return a.Length == b.Length;
+    }
+
+    static string Describe(TextModelKind kind) => kind switch
+    {
+        TextModelKind.BagOfWords => "bag of words → linear → sigmoid (ML.NET n-grams + L-BFGS logistic regression)",
+        TextModelKind.Embeddings => "learned word vectors, averaged → linear → sigmoid",
+        TextModelKind.GloVe => "frozen GloVe vectors, averaged → linear → sigmoid",
+        TextModelKind.Rnn => "GloVe-initialised vectors → manual RNN (masked) → linear → sigmoid",
+        TextModelKind.Lstm => "GloVe-initialised vectors → manual LSTM (masked) → linear → sigmoid",
+        _ => kind.ToString(),
+    };
+
+    /// <summary>Labelled sentences as a data view with Boolean <c>Label</c> and text <c>Text</c>.</summary>
+    public static IDataView ToDataView(MLContext ml, IReadOnlyList<LabeledText> rows) =>
+        ml.Data.LoadFromEnumerable(rows.Select(r => new LabeledTextRow { Label = r.Label, Text = r.Text }));
+
+    /// <summary>Row class of <see cref="ToDataView"/> (public for ML.NET's reflection).</summary>
+    public sealed class LabeledTextRow
+    {
+        public bool Label { get; set; }
+        public string Text { get; set; } = "";
+    }
+
+    static string? WriteChart(IReadOnlyList<TextModelResult> results, string outDir)
+    {
+        var curves = results.Where(r => r.History.Any(h => h.ValidationAccuracy is not null)).ToList();
+        if (curves.Count == 0) return null;
+        var chart = new LineChart { Title = "Dev accuracy per epoch", XLabel = "epoch", YLabel = "dev accuracy" };
+        foreach (var r in curves)
+            chart.Add(NameOf(r.Kind), r.History.Select(h => (double)h.Epoch).ToArray(), r.History.Select(h => h.ValidationAccuracy ?? double.NaN).ToArray());
+        string path = Path.Combine(outDir, "dev-accuracy.png");
+        chart.SavePng(path);
+        return path;
+    }
+
+    static void WriteMarkdown(TextClassificationResult result, TextClassificationOptions options)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# Text classification results");
+        sb.AppendLine();
+        sb.AppendLine($"Data: `{result.DataFolder}` (train {result.TrainCount}, dev {result.ValidationCount}, test {result.TestCount}, unlabelled {result.UnlabelledCount}); " +
+                      $"word vectors: {(result.GloVePath is null ? "none" : $"`{result.GloVePath}` ({result.GloVeDimension}d)")}; seed {options.Seed}" +
+                      $"{(options.Quick ? "; QUICK run (few epochs): not for reporting" : "")}.");
+        sb.AppendLine();
+        sb.AppendLine("| model | test accuracy | test AUC | best dev accuracy | epoch kept | vocabulary | training time | homework reference* | reload identical |");
+        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var m in result.Models)
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {NameOf(m.Kind)} | {m.TestAccuracy:0.0000} | {m.TestAuc:0.0000} | {m.BestValidationAccuracy:0.0000} | {(m.SelectedEpoch > 0 ? m.SelectedEpoch.ToString(CultureInfo.InvariantCulture) : "-")} | " +
+                $"{(m.VocabularySize > 0 ? m.VocabularySize.ToString(CultureInfo.InvariantCulture) : "ML.NET keys")} | {m.TrainingTime.TotalSeconds:0.0} s | {m.ReferenceAccuracy:0.00} | " +
+                $"{(m.ReloadReproducesPredictions is null ? "not checked" : m.ReloadReproducesPredictions.Value ? "yes" : "NO")} |"));
+        sb.AppendLine();
+        sb.AppendLine("*The homework's reference numbers come from its own dataset and GloVe 6B 50d; they are not measured on this data and are shown only for orientation.");
+        sb.AppendLine();
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Wall time {result.WallTime.TotalSeconds:0.0} s. Best model: {NameOf(result.Best.Kind)} ({result.Best.TestAccuracy:0.0000})."));
+        if (result.DevAccuracyChartPath is not null) sb.AppendLine().AppendLine($"![dev accuracy]({Path.GetFileName(result.DevAccuracyChartPath)})");
+        ImageFiles.WriteAtomically(result.ResultsMarkdownPath, s => { using var w = new StreamWriter(s, new UTF8Encoding(false)); w.Write(sb.ToString()); });
+    }
+}

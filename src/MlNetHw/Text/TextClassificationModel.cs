@@ -1,0 +1,127 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetHw.MlNet;
+
+namespace MlNetHw.Text;
+
+/// <summary>
+/// A whole fitted text classifier, raw sentence in, <c>Score</c>/<c>Probability</c>/<c>PredictedLabel</c> out: a
+/// transformer chain of ML.NET's tokenisation (for the bag-of-words model also ML.NET's featurizer and logistic
+/// regression) and, for the TorchSharp models, the vocabulary and the network. <see cref="Save(string)"/> writes one
+/// self-contained <see cref="ModelArchive"/> <c>.zip</c> (ML.NET segments, vocabulary, weights with the word
+/// vectors); <see cref="Load(MLContext, string)"/> reads it back in any process.
+/// </summary>
+public sealed class TextClassificationModel : ITransformer
+{
+    readonly MLContext _mlContext;
+
+    /// <summary>Which of the five models this is.</summary>
+    public TextModelKind Kind { get; }
+    /// <summary>The transformers, in order (what is saved).</summary>
+    public TransformerChain<ITransformer> Chain { get; }
+    /// <summary>Word → id map (null for bag of words, whose vocabulary lives in ML.NET's key mapping).</summary>
+    public TextVocabularyModel? Vocabulary { get; }
+    /// <summary>The TorchSharp classifier (null for bag of words).</summary>
+    public TextClassifierModel? Classifier { get; }
+    /// <summary>Name of the raw text column the model reads.</summary>
+    public string TextColumnName { get; }
+
+    public TextClassificationModel(MLContext mlContext, TextModelKind kind, TransformerChain<ITransformer> chain, string textColumnName = TextColumns.Text)
+    {
+        _mlContext = mlContext ?? throw new ArgumentNullException(nameof(mlContext));
+        Chain = chain ?? throw new ArgumentNullException(nameof(chain));
+        Kind = kind;
+        TextColumnName = textColumnName;
+        var parts = ModelArchive.Flatten(chain).OfType<TorchTransformer>().Select(t => t.Model).ToList();
+        Vocabulary = parts.OfType<TextVocabularyModel>().FirstOrDefault();
+        Classifier = parts.OfType<TextClassifierModel>().FirstOrDefault();
+        if (kind != TextModelKind.BagOfWords && (Vocabulary is null || Classifier is null))
+            throw new ArgumentException($"a {kind} text model holds a vocabulary and a TorchSharp classifier.");
+    }
+
+    /// <inheritdoc/>
+    public bool IsRowToRowMapper => true;
+
+    void CheckInput(DataViewSchema schema)
+    {
+        var col = schema.GetColumnOrNull(TextColumnName)
+            ?? throw new ArgumentException($"the data has no '{TextColumnName}' column (columns: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}); the model reads raw sentences from it.");
+        if (col.Type is not TextDataViewType)
+            throw new ArgumentException($"column '{TextColumnName}' has type {col.Type}; the model reads text.");
+    }
+
+    /// <inheritdoc/>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) { CheckInput(inputSchema); return Chain.GetOutputSchema(inputSchema); }
+
+    /// <inheritdoc/>
+    public IDataView Transform(IDataView input) { CheckInput(input.Schema); return Chain.Transform(input); }
+
+    /// <inheritdoc/>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) { CheckInput(inputSchema); return ((ITransformer)Chain).GetRowToRowMapper(inputSchema); }
+
+    void ICanSaveModel.Save(ModelSaveContext ctx) => throw new NotSupportedException(
+        "save a TextClassificationModel with its Save(path) (an MlNetHw ModelArchive): ML.NET's mlContext.Model.Save cannot hold its TorchSharp parts.");
+
+    /// <summary>Raw sentences as a one-column data view the model reads.</summary>
+    public IDataView Sentences(IEnumerable<string> sentences) =>
+        _mlContext.Data.LoadFromEnumerable(sentences.Select(s => new SentenceInput { Text = s ?? "" }), SchemaFor(TextColumnName));
+
+    /// <summary>Logits of the sentences, in order.</summary>
+    public float[] Scores(IEnumerable<string> sentences) => Transform(Sentences(sentences)).GetColumn<float>(TextColumns.Score).ToArray();
+
+    /// <summary>Label and probability of raw sentences, in order.</summary>
+    public IReadOnlyList<(bool Label, float Probability)> Predict(IEnumerable<string> sentences) =>
+        _mlContext.Data.CreateEnumerable<PredictionOutput>(Transform(Sentences(sentences)), reuseRowObject: false)
+            .Select(p => (p.PredictedLabel, p.Probability)).ToList();
+
+    /// <summary>
+    /// For each sentence, true when none of its words is known to the model (or it has no words): the model can then
+    /// only answer with its prior (the bias), which callers should say rather than present as a judgement.
+    /// </summary>
+    public IReadOnlyList<bool> UnknownOnly(IEnumerable<string> sentences)
+    {
+        var data = Sentences(sentences);
+        var transformed = Transform(data);
+        if (Vocabulary is null)
+            return transformed.GetColumn<VBuffer<float>>("Features").Select(v => v.GetValues().ToArray().All(x => x == 0)).ToList();
+        return transformed.GetColumn<VBuffer<int>>(Vocabulary.OutputColumnName)
+            .Select(v => v.DenseValues().All(id => id == TextVocabulary.UnknownId)).ToList();
+    }
+
+    /// <summary>The input schema the model is saved with: just the text column.</summary>
+    public DataViewSchema InputSchema => _mlContext.Data.LoadFromEnumerable(Array.Empty<SentenceInput>(), SchemaFor(TextColumnName)).Schema;
+
+    /// <summary>Writes the model as one <see cref="ModelArchive"/> <c>.zip</c> (atomically: a failed save leaves an older file intact).</summary>
+    public void Save(string path) => ModelArchive.Save(_mlContext, Chain, InputSchema, path);
+
+    /// <summary>Reads a text model written by <see cref="Save(string)"/>; another archive fails with a message naming the file.</summary>
+    public static TextClassificationModel Load(MLContext mlContext, string path)
+    {
+        var loaded = ModelArchive.Load(mlContext, path);
+        var parts = ModelArchive.Flatten(loaded).ToList();
+        var chain = new TransformerChain<ITransformer>(parts.ToArray());
+        var classifier = parts.OfType<TorchTransformer>().Select(t => t.Model).OfType<TextClassifierModel>().FirstOrDefault();
+        var input = ModelArchive.ReadManifest(path)["inputSchema"]?.AsArray();
+        string textColumn = input is { Count: 1 } ? input[0]?["name"]?.GetValue<string>() ?? TextColumns.Text : TextColumns.Text;
+        if (classifier is null && !parts.Any(p => p.GetType().Name.Contains("BinaryPrediction", StringComparison.Ordinal)))
+            throw new InvalidDataException($"'{path}' is an MlNetHw model archive but not a text classifier (it holds {string.Join(", ", parts.Select(p => p.GetType().Name))}).");
+        return new TextClassificationModel(mlContext, classifier?.Kind ?? TextModelKind.BagOfWords, chain, textColumn);
+    }
+
+    static SchemaDefinition SchemaFor(string textColumn)
+    {
+        var def = SchemaDefinition.Create(typeof(SentenceInput));
+        def[nameof(SentenceInput.Text)].ColumnName = textColumn;
+        return def;
+    }
+
+    /// <summary>Raw sentence row (public for ML.NET's reflection).</summary>
+    public sealed class SentenceInput { public string Text { get; set; } = ""; }
+
+    /// <summary>Prediction row (public for ML.NET's reflection).</summary>
+    public sealed class PredictionOutput
+    {
+        public bool PredictedLabel { get; set; }
+        public float Probability { get; set; }
+    }
+}

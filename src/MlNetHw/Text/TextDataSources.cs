@@ -1,0 +1,31 @@
+using MlNetHw.Data;
+using MlNetHw.Datasets;
+
+namespace MlNetHw.Text;
+
+/// <summary>Where the text experiment's data comes from by default, and word vectors for the text models.</summary>
+public static class TextDataSources
+{
+    /// <summary>Catalog id of the default sentences (UCI sentiment labelled sentences, 2100/450/450).</summary>
+    public const string DefaultSentimentId = "sentiment-uci";
+    /// <summary>Catalog id of the default word vectors (GloVe 6B, 100 dimensions).</summary>
+    public const string DefaultGloVeId = "glove-100d";
+
+    /// <summary>The catalog's UCI sentiment folder (fetched and cached on first use).</summary>
+    public static string DefaultSentimentFolder() => DatasetCatalog.Default.Resolve(DefaultSentimentId);
+
+    /// <summary>The catalog's GloVe 100d file (fetched and cached on first use).</summary>
+    public static string DefaultGloVeFile() => Path.Combine(DatasetCatalog.Default.Resolve(DefaultGloVeId), "glove.100d.txt");
+
+    /// <summary>
+    /// Reads a GloVe text file with <see cref="GloVeReader"/>, keeping only <paramref name="words"/> (a model can only
+    /// use vectors of its vocabulary). <paramref name="expectedDimension"/>, when given, rejects a file of another
+    /// dimension with a message naming it.
+    /// </summary>
+    public static PretrainedWordVectors ReadGloVe(string path, IReadOnlySet<string>? words = null, int? expectedDimension = null) =>
+        FromWordVectors(GloVeReader.Read(path, words, expectedDimension), Path.GetFileName(path));
+
+    /// <summary>Adapts MlNetHw's <see cref="WordVectors"/> to the text models' lookup.</summary>
+    public static PretrainedWordVectors FromWordVectors(WordVectors vectors, string source = "word vectors") =>
+        new(vectors.Dimension, w => vectors.TryGetVector(w, out var v) ? v.ToArray() : null, source);
+}

@@ -1,0 +1,129 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MlNetHw.MlNet;
+using TorchSharp;
+
+namespace MlNetHw.Text;
+
+/// <summary>Settings of <see cref="VocabularyEstimator"/>. Defaults in brackets.</summary>
+public sealed class VocabularyOptions
+{
+    /// <summary>Column of words, a variable-length text vector [<see cref="TextColumns.Tokens"/>].</summary>
+    public string InputColumnName { get; set; } = TextColumns.Tokens;
+    /// <summary>Column of ids written, a variable-length Int32 vector [<see cref="TextColumns.TokenIds"/>].</summary>
+    public string OutputColumnName { get; set; } = TextColumns.TokenIds;
+    /// <summary>A word gets its own id when seen at least this often in the training data [1].</summary>
+    public int MinCount { get; set; } = 1;
+    /// <summary>At most this many ids, &lt;pad&gt; and &lt;unk&gt; included; the rarest words go first; 0 = no limit [0].</summary>
+    public int MaxSize { get; set; }
+    /// <summary>Sentences longer than this are cut (the first words are kept); 0 = never [0].</summary>
+    public int MaxLength { get; set; }
+    /// <summary>
+    /// Optional filter on candidate words, e.g. "has a pretrained vector"; rejected words map to &lt;unk&gt;.
+    /// Used while fitting only: the fitted vocabulary is a plain word list [null].
+    /// </summary>
+    public Func<string, bool>? Keep { get; set; }
+}
+
+/// <summary>
+/// Builds a <see cref="TextVocabulary"/> from the training words and maps each sentence's words to ids
+/// (<c>mlContext.Transforms.Text.MapWordsToVocabularyIds</c>). The fitted transformer carries the vocabulary, so it
+/// is saved in the model archive with everything else.
+/// </summary>
+public sealed class VocabularyEstimator : TorchEstimator<TextVocabularyModel>
+{
+    readonly VocabularyOptions _options;
+
+    public VocabularyEstimator(IHostEnvironment environment, VocabularyOptions? options = null) : base(environment, "MapWordsToVocabularyIds")
+    {
+        _options = options ?? new VocabularyOptions();
+        if (_options.MinCount < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.MinCount, "MinCount must be at least 1.");
+        if (_options.MaxLength < 0) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxLength, "MaxLength must be 0 (never cut) or positive.");
+        if (_options.MaxSize is < 0 or 1 or 2) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxSize, "MaxSize is 0 (no limit) or at least 3.");
+    }
+
+    /// <inheritdoc/>
+    protected override IReadOnlyList<TorchColumn> TrainingColumns => new[] { TorchColumn.TextVector(_options.InputColumnName) };
+
+    /// <inheritdoc/>
+    protected override IReadOnlyList<TorchColumn> OutputColumns => new[] { TextVocabularyModel.IdsColumn(_options.OutputColumnName) };
+
+    /// <inheritdoc/>
+    protected override TextVocabularyModel Train(IDataView trainData, IChannel channel)
+    {
+        var sentences = ColumnTable.Read(trainData, TrainingColumns, Name).Get<string[]>(_options.InputColumnName);
+        var vocabulary = TextVocabulary.Build(sentences, _options.MinCount, _options.MaxSize, _options.Keep);
+        channel.Info(MessageSensitivity.None, $"vocabulary: {vocabulary.Count} ids from {sentences.Length} sentences (min count {_options.MinCount})");
+        return new TextVocabularyModel(vocabulary, _options.InputColumnName, _options.OutputColumnName, _options.MaxLength);
+    }
+}
+
+/// <summary>
+/// The fitted vocabulary as a model of MlNetHw's ML.NET integration: words (text vector) in, ids (Int32 vector) out.
+/// It has no weights; its state is the word list.
+/// </summary>
+[TorchArchitecture(ArchitectureName)]
+public sealed class TextVocabularyModel : TorchModel
+{
+    /// <summary>Name written to archives.</summary>
+    public const string ArchitectureName = "mlnethw.text-vocabulary";
+    readonly NoWeights _module = new();
+
+    /// <summary>The word list.</summary>
+    public TextVocabulary Vocabulary { get; }
+    /// <summary>Column of words read.</summary>
+    public string InputColumnName { get; }
+    /// <summary>Column of ids written.</summary>
+    public string OutputColumnName { get; }
+    /// <summary>Sentences are cut to this many words (0 = never).</summary>
+    public int MaxLength { get; }
+
+    public TextVocabularyModel(TextVocabulary vocabulary, string inputColumnName = TextColumns.Tokens,
+        string outputColumnName = TextColumns.TokenIds, int maxLength = 0)
+    {
+        Vocabulary = vocabulary ?? throw new ArgumentNullException(nameof(vocabulary));
+        InputColumnName = inputColumnName;
+        OutputColumnName = outputColumnName;
+        MaxLength = maxLength;
+        InputColumns = new[] { TorchColumn.TextVector(inputColumnName) };
+        OutputColumns = new[] { IdsColumn(outputColumnName) };
+    }
+
+    /// <summary>A variable-length Int32 vector column of word ids.</summary>
+    public static TorchColumn IdsColumn(string name) => new(name, new VectorDataViewType(NumberDataViewType.Int32));
+
+    /// <inheritdoc/>
+    public override string Architecture => ArchitectureName;
+    /// <inheritdoc/>
+    public override IReadOnlyList<TorchColumn> InputColumns { get; }
+    /// <inheritdoc/>
+    public override IReadOnlyList<TorchColumn> OutputColumns { get; }
+    /// <inheritdoc/>
+    public override torch.nn.Module Module => _module;
+
+    /// <summary>The ids of tokenised sentences.</summary>
+    public int[][] Encode(IEnumerable<string[]> sentences) => sentences.Select(s => Vocabulary.Encode(s ?? Array.Empty<string>(), MaxLength)).ToArray();
+
+    /// <inheritdoc/>
+    protected override void ScoreBatch(ColumnTable inputs, ColumnTable outputs) =>
+        outputs.Set(OutputColumnName, Encode(inputs.Get<string[]>(InputColumnName)));
+
+    /// <inheritdoc/>
+    protected override void WriteState(TorchModelState state)
+    {
+        state.Set("inputColumn", InputColumnName);
+        state.Set("outputColumn", OutputColumnName);
+        state.Set("maxLength", MaxLength);
+        state.Vocabularies["words"] = Vocabulary.Words.ToArray();
+    }
+
+    /// <summary>Rebuilds the model from an archive (found through <see cref="TorchArchitectureAttribute"/>).</summary>
+    public static TextVocabularyModel Load(TorchModelState state) =>
+        new(TextVocabulary.FromList(state.Vocabulary("words")), state.Get<string>("inputColumn"), state.Get<string>("outputColumn"), state.Get<int>("maxLength"));
+
+    sealed class NoWeights : torch.nn.Module
+    {
+        public NoWeights() : base("vocabulary") { }
+    }
+}
