@@ -1,0 +1,33 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MlNetHw.MlNet.Mlp;
+
+/// <summary>
+/// A fully connected network <c>(N, D) → (N, K)</c>: hidden layers of Linear → ReLU (→ Dropout), then a Linear
+/// output layer producing logits.
+/// </summary>
+public sealed class MlpModule : nn.Module<Tensor, Tensor>
+{
+    readonly Sequential _layers;
+
+    public MlpModule(int inputSize, IReadOnlyList<int> hiddenSizes, int outputSize, double dropout) : base(nameof(MlpModule))
+    {
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
+        int width = inputSize;
+        for (int i = 0; i < hiddenSizes.Count; i++)
+        {
+            layers.Add(($"fc{i}", nn.Linear(width, hiddenSizes[i])));
+            layers.Add(($"relu{i}", nn.ReLU()));
+            if (dropout > 0) layers.Add(($"drop{i}", nn.Dropout(dropout)));
+            width = hiddenSizes[i];
+        }
+        layers.Add(("out", nn.Linear(width, outputSize)));
+        _layers = nn.Sequential(layers);
+        RegisterComponents();
+    }
+
+    /// <summary>(N, D) features → (N, K) logits.</summary>
+    public override Tensor forward(Tensor x) => _layers.forward(x);
+}
