@@ -14,7 +14,7 @@ public sealed class ConsoleProgress
     readonly TextWriter _out;
     readonly Stopwatch _clock = Stopwatch.StartNew();
     readonly bool _interactive;
-    TimeSpan _lastPlain = TimeSpan.MinValue;
+    TimeSpan? _lastPlain;
     int _lastWidth;
 
     /// <summary>Minimum time between two lines when the output is not a terminal.</summary>
@@ -39,7 +39,7 @@ public sealed class ConsoleProgress
     {
         var elapsed = _clock.Elapsed;
         bool finished = done >= _total;
-        if (!_interactive && !finished && elapsed - _lastPlain < PlainInterval) return;
+        if (!_interactive && !finished && _lastPlain is { } last && elapsed - last < PlainInterval) return;
         _lastPlain = elapsed;
         string line = Format(done, elapsed, status);
         if (_interactive)
