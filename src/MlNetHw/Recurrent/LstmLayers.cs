@@ -1,0 +1,256 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MlNetHw.Recurrent;
+
+/// <summary>What <see cref="LstmLayers.LstmStepBackward"/> needs from <see cref="LstmLayers.LstmStepForward"/>.</summary>
+/// <param name="X">Input (N, D).</param>
+/// <param name="PrevH">Previous hidden state (N, H).</param>
+/// <param name="PrevC">Previous cell state (N, H).</param>
+/// <param name="Wx">(D, 4H).</param>
+/// <param name="Wh">(H, 4H).</param>
+/// <param name="Gates">Activated gates (N, 4H): columns [i | f | o | g] = [σ | σ | σ | tanh].</param>
+/// <param name="TanhC">tanh(next_c) (N, H).</param>
+public sealed record LstmStepCache(Tensor X, Tensor PrevH, Tensor PrevC, Tensor Wx, Tensor Wh, Tensor Gates, Tensor TanhC);
+
+/// <summary>What <see cref="LstmLayers.LstmBackward"/> needs from <see cref="LstmLayers.LstmForward"/>. Time-major.</summary>
+/// <param name="XFlat">The input, time-major and flattened: (T·N, D), row t·N + n = x[n, t].</param>
+/// <param name="States">Hidden states (T+1, N, H): States[0] = h0, States[t+1] = h after step t (after masking).</param>
+/// <param name="Cells">Cell states (T+1, N, H): Cells[0] = 0, Cells[t+1] = c after step t (after masking).</param>
+/// <param name="Gates">Activated gates of every step (T, N, 4H), columns [i | f | o | g].</param>
+/// <param name="TanhC">tanh of every step's candidate cell state (T, N, H).</param>
+/// <param name="Wx">(D, 4H).</param>
+/// <param name="Wh">(H, 4H).</param>
+/// <param name="Mask">Padding mask time-major (T, N, 1) in the input's dtype (1 = real step), or null.</param>
+public sealed record LstmCache(Tensor XFlat, Tensor States, Tensor Cells, Tensor Gates, Tensor TanhC, Tensor Wx, Tensor Wh, Tensor? Mask)
+{
+    public long N => States.shape[1];
+    public long T => Gates.shape[0];
+    public long D => XFlat.shape[1];
+    public long H => States.shape[2];
+}
+
+/// <summary>
+/// An LSTM written by hand on TorchSharp tensors, cs231n style (forward returns output and cache, backward takes the
+/// upstream gradient and the cache, no autograd inside, no input modified, float32 or float64). The four gates live in
+/// one (D, 4H) and one (H, 4H) matrix in the order i, f, o, g (input, forget, output, candidate), as in cs231n:
+/// a = x·Wx + h·Wh + b; i = σ(a[0:H]), f = σ(a[H:2H]), o = σ(a[2H:3H]), g = tanh(a[3H:4H]);
+/// c' = f⊙c + i⊙g; h' = o⊙tanh(c'). TorchSharp's nn.LSTM orders its gates i, f, g, o: see <see cref="TorchRecurrentWeights"/>.
+/// The derivations are in docs/recurrent-derivations.md.
+/// </summary>
+public static class LstmLayers
+{
+    /// <summary>One LSTM step.</summary>
+    /// <param name="x">Input (N, D).</param>
+    /// <param name="prevH">Previous hidden state (N, H).</param>
+    /// <param name="prevC">Previous cell state (N, H).</param>
+    /// <param name="Wx">Input-to-gates weights (D, 4H), gate blocks i, f, o, g.</param>
+    /// <param name="Wh">Hidden-to-gates weights (H, 4H).</param>
+    /// <param name="b">Gate biases (4H).</param>
+    /// <returns>next_h (N, H), next_c (N, H) and the cache for <see cref="LstmStepBackward"/>.</returns>
+    public static (Tensor nextH, Tensor nextC, LstmStepCache cache) LstmStepForward(
+        Tensor x, Tensor prevH, Tensor prevC, Tensor Wx, Tensor Wh, Tensor b)
+    {
+        long n = x.shape[0], d = Wx.shape[0], h = Wh.shape[0];
+        Shapes.Require(x, nameof(x), "(N, D)", -1, d);
+        Shapes.Require(prevH, nameof(prevH), "(N, H)", n, h);
+        Shapes.Require(prevC, nameof(prevC), "(N, H)", n, h);
+        Shapes.Require(Wx, nameof(Wx), "(D, 4H)", d, 4 * h);
+        Shapes.Require(Wh, nameof(Wh), "(H, 4H)", h, 4 * h);
+        Shapes.Require(b, nameof(b), "(4H)", 4 * h);
+        using var scope = torch.NewDisposeScope();
+        var gates = torch.addmm(b, x, Wx, 1, 1).addmm_(prevH, Wh);
+        gates.narrow(1, 0, 3 * h).sigmoid_();
+        gates.narrow(1, 3 * h, h).tanh_();
+        var i = gates.narrow(1, 0, h);
+        var f = gates.narrow(1, h, h);
+        var o = gates.narrow(1, 2 * h, h);
+        var g = gates.narrow(1, 3 * h, h);
+        var nextC = (f * prevC).addcmul_(i, g, 1);
+        var tanhC = nextC.tanh();
+        var nextH = o * tanhC;
+        scope.MoveToOuter(nextH, nextC, gates, tanhC);
+        return (nextH, nextC, new LstmStepCache(x, prevH, prevC, Wx, Wh, gates, tanhC));
+    }
+
+    /// <summary>
+    /// Backward of one LSTM step. dc = dnext_c + dnext_h⊙o⊙(1 - tanh²(c')); then
+    /// di = dc⊙g, df = dc⊙prev_c, do = dnext_h⊙tanh(c'), dg = dc⊙i, each times its gate's derivative
+    /// (σ' = s(1 - s), tanh' = 1 - t²) to give dA (N, 4H); dx = dA·Wxᵀ, dprev_h = dA·Whᵀ, dprev_c = dc⊙f,
+    /// dWx = xᵀ·dA, dWh = prev_hᵀ·dA, db = Σ_n dA.
+    /// </summary>
+    /// <param name="dnextH">dL/dnext_h (N, H).</param>
+    /// <param name="dnextC">dL/dnext_c (N, H).</param>
+    /// <param name="cache">From <see cref="LstmStepForward"/>.</param>
+    /// <returns>dx (N, D), dprev_h (N, H), dprev_c (N, H), dWx (D, 4H), dWh (H, 4H), db (4H).</returns>
+    public static (Tensor dx, Tensor dprevH, Tensor dprevC, Tensor dWx, Tensor dWh, Tensor db) LstmStepBackward(
+        Tensor dnextH, Tensor dnextC, LstmStepCache cache)
+    {
+        long n = cache.PrevH.shape[0], h = cache.PrevH.shape[1];
+        Shapes.Require(dnextH, nameof(dnextH), "(N, H)", n, h);
+        Shapes.Require(dnextC, nameof(dnextC), "(N, H)", n, h);
+        using var scope = torch.NewDisposeScope();
+        var gates = cache.Gates;
+        var i = gates.narrow(1, 0, h);
+        var f = gates.narrow(1, h, h);
+        var o = gates.narrow(1, 2 * h, h);
+        var g = gates.narrow(1, 3 * h, h);
+        var dc = dnextC + dnextH * o * (1 - cache.TanhC * cache.TanhC);
+        var dA = torch.cat(new[] { dc * g, dc * cache.PrevC, dnextH * cache.TanhC, dc * i }, 1)
+            .mul_(GateDerivatives(gates, h));
+        var dx = dA.mm(cache.Wx.t());
+        var dprevH = dA.mm(cache.Wh.t());
+        var dprevC = dc * f;
+        var dWx = cache.X.t().mm(dA);
+        var dWh = cache.PrevH.t().mm(dA);
+        var db = dA.sum(0L);
+        scope.MoveToOuter(dx, dprevH, dprevC, dWx, dWh, db);
+        return (dx, dprevH, dprevC, dWx, dWh, db);
+    }
+
+    /// <summary>
+    /// d(activation)/d(pre-activation) from the activated gates (…, 4H): s(1 - s) for i, f, o and 1 - g² for g.
+    /// Works on one step (N, 4H) or all steps (T, N, 4H) at once.
+    /// </summary>
+    static Tensor GateDerivatives(Tensor gates, long h)
+    {
+        int last = (int)gates.dim() - 1;
+        var sig = gates.narrow(last, 0, 3 * h);
+        var tg = gates.narrow(last, 3 * h, h);
+        return torch.cat(new[] { sig * (1 - sig), 1 - tg * tg }, last);
+    }
+
+    /// <summary>
+    /// Runs the LSTM over a sequence from h0 and c0 = 0. The input projection x·Wx + b of all T steps is one GEMM
+    /// written straight into the gate buffer; each step adds h_{t-1}·Wh in place and activates its gates in place.
+    /// With a mask, a padded step (mask[n, t] = false) carries both states over: h_t = h_{t-1}, c_t = c_{t-1}.
+    /// </summary>
+    /// <param name="x">Inputs (N, T, D).</param>
+    /// <param name="h0">Initial hidden state (N, H).</param>
+    /// <param name="Wx">(D, 4H), gate blocks i, f, o, g.</param>
+    /// <param name="Wh">(H, 4H).</param>
+    /// <param name="b">(4H).</param>
+    /// <param name="mask">Optional bool (N, T): true for real steps, false for padding; null = every step is real.</param>
+    /// <returns>h (N, T, H) and the cache for <see cref="LstmBackward"/>.</returns>
+    public static (Tensor h, LstmCache cache) LstmForward(Tensor x, Tensor h0, Tensor Wx, Tensor Wh, Tensor b, Tensor? mask = null)
+    {
+        Shapes.Require(x, nameof(x), "(N, T, D)", -1, -1, -1);
+        long n = x.shape[0], t = x.shape[1], d = x.shape[2], hs = Wh.shape[0];
+        Shapes.Require(h0, nameof(h0), "(N, H)", n, hs);
+        Shapes.Require(Wx, nameof(Wx), "(D, 4H)", d, 4 * hs);
+        Shapes.Require(Wh, nameof(Wh), "(H, 4H)", hs, 4 * hs);
+        Shapes.Require(b, nameof(b), "(4H)", 4 * hs);
+        Shapes.SameFloatType(h0, nameof(h0), x, nameof(x));
+        Shapes.SameFloatType(Wx, nameof(Wx), x, nameof(x));
+        Shapes.SameFloatType(Wh, nameof(Wh), x, nameof(x));
+        Shapes.SameFloatType(b, nameof(b), x, nameof(x));
+        if (t == 0) throw new ArgumentException("x has no time steps (T = 0).", nameof(x));
+
+        using var scope = torch.NewDisposeScope();
+        var m = Shapes.TimeMajorMask(mask, n, t, x.dtype);
+        var keep = mask?.transpose(0, 1).unsqueeze(2); // (T, N, 1) bool view, for exact selects
+        var xFlat = x.transpose(0, 1).reshape(t * n, d);
+        var gates = torch.addmm(b, xFlat, Wx, 1, 1).view(t, n, 4 * hs);
+        var states = torch.empty(new[] { t + 1, n, hs }, x.dtype, x.device);
+        var cells = torch.empty(new[] { t + 1, n, hs }, x.dtype, x.device);
+        var tanhC = torch.empty(new[] { t, n, hs }, x.dtype, x.device);
+        states[0].copy_(h0);
+        cells[0].zero_();
+        for (long s = 0; s < t; s++)
+        {
+            using var step = torch.NewDisposeScope();
+            var prevH = states[s];
+            var prevC = cells[s];
+            var a = gates[s].addmm_(prevH, Wh);
+            a.narrow(1, 0, 3 * hs).sigmoid_();
+            a.narrow(1, 3 * hs, hs).tanh_();
+            var i = a.narrow(1, 0, hs);
+            var f = a.narrow(1, hs, hs);
+            var o = a.narrow(1, 2 * hs, hs);
+            var g = a.narrow(1, 3 * hs, hs);
+            var nextC = cells[s + 1];
+            var nextH = states[s + 1];
+            var tc = tanhC[s];
+            nextC.copy_(f).mul_(prevC).addcmul_(i, g, 1);
+            tc.copy_(nextC).tanh_();
+            nextH.copy_(o).mul_(tc);
+            if (keep is not null)
+            {
+                var k = keep[s];
+                nextC.copy_(torch.where(k, nextC, prevC));
+                nextH.copy_(torch.where(k, nextH, prevH));
+            }
+        }
+        var h = states.narrow(0, 1, t).transpose(0, 1).contiguous(); // (N, T, H), a tensor of its own
+        var cache = new LstmCache(xFlat, states, cells, gates, tanhC, Wx, Wh, m);
+        scope.MoveToOuter(h, xFlat, states, cells, gates, tanhC);
+        if (m is not null) scope.MoveToOuter(m);
+        return (h, cache);
+    }
+
+    /// <summary>
+    /// Backpropagation through time for <see cref="LstmForward"/>. The recurrence carries dL/dh and dL/dc backwards;
+    /// a padded step passes both straight to step t-1. Gate gradients of all steps are collected in one (T·N, 4H)
+    /// buffer so the weight gradients are single GEMMs: dWx = X_flatᵀ·dA, dWh = H_prevᵀ·dA, db = Σ dA.
+    /// </summary>
+    /// <param name="dh">Upstream gradient of every hidden state (N, T, H).</param>
+    /// <param name="cache">From <see cref="LstmForward"/>.</param>
+    /// <param name="needDx">False to skip the dx GEMM when the input needs no gradient (dx is then null).</param>
+    /// <returns>dx (N, T, D), dh0 (N, H), dWx (D, 4H), dWh (H, 4H), db (4H).</returns>
+    public static (Tensor dx, Tensor dh0, Tensor dWx, Tensor dWh, Tensor db) LstmBackward(Tensor dh, LstmCache cache, bool needDx = true)
+    {
+        long n = cache.N, t = cache.T, d = cache.D, hs = cache.H;
+        Shapes.Require(dh, nameof(dh), "(N, T, H)", n, t, hs);
+        using var scope = torch.NewDisposeScope();
+        var dhT = dh.transpose(0, 1);
+        var dA = torch.empty(new[] { t, n, 4 * hs }, cache.States.dtype, cache.States.device);
+        var deriv = GateDerivatives(cache.Gates, hs);        // all steps at once
+        var oneMinusTc2 = 1 - cache.TanhC * cache.TanhC;      // tanh'(c) for all steps
+        var WhT = cache.Wh.t();
+        var dnextH = torch.zeros(new[] { n, hs }, cache.States.dtype, cache.States.device);
+        var dnextC = torch.zeros(new[] { n, hs }, cache.States.dtype, cache.States.device);
+        for (long s = t - 1; s >= 0; s--)
+        {
+            using var step = torch.NewDisposeScope();
+            var a = cache.Gates[s];
+            var i = a.narrow(1, 0, hs);
+            var f = a.narrow(1, hs, hs);
+            var o = a.narrow(1, 2 * hs, hs);
+            var g = a.narrow(1, 3 * hs, hs);
+            var prevC = cache.Cells[s];
+            var dhs = dhT[s] + dnextH;                        // dL/dh_s (after the mask)
+            var dcs = dnextC;                                 // dL/dc_s from step s+1
+            Tensor dhCand = dhs, dcCarry = dcs;
+            Tensor? ms = cache.Mask?[s];                     // (N, 1)
+            if (ms is not null) { dhCand = dhs * ms; dcCarry = dcs * ms; }
+            // dL/dc of the candidate cell: through h = o·tanh(c) and from the future.
+            var dc = dhCand * o * oneMinusTc2[s] + dcCarry;
+            var dAs = dA[s];
+            dAs.narrow(1, 0, hs).copy_(dc).mul_(g);
+            dAs.narrow(1, hs, hs).copy_(dc).mul_(prevC);
+            dAs.narrow(1, 2 * hs, hs).copy_(dhCand).mul_(cache.TanhC[s]);
+            dAs.narrow(1, 3 * hs, hs).copy_(dc).mul_(i);
+            dAs.mul_(deriv[s]);
+            var prevDh = dAs.mm(WhT);
+            var prevDc = dc * f;
+            if (ms is not null)
+            {
+                var pass = 1 - ms;                            // padding: h_s = h_{s-1}, c_s = c_{s-1}
+                prevDh.add_(dhs * pass);
+                prevDc.add_(dcs * pass);
+            }
+            var (oldH, oldC) = (dnextH, dnextC);
+            (dnextH, dnextC) = step.MoveToOuter(prevDh, prevDc);
+            oldH.Dispose();
+            oldC.Dispose();
+        }
+        var dAFlat = dA.view(t * n, 4 * hs);
+        var dWx = cache.XFlat.t().mm(dAFlat);
+        var dWh = cache.States.narrow(0, 0, t).reshape(t * n, hs).t().mm(dAFlat);
+        var db = dAFlat.sum(0L);
+        Tensor? dx = needDx ? dAFlat.mm(cache.Wx.t()).view(t, n, d).transpose(0, 1).contiguous() : null;
+        scope.MoveToOuter(dnextH, dWx, dWh, db);
+        if (dx is not null) scope.MoveToOuter(dx);
+        return (dx!, dnextH, dWx, dWh, db);
+    }
+}
