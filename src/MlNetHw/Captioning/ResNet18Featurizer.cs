@@ -44,13 +44,24 @@ public static class ResNet18Featurizer
     }
 
     sealed class PathRow { public string ImagePath { get; set; } = ""; }
+
+    /// <summary>
+    /// The fitted featurizer (nothing is learned: fitting only binds the columns), reading column <c>ImagePath</c>.
+    /// </summary>
+    public static ITransformer Fit(MLContext ml) => Estimator(ml).Fit(ml.Data.LoadFromEnumerable(Array.Empty<PathRow>()));
     sealed class FeatureRow { public float[] Features { get; set; } = Array.Empty<float>(); }
 
     /// <summary>
     /// Features of many images, in order. Images that fail <see cref="CheckImage"/> get null features and their
     /// message in <paramref name="failures"/> (index, message), so one bad file costs one image, not the run.
     /// </summary>
-    public static float[]?[] Compute(MLContext ml, IReadOnlyList<string> paths, out List<(int Index, string Message)> failures, Action<int, int>? progress = null)
+    /// <param name="ml">The ML.NET context.</param>
+    /// <param name="paths">Image files.</param>
+    /// <param name="failures">Images left out: index in <paramref name="paths"/> and message naming the path.</param>
+    /// <param name="progress">Called with (done, total) after each featurized image.</param>
+    /// <param name="featurizer">A transformer from <see cref="Fit"/> to reuse; null = fit one.</param>
+    public static float[]?[] Compute(MLContext ml, IReadOnlyList<string> paths, out List<(int Index, string Message)> failures,
+        Action<int, int>? progress = null, ITransformer? featurizer = null)
     {
         failures = new List<(int, string)>();
         var good = new List<int>();
@@ -62,7 +73,7 @@ public static class ResNet18Featurizer
         var result = new float[]?[paths.Count];
         if (good.Count == 0) return result;
         var data = ml.Data.LoadFromEnumerable(good.Select(i => new PathRow { ImagePath = paths[i] }));
-        var model = Estimator(ml).Fit(data);
+        var model = featurizer ?? Estimator(ml).Fit(data);
         int done = 0;
         foreach (var row in ml.Data.CreateEnumerable<FeatureRow>(model.Transform(data), reuseRowObject: false))
         {
