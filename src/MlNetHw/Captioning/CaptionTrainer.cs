@@ -1,0 +1,90 @@
+using MlNetHw.MlNet.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MlNetHw.Captioning;
+
+/// <summary>Optimisation settings of the captioner; defaults are cs231n's (overfit) settings.</summary>
+public sealed class CaptionTrainingOptions
+{
+    /// <summary>Passes over the training captions. Default 50.</summary>
+    public int Epochs { get; set; } = 50;
+    /// <summary>Captions per Adam step. Default 25.</summary>
+    public int BatchSize { get; set; } = 25;
+    /// <summary>Adam learning rate of the first epoch. Default 5e-3.</summary>
+    public double LearningRate { get; set; } = 5e-3;
+    /// <summary>Multiplies the learning rate after every epoch. Default 0.995.</summary>
+    public double LearningRateDecay { get; set; } = 0.995;
+    /// <summary>Seed of the batch order. Default 0.</summary>
+    public int Seed { get; set; } = 0;
+    /// <summary>Receives every batch and epoch report (e.g. <see cref="ConsoleTrainingProgress"/>). Default none.</summary>
+    public IProgress<TrainingProgress>? Progress { get; set; }
+}
+
+/// <summary>Loss history of one training run.</summary>
+/// <param name="BatchLosses">Loss of every Adam step, in order (cs231n's <c>loss_history</c>).</param>
+/// <param name="EpochLosses">Mean batch loss of each epoch.</param>
+/// <param name="Seconds">Wall-clock training time.</param>
+public sealed record CaptionTrainingHistory(IReadOnlyList<double> BatchLosses, IReadOnlyList<double> EpochLosses, double Seconds)
+{
+    /// <summary>Loss of the last Adam step (the homework's "final loss").</summary>
+    public double FinalLoss => BatchLosses.Count > 0 ? BatchLosses[^1] : double.NaN;
+}
+
+/// <summary>
+/// Trains a <see cref="CaptioningModel"/> on (features, captions) with MlNetHw's shared training loop
+/// (<see cref="TorchTrainer{TBatch}"/>): Adam, the learning rate multiplied by the decay after every epoch
+/// (its exponential schedule), captions reshuffled every epoch from the seed.
+/// </summary>
+public static class CaptionTrainer
+{
+    /// <summary>Rows of two tensors picked by index: the trainer's batch source for in-memory features and captions.</summary>
+    sealed class TensorRows(Tensor features, Tensor captions) : IBatchSource<(Tensor Features, Tensor Captions)>
+    {
+        public int Count => (int)features.shape[0];
+
+        public (Tensor Features, Tensor Captions) GetBatch(ReadOnlySpan<int> indices, Device device)
+        {
+            var idx = new long[indices.Length];
+            for (int i = 0; i < idx.Length; i++) idx[i] = indices[i];
+            var index = tensor(idx, device: features.device);
+            return (features.index_select(0, index).to(device), captions.index_select(0, index).to(device));
+        }
+    }
+
+    /// <param name="model">The model (float32; moved to the device of <paramref name="features"/>).</param>
+    /// <param name="features">(M, D) features, one row per caption.</param>
+    /// <param name="captions">(M, T) int64 encoded captions.</param>
+    /// <param name="options">Optimisation settings.</param>
+    /// <param name="log">Optional ML.NET channel for log lines.</param>
+    public static CaptionTrainingHistory Train(CaptioningModel model, Tensor features, Tensor captions, CaptionTrainingOptions options,
+        Microsoft.ML.Runtime.IChannel? log = null)
+    {
+        if (features.shape[0] != captions.shape[0]) throw new ArgumentException($"{features.shape[0]} feature rows but {captions.shape[0]} caption rows.");
+        if (features.shape[0] == 0) throw new ArgumentException("no training captions.");
+        var trainerOptions = new TrainerOptions
+        {
+            Epochs = options.Epochs,
+            BatchSize = options.BatchSize,
+            Optimizer = OptimizerKind.Adam,
+            LearningRate = options.LearningRate,
+            Schedule = LearningRateSchedule.Exponential,
+            Gamma = options.LearningRateDecay,
+            Seed = options.Seed,
+            Shuffle = true,
+            Device = features.device.type == DeviceType.CUDA ? $"cuda:{Math.Max(0, features.device.index)}" : "cpu",
+            KeepBestWeights = false,
+        };
+        var trainer = new TorchTrainer<(Tensor Features, Tensor Captions)>(model, trainerOptions,
+            batch => new BatchOutcome(model.Loss(batch.Features, batch.Captions), (int)batch.Features.shape[0]), log)
+        {
+            Progress = options.Progress,
+        };
+        var batchLosses = new List<double>();
+        trainer.BatchEnd += p => batchLosses.Add(p.Loss);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = trainer.Fit(new TensorRows(features, captions));
+        model.eval();
+        return new CaptionTrainingHistory(batchLosses, result.History.Select(h => h.TrainLoss).ToArray(), clock.Elapsed.TotalSeconds);
+    }
+}

@@ -1,0 +1,262 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetHw.Cli;
+using MlNetHw.MlNet;
+using MlNetHw.MlNet.Training;
+using MlNetHw.Reporting;
+using MlNetHw.Torch;
+
+namespace MlNetHw.Captioning;
+
+/// <summary>
+/// Part 5 of the homework as a library call: data → ResNet18 features (ML.NET) → captioner (manual RNN/LSTM) →
+/// captions, BLEU, a Markdown sheet, a loss curve, metrics (JSON + Markdown) and the saved image → caption model.
+/// </summary>
+public static class CaptioningExperiment
+{
+    /// <summary>One row per image for the captioner estimator.</summary>
+    sealed class FeatureRow
+    {
+        [VectorType(ResNet18Featurizer.FeatureDim)] public float[] Features { get; set; } = Array.Empty<float>();
+        public string[] References { get; set; } = Array.Empty<string>();
+    }
+
+    sealed class CaptionRow { public string Caption { get; set; } = ""; }
+
+    /// <summary>An image ready for training or evaluation.</summary>
+    sealed record Item(CaptionedImage Image, float[] Features, IReadOnlyList<string> References);
+
+    public static CaptioningResult Run(CaptioningOptions options)
+    {
+        options.Validate();
+        var log = options.Log ?? Console.Out;
+        TorchRuntime.EnsureLoaded();
+        var device = TorchRuntime.ResolveDevice(options.Device);
+        string outDir = Path.GetFullPath(options.OutOrDefault);
+        Directory.CreateDirectory(outDir);
+        log.WriteLine($"image captioning: experiment={options.Experiment} cell={options.Cell} data={options.Data} seed={options.Seed} quick={options.Quick}");
+        log.WriteLine($"  epochs={options.EpochsOrDefault} batch={options.BatchOrDefault} lr={options.LrOrDefault.ToString(CultureInfo.InvariantCulture)} " +
+                      $"decay={options.DecayOrDefault.ToString(CultureInfo.InvariantCulture)} H={options.HiddenDim} W={options.WordDim} " +
+                      $"minWordCount={options.MinWordCount} maxWords={options.MaxWords} beam={options.BeamWidth}");
+        log.WriteLine($"  {TorchRuntime.Describe(device)}; output {outDir}");
+
+        // 1. Data.
+        var dataset = LoadData(options, outDir);
+        foreach (var n in dataset.Notes) log.WriteLine("  " + n);
+        var trainImages = dataset.Train;
+        if (options.IsOverfit)
+        {
+            // cs231n's small data: N (image, caption) pairs. One caption per image, phrasings rotated.
+            trainImages = trainImages.Take(options.OverfitExamples)
+                .Select((img, i) => img with { Captions = img.Captions.Count == 0 ? img.Captions : new[] { img.Captions[i % img.Captions.Count] } })
+                .ToList();
+        }
+
+        // 2. Features through ML.NET (ResNet18), once for all cells; bad images are reported and left out.
+        var ml = new MLContext(seed: options.Seed);
+        var featurizer = dataset.HasFeatures ? null : ResNet18Featurizer.Fit(ml);
+        var failed = new List<string>();
+        var train = Featurize(ml, featurizer, trainImages, "train", failed, log);
+        var val = Featurize(ml, featurizer, dataset.Val, "val", failed, log);
+        foreach (var f in failed) log.WriteLine($"  skipped: {f}");
+        if (train.Count == 0) throw new InvalidDataException($"no usable training image in {dataset.Name} ({failed.Count} failed to load).");
+        // Evaluate on at most 200 training images (the overfit set is all of them).
+        var trainEval = train.Take(200).ToList();
+
+        var trainView = ml.Data.LoadFromEnumerable(train.Select(x => new FeatureRow { Features = x.Features, References = x.References.ToArray() }));
+        var cells = new List<CaptioningCellResult>();
+        CaptionEncodingStats encoding = new(0, 0, 0, 0);
+        int vocabSize = 0;
+        foreach (var cell in options.Cells)
+        {
+            log.WriteLine($"[{cell}] training on {train.Count} images");
+            var captionerOptions = new CaptionerOptions
+            {
+                Cell = cell, HiddenDim = options.HiddenDim, WordDim = options.WordDim, MinWordCount = options.MinWordCount,
+                MaxWords = options.MaxWords, BeamWidth = options.BeamWidth, Device = options.Device,
+                Training = new CaptionTrainingOptions
+                {
+                    Epochs = options.EpochsOrDefault, BatchSize = options.BatchOrDefault, LearningRate = options.LrOrDefault,
+                    LearningRateDecay = options.DecayOrDefault, Seed = options.Seed, Progress = new ConsoleTrainingProgress($"{cell}", log),
+                },
+            };
+            var transformer = ml.Transforms.CaptionImageFeatures(captionerOptions).Fit(trainView);
+            var model = transformer.Model;
+            var history = model.Training!;
+            encoding = model.Encoding!;
+            vocabSize = model.Vocabulary.Count;
+            log.WriteLine($"[{cell}] final training loss {history.FinalLoss:0.0000} (last epoch mean {history.EpochLosses[^1]:0.0000}), {history.Seconds:0.0} s");
+
+            var trainCaptions = Caption(ml, transformer, trainEval);
+            var valCaptions = val.Count > 0 ? Caption(ml, transformer, val) : Array.Empty<string>();
+            var trainBleu = Score(trainCaptions, trainEval);
+            var valBleu = val.Count > 0 ? Score(valCaptions, val) : new BleuScore(new double[4], new double[4], 0, 0, 0);
+            log.WriteLine($"[{cell}] BLEU-1..4 train {Fmt(trainBleu)}  val {Fmt(valBleu)}");
+
+            // The whole image → caption chain in one .zip, reloaded and used through a PredictionEngine as a check.
+            string modelPath = Path.Combine(outDir, $"captioner-{cell.ToString().ToLowerInvariant()}.zip");
+            if (featurizer is not null)
+            {
+                var chain = new TransformerChain<ITransformer>(featurizer, transformer);
+                var pathSchema = ml.Data.LoadFromEnumerable(Array.Empty<ImageCaptionPredictor.ImageInput>()).Schema;
+                ModelArchive.Save(ml, chain, pathSchema, modelPath);
+                var probe = val.Count > 0 ? val[0] : train[0];
+                using var predictor = ImageCaptionPredictor.Load(modelPath);
+                string reloaded = predictor.Caption(probe.Image.ImagePath!);
+                string expected = val.Count > 0 ? valCaptions[0] : trainCaptions[0];
+                log.WriteLine($"[{cell}] saved {modelPath}; reloaded PredictionEngine on {Path.GetFileName(probe.Image.ImagePath)}: \"{reloaded}\"" +
+                              (reloaded == expected ? " (same as in-memory)" : $" (in-memory said \"{expected}\")"));
+            }
+            else
+            {
+                ModelArchive.Save(ml, transformer, trainView.Schema, modelPath);
+                log.WriteLine($"[{cell}] saved {modelPath} (features → caption; the data came with precomputed features)");
+            }
+
+            cells.Add(new CaptioningCellResult
+            {
+                Cell = cell, FinalLoss = history.FinalLoss, BatchLosses = history.BatchLosses, EpochLosses = history.EpochLosses,
+                TrainSeconds = history.Seconds, TrainBleu = trainBleu, ValBleu = valBleu,
+                TrainExactMatch = ExactMatch(trainCaptions, trainEval), ValExactMatch = val.Count > 0 ? ExactMatch(valCaptions, val) : 0,
+                TrainSamples = Samples("train", trainEval, trainCaptions), ValSamples = Samples("val", val, valCaptions),
+                ModelPath = modelPath,
+            });
+            transformer.Dispose();
+        }
+
+        var result = new CaptioningResult
+        {
+            Experiment = options.Experiment, DataName = dataset.Name, Seed = options.Seed, VocabularySize = vocabSize,
+            TrainCaptions = encoding.Encoded, TrainImages = train.Count, ValImages = val.Count, Encoding = encoding, FailedImages = failed,
+            Cells = cells, OutputDirectory = outDir,
+            SheetPath = Path.Combine(outDir, "captions.md"), LossCurvePath = Path.Combine(outDir, "loss.png"),
+            MetricsJsonPath = Path.Combine(outDir, "metrics.json"), MetricsMarkdownPath = Path.Combine(outDir, "metrics.md"),
+        };
+        WriteOutputs(options, dataset, result);
+        log.WriteLine($"wrote {result.SheetPath}, {result.MetricsJsonPath}, {result.LossCurvePath}");
+        return result;
+    }
+
+    static CaptionDataset LoadData(CaptioningOptions o, string outDir)
+    {
+        if (o.Data.Equals("generated", StringComparison.OrdinalIgnoreCase))
+        {
+            var scenes = new ShapeSceneOptions { TrainScenes = o.TrainScenesOrDefault, ValScenes = o.ValScenesOrDefault, Seed = o.Seed };
+            return ShapeScenes.WriteDataset(scenes, Path.Combine(outDir, "scenes"));
+        }
+        return CaptionDataSources.Load(o.Data, o.Quick);
+    }
+
+    static List<Item> Featurize(MLContext ml, ITransformer? featurizer, IReadOnlyList<CaptionedImage> images, string split, List<string> failed, TextWriter log)
+    {
+        var items = new List<Item>();
+        if (images.Count == 0) return items;
+        float[]?[] features;
+        if (featurizer is null) features = images.Select(i => i.Features).ToArray();
+        else
+        {
+            var bar = new ConsoleProgress($"ResNet18 {split}", images.Count, log) { Unit = "img" };
+            features = ResNet18Featurizer.Compute(ml, images.Select(i => i.ImagePath ?? "").ToList(), out var failures,
+                (done, _) => bar.Report(done), featurizer);
+            log.WriteLine();
+            failed.AddRange(failures.Select(f => $"{split} image {images[f.Index].Id}: {f.Message}"));
+        }
+        for (int i = 0; i < images.Count; i++)
+            if (features[i] is { } f) items.Add(new Item(images[i], f, images[i].Captions));
+        return items;
+    }
+
+    static string[] Caption(MLContext ml, ITransformer captioner, IReadOnlyList<Item> items)
+    {
+        var view = ml.Data.LoadFromEnumerable(items.Select(x => new FeatureRow { Features = x.Features, References = x.References.ToArray() }));
+        return ml.Data.CreateEnumerable<CaptionRow>(captioner.Transform(view), reuseRowObject: false).Select(r => r.Caption).ToArray();
+    }
+
+    static BleuScore Score(IReadOnlyList<string> generated, IReadOnlyList<Item> items)
+    {
+        var usable = Enumerable.Range(0, items.Count).Where(i => items[i].References.Any(r => Vocabulary.Tokenize(r).Count > 0)).ToList();
+        return Bleu.Corpus(usable.Select(i => generated[i]).ToList(), usable.Select(i => items[i].References).ToList());
+    }
+
+    static double ExactMatch(IReadOnlyList<string> generated, IReadOnlyList<Item> items) =>
+        items.Count == 0 ? 0 : Enumerable.Range(0, items.Count).Count(i =>
+            items[i].References.Any(r => string.Join(' ', Vocabulary.Tokenize(r)) == string.Join(' ', Vocabulary.Tokenize(generated[i])))) / (double)items.Count;
+
+    static List<CaptionSample> Samples(string split, IReadOnlyList<Item> items, IReadOnlyList<string> generated) =>
+        items.Select((x, i) => new CaptionSample(split, x.Image.Id, x.Image.ImagePath, generated[i], x.References)).ToList();
+
+    static string Fmt(BleuScore b) => string.Join(" ", b.Bleu.Select(v => v.ToString("0.000", CultureInfo.InvariantCulture)));
+
+    static void WriteOutputs(CaptioningOptions o, CaptionDataset dataset, CaptioningResult r)
+    {
+        var chart = new LineChart { Title = $"Captioning training loss ({o.Experiment})", XLabel = "Adam step", YLabel = "loss (sum over time / N)", LogY = true };
+        foreach (var c in r.Cells) chart.Add(c.Cell.ToString().ToUpperInvariant(), c.BatchLosses);
+        chart.SavePng(r.LossCurvePath);
+
+        var json = new
+        {
+            experiment = r.Experiment, data = r.DataName, seed = r.Seed, quick = o.Quick,
+            settings = new
+            {
+                epochs = o.EpochsOrDefault, batch_size = o.BatchOrDefault, learning_rate = o.LrOrDefault, lr_decay = o.DecayOrDefault,
+                hidden = o.HiddenDim, word_dim = o.WordDim, min_word_count = o.MinWordCount, max_words = o.MaxWords, beam = o.BeamWidth,
+            },
+            vocabulary_size = r.VocabularySize, train_images = r.TrainImages, train_captions = r.TrainCaptions, val_images = r.ValImages,
+            captions_skipped_empty = r.Encoding.SkippedEmpty, captions_truncated = r.Encoding.Truncated, failed_images = r.FailedImages,
+            notes = dataset.Notes,
+            cells = r.Cells.Select(c => new
+            {
+                cell = c.Cell.ToString().ToLowerInvariant(), final_loss = c.FinalLoss, epoch_losses = c.EpochLosses, train_seconds = c.TrainSeconds,
+                train_bleu = c.TrainBleu.Bleu, val_bleu = c.ValBleu.Bleu, val_precisions = c.ValBleu.Precisions, val_brevity_penalty = c.ValBleu.BrevityPenalty,
+                train_exact_match = c.TrainExactMatch, val_exact_match = c.ValExactMatch, model = Path.GetFileName(c.ModelPath),
+                train_samples = c.TrainSamples.Take(o.SheetSamples).Select(s => new { id = s.Id, generated = s.Generated, references = s.References }),
+                val_samples = c.ValSamples.Take(o.SheetSamples).Select(s => new { id = s.Id, generated = s.Generated, references = s.References }),
+            }),
+        };
+        ImageFiles.WriteAtomically(r.MetricsJsonPath, s => JsonSerializer.Serialize(s, json, new JsonSerializerOptions { WriteIndented = true }));
+
+        var table = new List<string>
+        {
+            "| cell | final loss | train BLEU-1 | train BLEU-4 | train exact | val BLEU-1 | val BLEU-2 | val BLEU-3 | val BLEU-4 | val exact | train time |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        };
+        foreach (var c in r.Cells)
+            table.Add(FormattableString.Invariant(
+                $"| {c.Cell} | {c.FinalLoss:0.0000} | {c.TrainBleu.Bleu1:0.000} | {c.TrainBleu.Bleu4:0.000} | {c.TrainExactMatch:P0} | {c.ValBleu.Bleu1:0.000} | {c.ValBleu.Bleu2:0.000} | {c.ValBleu.Bleu3:0.000} | {c.ValBleu.Bleu4:0.000} | {c.ValExactMatch:P0} | {c.TrainSeconds:0} s |"));
+        var settings = new List<string>
+        {
+            $"- experiment `{r.Experiment}`, data: {r.DataName}, seed {r.Seed}{(o.Quick ? ", --quick" : "")}",
+            FormattableString.Invariant($"- {o.EpochsOrDefault} epochs, batch {o.BatchOrDefault}, Adam lr {o.LrOrDefault:G3} × {o.DecayOrDefault:G4} per epoch, H {o.HiddenDim}, W {o.WordDim}, beam {o.BeamWidth}"),
+            $"- {r.TrainImages} training images / {r.TrainCaptions} captions, {r.ValImages} validation images, vocabulary {r.VocabularySize} words " +
+            $"({r.Encoding.SkippedEmpty} empty captions skipped, {r.Encoding.Truncated} truncated to {o.MaxWords} words)",
+        };
+        settings.AddRange(dataset.Notes.Select(n => "- " + n));
+        if (r.FailedImages.Count > 0) settings.Add($"- {r.FailedImages.Count} images could not be loaded and were left out: " + string.Join("; ", r.FailedImages.Take(5)));
+        var metricsMd = new StringBuilder();
+        metricsMd.AppendLine($"# Captioning metrics ({r.Experiment})").AppendLine();
+        foreach (var s in settings) metricsMd.AppendLine(s);
+        metricsMd.AppendLine().AppendLine("Loss: masked temporal softmax summed over time and divided by the batch size (cs231n scale). BLEU: corpus BLEU, all references of an image.").AppendLine();
+        foreach (var t in table) metricsMd.AppendLine(t);
+        ImageFiles.WriteAtomically(r.MetricsMarkdownPath, s => { using var w = new StreamWriter(s, new UTF8Encoding(false)); w.Write(metricsMd.ToString()); });
+
+        var preamble = new List<string>(settings) { "" };
+        preamble.AddRange(table);
+        preamble.Add("");
+        preamble.Add($"![training loss]({Path.GetFileName(r.LossCurvePath)})");
+        string trainHint = o.IsOverfit
+            ? "The model was trained on exactly these captions: after overfitting, the generated caption should reproduce the reference."
+            : "Training images (the model saw these captions).";
+        string valHint = o.IsOverfit
+            ? "Never seen in training: with 50 examples the model cannot generalise, so these captions are poor (the homework's point)."
+            : "Held-out validation scenes: each contains a colour–shape combination that never occurs in training.";
+        var sections = r.Cells.SelectMany(c => new[]
+        {
+            new CaptionSheetSection($"{c.Cell}: training images", trainHint, c.TrainSamples.Take(o.SheetSamples).ToList()),
+            new CaptionSheetSection($"{c.Cell}: validation images", valHint, c.ValSamples.Take(o.SheetSamples).ToList()),
+        });
+        CaptionSheet.Write(r.SheetPath, $"Image captioning: {r.Experiment}", preamble, sections);
+    }
+}

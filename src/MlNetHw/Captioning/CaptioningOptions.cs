@@ -1,0 +1,133 @@
+namespace MlNetHw.Captioning;
+
+/// <summary>
+/// Settings of <see cref="CaptioningExperiment.Run"/>. Null numeric settings take the experiment's default
+/// (listed per property as overfit / train / --quick train).
+/// </summary>
+public sealed class CaptioningOptions
+{
+    /// <summary>
+    /// "overfit": the homework's check (50 training captions, cs231n settings; train captions must be reproduced,
+    /// val captions are poor). "train": the whole training split, BLEU on held-out val scenes. Default "overfit".
+    /// </summary>
+    public string Experiment { get; set; } = "overfit";
+
+    /// <summary>"rnn", "lstm" or "both" (both cells on the same features, for comparison). Default "both".</summary>
+    public string Cell { get; set; } = "both";
+
+    /// <summary>
+    /// "generated" (default: the shape scenes rendered by <see cref="ShapeScenes"/>), a COCO captions JSON file
+    /// (images next to it or under its <c>images/</c> folder), or a cs231n HDF5 folder.
+    /// </summary>
+    public string Data { get; set; } = "generated";
+
+    /// <summary>Epochs. Default 50 / 20 / 6.</summary>
+    public int? Epochs { get; set; }
+    /// <summary>Captions per Adam step. Default 25 / 50 / 50.</summary>
+    public int? BatchSize { get; set; }
+    /// <summary>Adam learning rate. Default 5e-3 / 2e-3 / 2e-3.</summary>
+    public double? LearningRate { get; set; }
+    /// <summary>Learning-rate factor per epoch. Default 0.995 / 0.95 / 0.95.</summary>
+    public double? LearningRateDecay { get; set; }
+    /// <summary>Hidden size H. Default 512 (cs231n).</summary>
+    public int HiddenDim { get; set; } = 512;
+    /// <summary>Word-vector size W. Default 256 (cs231n).</summary>
+    public int WordDim { get; set; } = 256;
+    /// <summary>Words seen fewer times in training captions become &lt;UNK&gt;. Default 1 (the generated set has ~30 words).</summary>
+    public int MinWordCount { get; set; } = 1;
+    /// <summary>Longest caption in words; longer training captions are truncated (END kept). Default 16.</summary>
+    public int MaxWords { get; set; } = 16;
+    /// <summary>Beam width at decoding time; 1 = greedy. Default 1.</summary>
+    public int BeamWidth { get; set; } = 1;
+    /// <summary>Training captions of the overfit experiment (cs231n's small data). Default 50.</summary>
+    public int OverfitExamples { get; set; } = 50;
+    /// <summary>Generated training scenes of the train experiment. Default 1200 (300 with --quick).</summary>
+    public int? TrainScenes { get; set; }
+    /// <summary>Generated validation scenes. Default 200 (50 with --quick; the overfit experiment uses 50).</summary>
+    public int? ValScenes { get; set; }
+    /// <summary>Samples per split shown in the sheet. Default 10.</summary>
+    public int SheetSamples { get; set; } = 10;
+    /// <summary>Small sizes for a smoke run (fewer scenes and epochs). Default false.</summary>
+    public bool Quick { get; set; }
+    /// <summary>Seed of the scenes, the initial weights and the batch order. Default 0.</summary>
+    public int Seed { get; set; } = 0;
+    /// <summary>Device: auto, cpu or cuda[:N]. Default "auto".</summary>
+    public string Device { get; set; } = "auto";
+    /// <summary>Output folder. Default out/image-captioning-&lt;experiment&gt;.</summary>
+    public string? OutputDirectory { get; set; }
+    /// <summary>Where progress lines go. Default the console.</summary>
+    public TextWriter? Log { get; set; }
+
+    internal bool IsOverfit => Experiment == "overfit";
+    internal int EpochsOrDefault => Epochs ?? (IsOverfit ? 50 : Quick ? 6 : 20);
+    internal int BatchOrDefault => BatchSize ?? (IsOverfit ? 25 : 50);
+    internal double LrOrDefault => LearningRate ?? (IsOverfit ? 5e-3 : 2e-3);
+    internal double DecayOrDefault => LearningRateDecay ?? (IsOverfit ? 0.995 : 0.95);
+    internal int TrainScenesOrDefault => TrainScenes ?? (IsOverfit ? OverfitExamples : Quick ? 300 : 1200);
+    internal int ValScenesOrDefault => ValScenes ?? (IsOverfit || Quick ? 50 : 200);
+    internal string OutOrDefault => OutputDirectory ?? Path.Combine("out", $"image-captioning-{Experiment}");
+
+    internal IReadOnlyList<CaptionCell> Cells => Cell.ToLowerInvariant() switch
+    {
+        "rnn" => new[] { CaptionCell.Rnn },
+        "lstm" => new[] { CaptionCell.Lstm },
+        "both" => new[] { CaptionCell.Rnn, CaptionCell.Lstm },
+        _ => throw new ArgumentException($"Cell must be rnn, lstm or both (got '{Cell}')."),
+    };
+
+    /// <summary>Checks the values, naming the bad one.</summary>
+    public void Validate()
+    {
+        if (Experiment is not ("overfit" or "train")) throw new ArgumentException($"Experiment must be overfit or train (got '{Experiment}').");
+        _ = Cells;
+        if (EpochsOrDefault < 1) throw new ArgumentException($"Epochs must be at least 1 (got {Epochs}).");
+        if (BatchOrDefault < 1) throw new ArgumentException($"BatchSize must be at least 1 (got {BatchSize}).");
+        if (BeamWidth < 1) throw new ArgumentException($"BeamWidth must be at least 1 (got {BeamWidth}).");
+        if (HiddenDim < 1 || WordDim < 1) throw new ArgumentException("HiddenDim and WordDim must be positive.");
+        if (MaxWords < 1) throw new ArgumentException($"MaxWords must be at least 1 (got {MaxWords}).");
+        if (OverfitExamples < 1) throw new ArgumentException($"OverfitExamples must be at least 1 (got {OverfitExamples}).");
+    }
+}
+
+/// <summary>The numbers and files of one trained cell.</summary>
+public sealed class CaptioningCellResult
+{
+    public CaptionCell Cell { get; init; }
+    /// <summary>Loss of the last Adam step (cs231n scale: summed over time, divided by batch size).</summary>
+    public double FinalLoss { get; init; }
+    public IReadOnlyList<double> BatchLosses { get; init; } = Array.Empty<double>();
+    public IReadOnlyList<double> EpochLosses { get; init; } = Array.Empty<double>();
+    public double TrainSeconds { get; init; }
+    /// <summary>BLEU of the generated captions on the training images shown/evaluated.</summary>
+    public BleuScore TrainBleu { get; init; } = null!;
+    /// <summary>BLEU on the validation images.</summary>
+    public BleuScore ValBleu { get; init; } = null!;
+    /// <summary>Fraction of evaluated training images whose generated caption equals one of its references.</summary>
+    public double TrainExactMatch { get; init; }
+    public double ValExactMatch { get; init; }
+    public IReadOnlyList<CaptionSample> TrainSamples { get; init; } = Array.Empty<CaptionSample>();
+    public IReadOnlyList<CaptionSample> ValSamples { get; init; } = Array.Empty<CaptionSample>();
+    /// <summary>The saved image → caption model (.zip).</summary>
+    public string ModelPath { get; init; } = "";
+}
+
+/// <summary>What <see cref="CaptioningExperiment.Run"/> measured and wrote.</summary>
+public sealed class CaptioningResult
+{
+    public string Experiment { get; init; } = "";
+    public string DataName { get; init; } = "";
+    public int Seed { get; init; }
+    public int VocabularySize { get; init; }
+    public int TrainCaptions { get; init; }
+    public int TrainImages { get; init; }
+    public int ValImages { get; init; }
+    public CaptionEncodingStats Encoding { get; init; } = new(0, 0, 0, 0);
+    /// <summary>Images that could not be loaded, each message naming the path; they were left out.</summary>
+    public IReadOnlyList<string> FailedImages { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<CaptioningCellResult> Cells { get; init; } = Array.Empty<CaptioningCellResult>();
+    public string OutputDirectory { get; init; } = "";
+    public string SheetPath { get; init; } = "";
+    public string LossCurvePath { get; init; } = "";
+    public string MetricsJsonPath { get; init; } = "";
+    public string MetricsMarkdownPath { get; init; } = "";
+}

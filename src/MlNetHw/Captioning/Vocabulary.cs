@@ -1,0 +1,160 @@
+using System.Text;
+using System.Text.Json;
+
+namespace MlNetHw.Captioning;
+
+/// <summary>What happened to the captions encoded by <see cref="Vocabulary.EncodeAll"/>.</summary>
+/// <param name="Encoded">Captions turned into rows of the caption matrix.</param>
+/// <param name="SkippedEmpty">Captions with no word after tokenisation: not encoded (there is nothing to learn).</param>
+/// <param name="Truncated">Captions longer than the maximum: cut to the first <c>MaxWords</c> words, END kept.</param>
+/// <param name="UnknownWords">Words mapped to <c>&lt;UNK&gt;</c> (rarer than the minimum count, or unseen).</param>
+public sealed record CaptionEncodingStats(int Encoded, int SkippedEmpty, int Truncated, int UnknownWords);
+
+/// <summary>
+/// Word ↔ index map of the captioner, in the cs231n layout: index 0 <c>&lt;NULL&gt;</c> (padding, masked out of
+/// the loss), 1 <c>&lt;START&gt;</c>, 2 <c>&lt;END&gt;</c>, 3 <c>&lt;UNK&gt;</c>, then the words seen at least
+/// <c>minCount</c> times, most frequent first (ties in ordinal order, so the same captions give the same map).
+/// </summary>
+/// <remarks>
+/// Tokenisation: lower-case, punctuation <c>, . ; : ! ?</c> split off as its own token (and <c>.</c> dropped at the
+/// end), everything else split on white space. A caption is encoded as
+/// <c>START w1 … wk END NULL …</c> of fixed length <c>MaxWords + 2</c>.
+/// Documented edge cases: an empty caption (no words) is skipped by <see cref="EncodeAll"/> and counted; a caption
+/// longer than <c>MaxWords</c> is truncated to its first <c>MaxWords</c> words and still ends with END, and counted.
+/// </remarks>
+public sealed class Vocabulary
+{
+    public const int Null = 0, Start = 1, End = 2, Unk = 3;
+    public static readonly IReadOnlyList<string> SpecialTokens = new[] { "<NULL>", "<START>", "<END>", "<UNK>" };
+
+    readonly string[] _words;
+    readonly Dictionary<string, int> _index;
+
+    /// <summary>Index → word, specials included.</summary>
+    public IReadOnlyList<string> Words => _words;
+    public int Count => _words.Length;
+    /// <summary>The longest caption, in words, that fits a row; longer ones are truncated.</summary>
+    public int MaxWords { get; }
+    /// <summary>Length of an encoded row: START + <see cref="MaxWords"/> + END.</summary>
+    public int SequenceLength => MaxWords + 2;
+
+    public Vocabulary(IReadOnlyList<string> words, int maxWords)
+    {
+        if (maxWords < 1) throw new ArgumentOutOfRangeException(nameof(maxWords), maxWords, "must be at least 1.");
+        if (words.Count < SpecialTokens.Count || !SpecialTokens.SequenceEqual(words.Take(SpecialTokens.Count)))
+            throw new ArgumentException($"a vocabulary starts with {string.Join(" ", SpecialTokens)}.", nameof(words));
+        _words = words.ToArray();
+        _index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < _words.Length; i++)
+            if (!_index.TryAdd(_words[i], i)) throw new ArgumentException($"word '{_words[i]}' appears twice in the vocabulary.", nameof(words));
+        MaxWords = maxWords;
+    }
+
+    /// <summary>Builds the vocabulary of <paramref name="captions"/>: words seen at least <paramref name="minCount"/> times.</summary>
+    public static Vocabulary Build(IEnumerable<string> captions, int minCount = 1, int maxWords = 16)
+    {
+        if (minCount < 1) throw new ArgumentOutOfRangeException(nameof(minCount), minCount, "must be at least 1.");
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var c in captions)
+            foreach (var w in Tokenize(c))
+                counts[w] = counts.GetValueOrDefault(w) + 1;
+        var words = SpecialTokens.Concat(counts.Where(kv => kv.Value >= minCount && !SpecialTokens.Contains(kv.Key))
+                .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key))
+            .ToList();
+        return new Vocabulary(words, maxWords);
+    }
+
+    /// <summary>Lower-cased tokens of a caption (see the class remarks).</summary>
+    public static IReadOnlyList<string> Tokenize(string? caption)
+    {
+        var tokens = new List<string>();
+        if (string.IsNullOrWhiteSpace(caption)) return tokens;
+        var sb = new StringBuilder();
+        void Flush() { if (sb.Length > 0) { tokens.Add(sb.ToString()); sb.Clear(); } }
+        foreach (char ch in caption.ToLowerInvariant())
+        {
+            if (char.IsWhiteSpace(ch)) Flush();
+            else if (ch is ',' or '.' or ';' or ':' or '!' or '?') { Flush(); tokens.Add(ch.ToString()); }
+            else if (ch is '"') Flush();
+            else sb.Append(ch);
+        }
+        Flush();
+        while (tokens.Count > 0 && tokens[^1] == ".") tokens.RemoveAt(tokens.Count - 1);
+        return tokens;
+    }
+
+    public int IndexOf(string word) => _index.TryGetValue(word, out int i) ? i : Unk;
+
+    /// <summary>
+    /// Encodes one caption into a row of <see cref="SequenceLength"/> indices. Returns false for an empty caption.
+    /// </summary>
+    public bool TryEncode(string? caption, Span<long> row, out bool truncated, out int unknown)
+    {
+        if (row.Length != SequenceLength) throw new ArgumentException($"row must have {SequenceLength} entries (got {row.Length}).", nameof(row));
+        var tokens = Tokenize(caption);
+        truncated = tokens.Count > MaxWords;
+        unknown = 0;
+        row.Fill(Null);
+        if (tokens.Count == 0) return false;
+        int k = Math.Min(tokens.Count, MaxWords);
+        row[0] = Start;
+        for (int i = 0; i < k; i++)
+        {
+            int id = IndexOf(tokens[i]);
+            if (id == Unk) unknown++;
+            row[i + 1] = id;
+        }
+        row[k + 1] = End;
+        return true;
+    }
+
+    /// <summary>
+    /// Encodes captions into an (N, <see cref="SequenceLength"/>) row-major matrix, skipping empty ones.
+    /// <paramref name="kept"/> gives, for each encoded row, the index of its caption in <paramref name="captions"/>.
+    /// </summary>
+    public long[] EncodeAll(IReadOnlyList<string?> captions, out List<int> kept, out CaptionEncodingStats stats)
+    {
+        var rows = new List<long>(captions.Count * SequenceLength);
+        var row = new long[SequenceLength];
+        kept = new List<int>();
+        int skipped = 0, truncated = 0, unknown = 0;
+        for (int i = 0; i < captions.Count; i++)
+        {
+            if (!TryEncode(captions[i], row, out bool cut, out int unk)) { skipped++; continue; }
+            rows.AddRange(row);
+            kept.Add(i);
+            if (cut) truncated++;
+            unknown += unk;
+        }
+        stats = new CaptionEncodingStats(kept.Count, skipped, truncated, unknown);
+        return rows.ToArray();
+    }
+
+    /// <summary>
+    /// Turns indices back into text: stops at END, skips START and NULL (cs231n's <c>decode_captions</c>).
+    /// </summary>
+    public string Decode(ReadOnlySpan<long> indices)
+    {
+        var words = new List<string>();
+        foreach (long id in indices)
+        {
+            if (id == End) break;
+            if (id is Null or Start) continue;
+            words.Add(id >= 0 && id < _words.Length ? _words[id] : SpecialTokens[Unk]);
+        }
+        return string.Join(' ', words);
+    }
+
+    /// <summary>JSON form stored in the model archive: <c>{"maxWords": 16, "words": [...]}</c>.</summary>
+    public string ToJson() => JsonSerializer.Serialize(new VocabularyFile(MaxWords, _words));
+
+    public static Vocabulary FromJson(string json)
+    {
+        var f = JsonSerializer.Deserialize<VocabularyFile>(json)
+                ?? throw new InvalidDataException("vocabulary JSON is empty.");
+        if (f.Words is null) throw new InvalidDataException("vocabulary JSON has no 'Words' field.");
+        return new Vocabulary(f.Words, f.MaxWords);
+    }
+
+    sealed record VocabularyFile(int MaxWords, string[] Words);
+}
