@@ -26,6 +26,11 @@ public sealed class PartContext
     public IReadOnlyDictionary<string, string> Overrides { get; init; } = new Dictionary<string, string>();
     /// <summary>Receives (fraction done 0..1, status line) while the part runs.</summary>
     public Action<double, string> Progress { get; init; } = (_, _) => { };
+    /// <summary>Where the part's own progress bars and settings lines go.</summary>
+    public TextWriter Log { get; init; } = Console.Out;
+
+    /// <summary>An override from <c>--set key=value</c>, or null.</summary>
+    public string? Override(string key) => Overrides.TryGetValue(key, out var v) ? v : null;
     public CancellationToken Cancellation { get; init; }
 }
 

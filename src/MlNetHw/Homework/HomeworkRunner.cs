@@ -51,7 +51,7 @@ public static class HomeworkRunner
             var context = new PartContext
             {
                 OutputDirectory = partDir, Size = options.Size, Seed = options.Seed, Device = options.Device,
-                DataDirectory = options.DataDirectory, Overrides = options.Overrides,
+                DataDirectory = options.DataDirectory, Overrides = options.Overrides, Log = options.Log,
                 Progress = MakeProgress(log, part, i, parts.Count, clock, doneMinutes, plannedMinutes),
             };
             string fingerprint = Fingerprint(part, context);

@@ -5,7 +5,11 @@ public static class HomeworkParts
 {
     public static IReadOnlyList<IHomeworkPart> All() => new IHomeworkPart[]
     {
+        new TransferLearningPart(),
+        new StyleTransferPart(),
         RecurrentPart.Rnn(),
         RecurrentPart.Lstm(),
+        new CaptioningPart(),
+        new TextClassificationPart(),
     };
 }

@@ -1,0 +1,66 @@
+using System.Globalization;
+using MlNetHw.Vision;
+
+namespace MlNetHw.Homework.Parts;
+
+/// <summary>Part 1: ResNet18 transfer learning, 'freeze' (ML.NET) and 'finetune' (TorchSharp), with a raw-pixel baseline.</summary>
+public sealed class TransferLearningPart : IHomeworkPart
+{
+    public int Number => 1;
+    public string Title => "Transfer learning: ResNet18, freeze and finetune";
+    public double QuickMinutes => 8;
+
+    /// <summary>Overrides: <c>transfer.data</c> (an image folder with train/ and val/).</summary>
+    static TransferLearningOptions Options(PartContext c)
+    {
+        var o = new TransferLearningOptions
+        {
+            Mode = TransferMode.Both, DataFolder = c.Override("transfer.data"), OutputFolder = c.OutputDirectory,
+            Seed = c.Seed, Device = c.Device,
+        };
+        switch (c.Size)
+        {
+            case RunSize.Tiny: o.Quick = true; o.MaxTrainImages = 8; o.MaxValImages = 8; o.Finetune.Epochs = 1; break;
+            case RunSize.Quick: o.Finetune.Epochs = 5; break; // the whole data set, 5 of the tutorial's 25 epochs
+        }
+        return o;
+    }
+
+    public string Fingerprint(PartContext context)
+    {
+        var o = Options(context);
+        return $"{o.DataFolder}|{o.Finetune.Epochs}|{o.MaxTrainImages}|{o.MaxValImages}";
+    }
+
+    public PartResult Run(PartContext context)
+    {
+        var options = Options(context);
+        context.Progress(0, "baseline, freeze and finetune");
+        var r = TransferLearningExperiment.Run(options, context.Log);
+        context.Progress(1, "done");
+        var result = new PartResult();
+        foreach (var m in r.Models)
+        {
+            string? reference = m.Name switch
+            {
+                "freeze" => "0.954248 (hymenoptera)",
+                "finetune" => "0.947712 (hymenoptera)",
+                _ => null,
+            };
+            result.Metrics.Add(new PartMetric($"{m.Name}: val accuracy", m.ValAccuracy, reference));
+            if (m.BestEpochAccuracy is { } best)
+                result.Metrics.Add(new PartMetric($"{m.Name}: best epoch ({m.BestEpoch}) / last epoch val accuracy", best,
+                    $"last epoch {m.LastEpochAccuracy?.ToString("0.0000", CultureInfo.InvariantCulture)}"));
+            if (m.MisclassifiedGridPath is { } grid && File.Exists(grid)) result.Images.Add(new PartImage(grid, $"{m.Name}: misclassified validation images"));
+        }
+        if (r.AccuracyCurvesPath is { } acc && File.Exists(acc)) result.Images.Insert(0, new PartImage(acc, "finetune: accuracy per epoch"));
+        result.Markdown.Add($"Data: `{r.DataFolder}`, classes {string.Join(", ", r.Classes)}, {r.TrainImages} train / {r.ValImages} val images. " +
+                            "The homework's numbers are on hymenoptera (ants/bees), which needs internet; this run uses the catalog's data unless `--set transfer.data=DIR` is given.");
+        result.Markdown.Add(TransferLearningExperiment.ConfusionMarkdown(r));
+        result.Settings["finetune epochs"] = options.Finetune.Epochs.ToString(CultureInfo.InvariantCulture);
+        result.Settings["finetune recipe"] = $"SGD lr {options.Finetune.LearningRate} momentum {options.Finetune.Momentum}, StepLR({options.Finetune.LrStepEpochs}, {options.Finetune.LrGamma}), batch {options.Finetune.BatchSize}";
+        result.Settings["images (train/val cap)"] = $"{options.MaxTrainImages}/{options.MaxValImages} (0 = all)";
+        result.Settings["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture);
+        return result;
+    }
+}
