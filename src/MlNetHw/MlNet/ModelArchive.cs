@@ -132,6 +132,8 @@ public static class ModelArchive
         ArgumentNullException.ThrowIfNull(mlContext);
         using var zip = Open(path);
         var manifest = ReadManifest(zip, path);
+        if (manifest["segments"] is JsonArray all && all.Any(s => (s?["kind"] as JsonValue)?.TryGetValue<string>(out var k) == true && k == "torch"))
+            MlNetHw.Torch.TorchRuntime.EnsureLoaded(); // a clear message when libtorch cannot load, before any model is built
         var built = new List<ITransformer>();
         try
         {

@@ -146,6 +146,20 @@ public sealed class ModelArchiveTests
     }
 
     [TestMethod]
+    public void FailedLoadDisposesTheModelsItHadAlreadyBuilt()
+    {
+        string path = Path.Combine(_dir, "two-sums.zip");
+        var chain = new Microsoft.ML.Data.TransformerChain<ITransformer>(TorchTransformer.Create(new SumModel()), TorchTransformer.Create(new SumModel()));
+        ModelArchive.Save(_ml, chain, _data.Schema, path);
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Update)) zip.GetEntry("segments/01/weights.bin")!.Delete();
+        int loaded = SumModel.Loaded, disposed = SumModel.Disposed;
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => ModelArchive.Load(_ml, path));
+        StringAssert.Contains(e.Message, "segments/01/weights.bin");
+        Assert.AreEqual(1, SumModel.Loaded - loaded, "the first segment was built before the second failed");
+        Assert.AreEqual(1, SumModel.Disposed - disposed, "and it was disposed: no half-built chain survives");
+    }
+
+    [TestMethod]
     public void UnknownArchitectureListsTheKnownOnes()
     {
         string path = Copy("unknown.zip", zip => EditManifest(zip, m => m["segments"]![1]!["architecture"] = "someone.else"));

@@ -51,8 +51,18 @@ public sealed class SumModel : TorchModel
         state.Files["attachment.bin"] = Attachment;
     }
 
+    /// <summary>Models built by <see cref="Load"/> and models disposed, to check that a failed load leaves nothing behind.</summary>
+    public static int Loaded, Disposed;
+
+    protected override void Dispose(bool disposing)
+    {
+        Interlocked.Increment(ref Disposed);
+        base.Dispose(disposing);
+    }
+
     public static SumModel Load(TorchModelState state)
     {
+        Interlocked.Increment(ref Loaded);
         var m = new SumModel(state.Get<int>("size")) { Attachment = state.Files["attachment.bin"] };
         CollectionAssert.AreEqual(new[] { "sum" }, state.Vocabulary("labels"));
         state.LoadWeightsInto(m.Module);

@@ -93,6 +93,9 @@ public sealed class TorchTrainerTests
                 Make(new TrainerOptions { Epochs = 1, Seed = 2, Device = "cpu", CheckpointPath = ck }, 1).Trainer.Fit(Source(Train)));
             StringAssert.Contains(e.Message, "different settings");
             StringAssert.Contains(e.Message, ck);
+            var e2 = Assert.ThrowsExactly<InvalidOperationException>(() =>
+                Make(new TrainerOptions { Epochs = 1, Seed = 1, Device = "cpu", CheckpointPath = ck }, 1).Trainer.Fit(Source(Train.Take(100).ToArray())));
+            StringAssert.Contains(e2.Message, "train=100");
         }
         finally { Directory.Delete(dir, true); }
     }
@@ -164,7 +167,9 @@ public sealed class TorchTrainerTests
         Assert.AreEqual(2 * steps + 2, reports.Count, "one report per batch plus one per epoch end");
         Assert.AreEqual(2 * steps, reports[^1].GlobalStep);
         Assert.IsTrue(reports.Where(r => !r.EpochEnd).All(r => r.Eta is not null));
-        StringAssert.Contains(text.ToString(), "epoch 2/2");
+        var epochLines = text.ToString().Split('\n').Where(l => l.StartsWith("mlp epoch", StringComparison.Ordinal)).ToList();
+        Assert.AreEqual(2, epochLines.Count, "one summary line per epoch in a log: " + text);
+        Assert.IsTrue(epochLines.All(l => l.Contains("val_acc", StringComparison.Ordinal)), epochLines[0]);
     }
 
     [TestMethod]

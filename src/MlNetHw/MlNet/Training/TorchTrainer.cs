@@ -70,13 +70,15 @@ public sealed class TorchTrainer<TBatch>
         bool stoppedEarly = false, finished = false;
         var history = new List<EpochRecord>();
         TensorFile? bestWeights = null;
+        // The data sizes belong to the trajectory too: a checkpoint of another data set must not be resumed.
+        string fingerprint = $"{o.Fingerprint};train={train.Count};validation={validation?.Count ?? 0}";
 
         if (o.CheckpointPath is { } ckPath && File.Exists(ckPath))
         {
             var ck = TrainingCheckpoint.Load(ckPath);
-            if (ck.Info.Fingerprint != o.Fingerprint)
+            if (ck.Info.Fingerprint != fingerprint)
                 throw new InvalidOperationException(
-                    $"checkpoint '{ckPath}' was written with different settings ({ck.Info.Fingerprint}) than this run ({o.Fingerprint}); " +
+                    $"checkpoint '{ckPath}' was written with different settings ({ck.Info.Fingerprint}) than this run ({fingerprint}); " +
                     "delete it or choose another CheckpointPath");
             ck.Weights.LoadInto(_module, $"checkpoint '{ckPath}'");
             TrainingCheckpoint.LoadOptimizer(optimizer, ck.OptimizerState);
@@ -170,7 +172,7 @@ public sealed class TorchTrainer<TBatch>
                 {
                     Info = new TrainingCheckpoint.Header
                     {
-                        Fingerprint = o.Fingerprint, EpochsDone = epoch + 1, Finished = finished, StoppedEarly = stoppedEarly,
+                        Fingerprint = fingerprint, EpochsDone = epoch + 1, Finished = finished, StoppedEarly = stoppedEarly,
                         BestEpoch = bestEpoch, BestMetric = bestMetric, EpochsWithoutImprovement = sinceImprovement,
                         GlobalStep = globalStep, History = history,
                     },
