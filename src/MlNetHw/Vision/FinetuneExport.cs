@@ -83,8 +83,9 @@ public static class FinetuneExport
     /// The ML.NET chain around an exported ONNX file: input <see cref="ImageRow"/>, output <see cref="FinetunePrediction"/>
     /// ('Score' per class and 'PredictedLabel', a one-element string vector because ML.NET's OnnxTransformer has no scalar outputs).
     /// </summary>
-    public static IEstimator<ITransformer> BuildPipeline(MLContext ml, string onnxPath, IReadOnlyList<string> classes, int resize = 256) =>
-        ml.Transforms.LoadImages("Image", imageFolder: "", inputColumnName: nameof(ImageRow.ImagePath))
+    public static IEstimator<ITransformer> BuildPipeline(MLContext ml, string onnxPath, IReadOnlyList<string> classes, int resize = 256,
+        string imagePathColumn = nameof(ImageRow.ImagePath)) =>
+        ml.Transforms.LoadImages("Image", imageFolder: "", inputColumnName: imagePathColumn)
             .Append(ml.Transforms.ResizeImages("Image", resize, resize, resizing: ImageResizingEstimator.ResizingKind.IsoCrop))
             .Append(ml.Transforms.ExtractPixels(InputName, "Image"))
             .Append(ml.Transforms.ApplyOnnxModel(new[] { ScoreName, IndexName }, new[] { InputName }, onnxPath))

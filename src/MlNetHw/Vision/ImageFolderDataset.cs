@@ -88,6 +88,10 @@ public sealed class ImageFolderDataset
         return items;
     }
 
+    /// <summary>A dataset from in-memory lists (e.g. rows of an ML.NET IDataView); <paramref name="val"/> may be empty.</summary>
+    public static ImageFolderDataset FromLists(string root, IReadOnlyList<string> classes, IReadOnlyList<LabeledImage> train,
+        IReadOnlyList<LabeledImage> val) => new(root, classes, train, val, Array.Empty<string>());
+
     /// <summary>
     /// A seeded, class-balanced subset (at most <paramref name="maxTrain"/> train and <paramref name="maxVal"/> val
     /// images; 0 keeps a split whole), for quick runs.

@@ -54,13 +54,17 @@ public static class ResNet18Finetuner
             double lr = optimizer.ParamGroups.First().LearningRate;
             var (trainLoss, trainAcc) = TrainEpoch(model, optimizer, train, options, epoch, device, log);
             scheduler.step();
-            var (valLoss, outcome) = Evaluate(model, data.Classes, val, options, device, log, $"epoch {epoch}/{options.Epochs} val");
+            // Without validation images there is nothing to select on: NaN metrics, the last epoch's weights are kept.
+            var (valLoss, outcome) = val.Count > 0
+                ? Evaluate(model, data.Classes, val, options, device, log, $"epoch {epoch}/{options.Epochs} val")
+                : (double.NaN, new ClassificationOutcome(data.Classes, Array.Empty<ImageClassification>()));
+            bool hasVal = val.Count > 0;
             lastVal = outcome;
-            var record = new FinetuneEpoch(epoch, lr, trainLoss, trainAcc, valLoss, outcome.Accuracy, epochClock.Elapsed.TotalSeconds);
+            var record = new FinetuneEpoch(epoch, lr, trainLoss, trainAcc, valLoss, hasVal ? outcome.Accuracy : double.NaN, epochClock.Elapsed.TotalSeconds);
             history.Add(record);
             log.WriteLine($"epoch {epoch}/{options.Epochs}  lr {lr:G3}  train loss {trainLoss:F4} acc {trainAcc:P1}  " +
                           $"val loss {valLoss:F4} acc {outcome.Accuracy:P1}  ({record.Seconds:F0} s)");
-            if (outcome.Accuracy > bestAcc)
+            if (hasVal && outcome.Accuracy > bestAcc)
             {
                 bestAcc = outcome.Accuracy; bestEpoch = epoch; bestVal = outcome;
                 if (options.KeepBestWeights)
