@@ -24,7 +24,7 @@ public sealed class RecurrentBenchmark : IBenchmarkSection
     {
         torch.manual_seed(0);
         double gemmGflops = GemmCeiling(context);
-        int warmup = 3, iterations = 15;
+        int warmup = 2, iterations = 11;
         var ratios = new Dictionary<string, object>();
 
         foreach (var cell in new[] { "rnn", "lstm" })
@@ -79,6 +79,31 @@ public sealed class RecurrentBenchmark : IBenchmarkSection
                 ClearGrads(reference, xg, h0g);
                 torchForward().backward(new[] { dh });
             }, warmup, iterations, 3 * fwdGflop, "GFLOP");
+
+            // Interleaved pairs: on a shared machine the load changes between two Measure calls; timing A and B
+            // alternately and taking the median of the per-pair ratios compares them under the same load.
+            Action manualFb = () =>
+            {
+                using var s = torch.NewDisposeScope();
+                ClearGrads(manual, xg, h0g);
+                manual.forward(xg, h0g, null).backward(new[] { dh });
+            };
+            Action torchFb = () =>
+            {
+                using var s = torch.NewDisposeScope();
+                ClearGrads(reference, xg, h0g);
+                torchForward().backward(new[] { dh });
+            };
+            Paired(context, $"{cell} fwd+bwd speedup, module vs nn.{cell.ToUpperInvariant()} (interleaved pairs)", manualFb, torchFb, iterations);
+            Paired(context, $"{cell} fwd speedup, layers vs nn.{cell.ToUpperInvariant()} (interleaved pairs)", () =>
+            {
+                using var s = torch.NewDisposeScope();
+                if (cell == "lstm") LstmLayers.LstmForward(x, h0, wx, wh, b); else RnnLayers.RnnForward(x, h0, wx, wh, b);
+            }, () =>
+            {
+                using var s = torch.NewDisposeScope();
+                torchForward();
+            }, iterations);
             reference.Dispose();
 
             ratios[$"{cell}_fwd_bwd_speedup_layers_vs_torch"] = Math.Round(tfb.MedianMs / fb.MedianMs, 2);
@@ -88,6 +113,34 @@ public sealed class RecurrentBenchmark : IBenchmarkSection
         }
         foreach (var (k, v) in ratios) context.Record(k, Convert.ToDouble(v), "x");
         LeakCheck(context);
+    }
+
+    /// <summary>Times <paramref name="a"/> and <paramref name="b"/> alternately; records median(b time / a time) and both medians.</summary>
+    static void Paired(BenchmarkContext context, string name, Action a, Action b, int pairs)
+    {
+        if (context.Quick) pairs = Math.Min(pairs, 3);
+        a(); b();
+        var ta = new double[pairs];
+        var tb = new double[pairs];
+        var ratio = new double[pairs];
+        var sw = new Stopwatch();
+        for (int i = 0; i < pairs; i++)
+        {
+            // Alternate which goes first, so neither always runs right after the other's cache and allocator state.
+            if (i % 2 == 0) { sw.Restart(); a(); ta[i] = sw.Elapsed.TotalMilliseconds; sw.Restart(); b(); tb[i] = sw.Elapsed.TotalMilliseconds; }
+            else { sw.Restart(); b(); tb[i] = sw.Elapsed.TotalMilliseconds; sw.Restart(); a(); ta[i] = sw.Elapsed.TotalMilliseconds; }
+            ratio[i] = tb[i] / ta[i];
+        }
+        context.Record(name, Median(ratio), "x", new()
+        {
+            ["pairs"] = pairs, ["manual_median_ms"] = Math.Round(Median(ta), 3), ["torch_median_ms"] = Math.Round(Median(tb), 3),
+        });
+    }
+
+    static double Median(double[] v)
+    {
+        var s = v.OrderBy(x => x).ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 
     static void ClearGrads(nn.Module module, params Tensor[] inputs)
@@ -110,16 +163,17 @@ public sealed class RecurrentBenchmark : IBenchmarkSection
     }
 
     /// <summary>
-    /// ManualLstm forward+backward plus an Adam step, 1,000 times (100 with --quick), each in its own dispose scope:
+    /// ManualLstm (N 32, T 8, D 64, H 128) forward+backward plus an Adam step, 1,000 times (100 with --quick), each in its own dispose scope:
     /// the live-tensor count must come back to where it was and the process memory must not grow with the iterations.
     /// </summary>
     static void LeakCheck(BenchmarkContext context)
     {
         int iterations = context.Quick ? 100 : 1000;
-        using var lstm = new ManualLstm(D, H);
+        // Smaller than the timing sizes: this measures memory, not speed.
+        using var lstm = new ManualLstm(64, 128);
         var optimizer = torch.optim.Adam(lstm.parameters(), 1e-3);
-        using var x = torch.randn(N, 8, D);
-        using var h0 = torch.zeros(N, H);
+        using var x = torch.randn(32, 8, 64);
+        using var h0 = torch.zeros(32, 128);
         void Step()
         {
             using var s = torch.NewDisposeScope();
