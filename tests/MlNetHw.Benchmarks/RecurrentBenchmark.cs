@@ -24,7 +24,8 @@ public sealed class RecurrentBenchmark : IBenchmarkSection
     {
         torch.manual_seed(0);
         double gemmGflops = GemmCeiling(context);
-        int warmup = 3, iterations = 15;
+        GemmCpuCeiling(context);
+        int warmup = 2, iterations = 11;
         var ratios = new Dictionary<string, object>();
 
         foreach (var cell in new[] { "rnn", "lstm" })
@@ -79,6 +80,37 @@ public sealed class RecurrentBenchmark : IBenchmarkSection
                 ClearGrads(reference, xg, h0g);
                 torchForward().backward(new[] { dh });
             }, warmup, iterations, 3 * fwdGflop, "GFLOP");
+
+            // Interleaved pairs: on a shared machine the load changes between two Measure calls; timing A and B
+            // alternately and taking the median of the per-pair ratios compares them under the same load.
+            Action manualFb = () =>
+            {
+                using var s = torch.NewDisposeScope();
+                ClearGrads(manual, xg, h0g);
+                manual.forward(xg, h0g, null).backward(new[] { dh });
+            };
+            Action torchFb = () =>
+            {
+                using var s = torch.NewDisposeScope();
+                ClearGrads(reference, xg, h0g);
+                torchForward().backward(new[] { dh });
+            };
+            Paired(context, $"{cell} fwd+bwd speedup, layers vs nn.{cell.ToUpperInvariant()} (interleaved pairs)", () =>
+            {
+                using var s = torch.NewDisposeScope();
+                if (cell == "lstm") LstmLayers.LstmBackward(dh, LstmLayers.LstmForward(x, h0, wx, wh, b).cache);
+                else RnnLayers.RnnBackward(dh, RnnLayers.RnnForward(x, h0, wx, wh, b).cache);
+            }, torchFb, iterations, 3 * fwdGflop);
+            Paired(context, $"{cell} fwd+bwd speedup, module vs nn.{cell.ToUpperInvariant()} (interleaved pairs)", manualFb, torchFb, iterations, 3 * fwdGflop);
+            Paired(context, $"{cell} fwd speedup, layers vs nn.{cell.ToUpperInvariant()} (interleaved pairs)", () =>
+            {
+                using var s = torch.NewDisposeScope();
+                if (cell == "lstm") LstmLayers.LstmForward(x, h0, wx, wh, b); else RnnLayers.RnnForward(x, h0, wx, wh, b);
+            }, () =>
+            {
+                using var s = torch.NewDisposeScope();
+                torchForward();
+            }, iterations, fwdGflop);
             reference.Dispose();
 
             ratios[$"{cell}_fwd_bwd_speedup_layers_vs_torch"] = Math.Round(tfb.MedianMs / fb.MedianMs, 2);
@@ -88,6 +120,59 @@ public sealed class RecurrentBenchmark : IBenchmarkSection
         }
         foreach (var (k, v) in ratios) context.Record(k, Convert.ToDouble(v), "x");
         LeakCheck(context);
+    }
+
+    /// <summary>
+    /// Times <paramref name="a"/> (manual) and <paramref name="b"/> (TorchSharp) alternately and records the median of
+    /// the per-pair wall-time ratios b/a, plus both medians and the process CPU time of each side. On a shared machine
+    /// the wall times swing with other processes' load; the CPU time a computation consumes does not (with one torch
+    /// thread it is the work itself; with more it also counts OpenMP spin-waiting), so the CPU-time ratio is reported too.
+    /// </summary>
+    static double Paired(BenchmarkContext context, string name, Action a, Action b, int pairs, double? gflopPerCall = null)
+    {
+        if (context.Quick) pairs = Math.Min(pairs, 3);
+        a(); b();
+        var ta = new double[pairs];
+        var tb = new double[pairs];
+        var ratio = new double[pairs];
+        double cpuA = 0, cpuB = 0;
+        var sw = new Stopwatch();
+        void Time(Action op, double[] wall, ref double cpu, int i)
+        {
+            double c0 = CpuClock.ProcessMilliseconds();
+            sw.Restart();
+            op();
+            wall[i] = sw.Elapsed.TotalMilliseconds;
+            cpu += CpuClock.ProcessMilliseconds() - c0;
+        }
+        for (int i = 0; i < pairs; i++)
+        {
+            // Alternate which goes first, so neither always runs right after the other's cache and allocator state.
+            if (i % 2 == 0) { Time(a, ta, ref cpuA, i); Time(b, tb, ref cpuB, i); }
+            else { Time(b, tb, ref cpuB, i); Time(a, ta, ref cpuA, i); }
+            ratio[i] = tb[i] / ta[i];
+        }
+        double cpuRatio = cpuB / cpuA;
+        var extra = new Dictionary<string, object>
+        {
+            ["pairs"] = pairs, ["manual_median_ms"] = Math.Round(Median(ta), 3), ["torch_median_ms"] = Math.Round(Median(tb), 3),
+            ["manual_cpu_ms_per_call"] = Math.Round(cpuA / pairs, 3), ["torch_cpu_ms_per_call"] = Math.Round(cpuB / pairs, 3),
+            ["cpu_time_speedup"] = Math.Round(cpuRatio, 3),
+        };
+        if (gflopPerCall is { } g)
+        {
+            extra["manual_gflops_per_cpu_second"] = Math.Round(g / (cpuA / pairs / 1000), 2);
+            extra["torch_gflops_per_cpu_second"] = Math.Round(g / (cpuB / pairs / 1000), 2);
+        }
+        context.Record(name, Median(ratio), "x", extra);
+        Console.WriteLine($"      cpu time per call: manual {cpuA / pairs:0.0} ms, torch {cpuB / pairs:0.0} ms, cpu-time speedup {cpuRatio:0.00}x");
+        return cpuRatio;
+    }
+
+    static double Median(double[] v)
+    {
+        var s = v.OrderBy(x => x).ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 
     static void ClearGrads(nn.Module module, params Tensor[] inputs)
@@ -109,17 +194,34 @@ public sealed class RecurrentBenchmark : IBenchmarkSection
         return r.Throughput!.Value;
     }
 
+    /// <summary>GFLOP per CPU-second of a 2048² fp32 mm: the CPU-time counterpart of the ceiling, robust to other load.</summary>
+    static double GemmCpuCeiling(BenchmarkContext context)
+    {
+        const int n = 2048;
+        using var a = torch.randn(n, n);
+        using var b = torch.randn(n, n);
+        using (var warm = torch.mm(a, b)) { }
+        int reps = context.Quick ? 2 : 6;
+        double c0 = CpuClock.ProcessMilliseconds();
+        for (int i = 0; i < reps; i++) { using var c = torch.mm(a, b); }
+        double perCall = (CpuClock.ProcessMilliseconds() - c0) / reps;
+        double gflops = 2.0 * n * n * n / 1e9 / (perCall / 1000);
+        context.Record("mm 2048 fp32 GFLOP per CPU-second", gflops, "GFLOP/cpu-s", new() { ["cpu_ms_per_call"] = Math.Round(perCall, 2) });
+        return gflops;
+    }
+
     /// <summary>
-    /// ManualLstm forward+backward plus an Adam step, 1,000 times (100 with --quick), each in its own dispose scope:
+    /// ManualLstm (N 32, T 8, D 64, H 128) forward+backward plus an Adam step, 1,000 times (100 with --quick), each in its own dispose scope:
     /// the live-tensor count must come back to where it was and the process memory must not grow with the iterations.
     /// </summary>
     static void LeakCheck(BenchmarkContext context)
     {
         int iterations = context.Quick ? 100 : 1000;
-        using var lstm = new ManualLstm(D, H);
+        // Smaller than the timing sizes: this measures memory, not speed.
+        using var lstm = new ManualLstm(64, 128);
         var optimizer = torch.optim.Adam(lstm.parameters(), 1e-3);
-        using var x = torch.randn(N, 8, D);
-        using var h0 = torch.zeros(N, H);
+        using var x = torch.randn(32, 8, 64);
+        using var h0 = torch.zeros(32, 128);
         void Step()
         {
             using var s = torch.NewDisposeScope();
@@ -148,5 +250,24 @@ public sealed class RecurrentBenchmark : IBenchmarkSection
         });
         context.Record("lstm leak check: memory growth second half", (rssAfter - rssMid) / 1048576.0, "MB");
         optimizer.Dispose();
+    }
+}
+
+/// <summary>Process CPU time (all threads) from clock_gettime(CLOCK_PROCESS_CPUTIME_ID); Process.TotalProcessorTime elsewhere.</summary>
+static class CpuClock
+{
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    struct Timespec { public long Seconds; public long Nanoseconds; }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    static extern int ClockGetTime(int clock, out Timespec value);
+
+    const int ClockProcessCpuTimeId = 2;
+
+    public static double ProcessMilliseconds()
+    {
+        if (OperatingSystem.IsLinux() && ClockGetTime(ClockProcessCpuTimeId, out var ts) == 0)
+            return ts.Seconds * 1000.0 + ts.Nanoseconds / 1e6;
+        return Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
     }
 }

@@ -130,4 +130,26 @@ public sealed class ModuleTests
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
+
+    [TestMethod]
+    public void StepByStepDecodingReproducesTheSequenceForward()
+    {
+        using var scope = torch.NewDisposeScope();
+        TorchRuntime.Seed(35);
+        using var lstm = new ManualLstm(3, 4, dtype: ScalarType.Float64);
+        using var rnn = new ManualRnn(3, 4, dtype: ScalarType.Float64);
+        var x = torch.randn(new long[] { 2, 5, 3 }, ScalarType.Float64);
+        var h0 = torch.randn(new long[] { 2, 4 }, ScalarType.Float64);
+        var hl = lstm.forward(x, h0);
+        var hr = rnn.forward(x, h0);
+        var (h, c, r) = (h0, torch.zeros_like(h0), h0);
+        for (int t = 0; t < 5; t++)
+        {
+            (h, c) = lstm.Step(x.select(1, t), h, c);
+            r = rnn.Step(x.select(1, t), r);
+            Assert.IsTrue(h.allclose(hl.select(1, t), 0, 1e-14), $"lstm step {t}");
+            Assert.IsTrue(r.allclose(hr.select(1, t), 0, 1e-14), $"rnn step {t}");
+        }
+        Assert.IsFalse(h.requires_grad, "inference steps record no graph");
+    }
 }
