@@ -10,7 +10,7 @@ const string Usage = """
 usage:
   dotnet run -c Release --project pipelines/TextClassification -- [--model bow|embed|glove|rnn|lstm|all] [--data <folder>]
       [--glove <file>] [--epochs N] [--seed N] [--quick] [--out <folder>] [--device auto|cpu|cuda] [--batch N] [--lr X]
-      [--hidden N] [--min-count N] [--embedding-dim N] [--no-verify] [--no-child-check]
+      [--hidden N] [--min-count N] [--embedding-dim N] [--glove-extra-words N] [--no-verify] [--no-child-check]
   dotnet run -c Release --project pipelines/TextClassification -- predict --model-file <x.zip> ["a sentence" ...]   (no sentence: read stdin)
   dotnet run -c Release --project pipelines/TextClassification -- verify --model-file <x.zip> --data <folder> --scores <file>
 """;
@@ -52,6 +52,7 @@ static int Train(CommandLineArgs a, List<string> extra)
         MinCount = a.Number("--min-count", 1),
         EmbeddingDimension = a.String("--embedding-dim") is null ? null : a.Number("--embedding-dim", 0),
         VerifyReload = !a.Flag("--no-verify"),
+        GloVeExtraWords = a.Number("--glove-extra-words", 0),
     };
     bool childCheck = !a.Flag("--no-child-check");
     a.ThrowOnUnknown();
