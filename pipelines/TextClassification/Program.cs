@@ -134,6 +134,6 @@ static int Predict(CommandLineArgs a, List<string> sentences)
     var unknown = model.UnknownOnly(sentences);
     for (int i = 0; i < sentences.Count; i++)
         Console.WriteLine($"{(predictions[i].Label ? 1 : 0)}\t{predictions[i].Probability:0.0000}\t{sentences[i]}" +
-                          (unknown[i] ? "\t(no word of this sentence is in the model's vocabulary: the probability is the model's prior)" : ""));
+                          (unknown[i] ? "\t(no word of this sentence is in the model's vocabulary: the answer is the model's default, not a judgement of the sentence)" : ""));
     return 0;
 }
