@@ -99,7 +99,10 @@ public static class GloVeReader
     }
 
     /// <summary>Word vectors as an <see cref="IDataView"/>: <c>Word</c> (string) and <c>Vector</c> (float vector).</summary>
-    public static IDataView Load(MLContext mlContext, WordVectors vectors)
+    public static IDataView Load(MLContext mlContext, WordVectors vectors) => Load(mlContext.Data, vectors);
+
+    /// <inheritdoc cref="Load(MLContext, WordVectors)"/>
+    public static IDataView Load(DataOperationsCatalog data, WordVectors vectors)
     {
         var rows = Enumerable.Range(0, vectors.Count).Select(i => new VectorRow
         {
@@ -107,7 +110,7 @@ public static class GloVeReader
         });
         var schema = SchemaDefinition.Create(typeof(VectorRow));
         schema[nameof(VectorRow.Vector)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, vectors.Dimension);
-        return mlContext.Data.LoadFromEnumerable(rows, schema);
+        return data.LoadFromEnumerable(rows, schema);
     }
 
     sealed class VectorRow

@@ -1,3 +1,4 @@
+using Microsoft.ML.Data;
 using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.ML;
@@ -57,6 +58,7 @@ public sealed class ImageReaderTests
         // The rows feed ML.NET's image pipeline as they are.
         var images = ml.Transforms.LoadImages("Image", null, "ImagePath").Fit(view).Transform(view);
         Assert.AreEqual(4, images.Preview().RowView.Length);
+        Assert.AreEqual(4, ml.Data.LoadImageFolder(Path.Combine(root, "val")).GetColumn<string>("ImagePath").Count());
     }
 
     [TestMethod]

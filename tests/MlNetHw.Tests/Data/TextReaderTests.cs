@@ -1,3 +1,4 @@
+using Microsoft.ML.Data;
 using Microsoft.ML;
 using MlNetHw.Data;
 
@@ -77,6 +78,9 @@ public sealed class TextReaderTests
         var rows = ml.Data.CreateEnumerable<LabeledSentenceReader.SentenceRow>(view, reuseRowObject: false).ToList();
         CollectionAssert.AreEqual(new[] { true, false, true }, rows.Select(r => r.Label).ToList());
         CollectionAssert.AreEqual(new[] { "good", "bad", "nice" }, rows.Select(r => r.Text).ToList());
+        // The same through the ML.NET catalog extension.
+        var viaCatalog = ml.Data.LoadLabeledSentences(path);
+        CollectionAssert.AreEqual(rows.Select(r => r.Text).ToList(), viaCatalog.GetColumn<string>("Text").ToList());
         // Write + read round trip.
         string copy = Path.Combine(_dir, "copy.txt");
         LabeledSentenceReader.Write(copy, LabeledSentenceReader.Read(path, true));

@@ -146,6 +146,20 @@ public sealed class ModelArchiveTests
     }
 
     [TestMethod]
+    public void FailedLoadDisposesTheModelsItHadAlreadyBuilt()
+    {
+        string path = Path.Combine(_dir, "two-sums.zip");
+        var chain = new Microsoft.ML.Data.TransformerChain<ITransformer>(TorchTransformer.Create(new SumModel()), TorchTransformer.Create(new SumModel()));
+        ModelArchive.Save(_ml, chain, _data.Schema, path);
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Update)) zip.GetEntry("segments/01/weights.bin")!.Delete();
+        int loaded = SumModel.Loaded, disposed = SumModel.Disposed;
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => ModelArchive.Load(_ml, path));
+        StringAssert.Contains(e.Message, "segments/01/weights.bin");
+        Assert.AreEqual(1, SumModel.Loaded - loaded, "the first segment was built before the second failed");
+        Assert.AreEqual(1, SumModel.Disposed - disposed, "and it was disposed: no half-built chain survives");
+    }
+
+    [TestMethod]
     public void UnknownArchitectureListsTheKnownOnes()
     {
         string path = Copy("unknown.zip", zip => EditManifest(zip, m => m["segments"]![1]!["architecture"] = "someone.else"));
@@ -196,9 +210,12 @@ public sealed class ModelArchiveTests
     {
         var ml = new MLContext(seed: 1);
         string path = Path.Combine(_dir, "sum.zip");
-        var t = TorchTransformer.Create(new SumModel());
+        var attachment = Enumerable.Range(0, 5000).Select(i => (byte)(i * 7)).ToArray();
+        var t = TorchTransformer.Create(new SumModel { Attachment = attachment });
         ModelArchive.Save(ml, t, _data.Schema, path);
         var loaded = ModelArchive.Load(ml, path);
+        var model = (SumModel)ModelArchive.Flatten(loaded).OfType<TorchTransformer>().Single().Model;
+        CollectionAssert.AreEqual(attachment, model.Attachment, "extra files (e.g. ONNX graphs) travel inside the archive");
         var sums = ml.Data.CreateEnumerable<SumPrediction>(loaded.Transform(_data), false).Select(p => p.Sum).Take(5).ToList();
         var expected = TestData.Blobs(200, seed: 31).Take(5).Select(r => r.Features.Sum()).ToList();
         for (int i = 0; i < 5; i++) Assert.AreEqual(expected[i], sums[i], 1e-5f);

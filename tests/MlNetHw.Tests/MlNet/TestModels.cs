@@ -41,11 +41,30 @@ public sealed class SumModel : TorchModel
         outputs.Set("SumText", sums.Select(s => s.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).ToArray());
     }
 
-    protected override void WriteState(TorchModelState state) => state.Set("size", Size);
+    /// <summary>An extra file saved with the model (as an ONNX graph would be).</summary>
+    public byte[] Attachment { get; set; } = { 1, 2, 3, 254, 255 };
+
+    protected override void WriteState(TorchModelState state)
+    {
+        state.Set("size", Size);
+        state.Vocabularies["labels"] = new[] { "sum" };
+        state.Files["attachment.bin"] = Attachment;
+    }
+
+    /// <summary>Models built by <see cref="Load"/> and models disposed, to check that a failed load leaves nothing behind.</summary>
+    public static int Loaded, Disposed;
+
+    protected override void Dispose(bool disposing)
+    {
+        Interlocked.Increment(ref Disposed);
+        base.Dispose(disposing);
+    }
 
     public static SumModel Load(TorchModelState state)
     {
-        var m = new SumModel(state.Get<int>("size"));
+        Interlocked.Increment(ref Loaded);
+        var m = new SumModel(state.Get<int>("size")) { Attachment = state.Files["attachment.bin"] };
+        CollectionAssert.AreEqual(new[] { "sum" }, state.Vocabulary("labels"));
         state.LoadWeightsInto(m.Module);
         return m;
     }

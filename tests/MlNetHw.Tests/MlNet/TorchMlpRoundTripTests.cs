@@ -49,4 +49,16 @@ public sealed class TorchMlpRoundTripTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [TestMethod]
+    public void RoundTripHarnessPassesForTheMlpWithDropoutAndTwoHiddenLayers()
+    {
+        var ml = new MLContext(seed: 1);
+        var estimator = ml.Transforms.NormalizeMinMax("Features").Append(ml.BinaryClassification.Trainers.TorchMlp(new TorchMlpBinaryOptions
+        {
+            HiddenSizes = new[] { 16, 8 }, Dropout = 0.3, Training = { Epochs = 3, Seed = 8, Device = "cpu" },
+        }));
+        RoundTrip.Check(ml, estimator, ml.Data.LoadFromEnumerable(TestData.Blobs(300, 51)), ml.Data.LoadFromEnumerable(TestData.Blobs(150, 52)),
+            "Score", "Probability", "PredictedLabel");
+    }
 }
