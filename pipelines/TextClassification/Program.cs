@@ -10,7 +10,7 @@ const string Usage = """
 usage:
   dotnet run -c Release --project pipelines/TextClassification -- [--model bow|embed|glove|rnn|lstm|all] [--data <folder>]
       [--glove <file>] [--epochs N] [--seed N] [--quick] [--out <folder>] [--device auto|cpu|cuda] [--batch N] [--lr X]
-      [--hidden N] [--min-count N] [--embedding-dim N] [--no-verify] [--no-child-check]
+      [--hidden N] [--min-count N] [--embedding-dim N] [--glove-extra-words N] [--threads N] [--no-verify] [--no-child-check]
   dotnet run -c Release --project pipelines/TextClassification -- predict --model-file <x.zip> ["a sentence" ...]   (no sentence: read stdin)
   dotnet run -c Release --project pipelines/TextClassification -- verify --model-file <x.zip> --data <folder> --scores <file>
 """;
@@ -52,10 +52,18 @@ static int Train(CommandLineArgs a, List<string> extra)
         MinCount = a.Number("--min-count", 1),
         EmbeddingDimension = a.String("--embedding-dim") is null ? null : a.Number("--embedding-dim", 0),
         VerifyReload = !a.Flag("--no-verify"),
+        GloVeExtraWords = a.Number("--glove-extra-words", 0),
     };
     bool childCheck = !a.Flag("--no-child-check");
+    int threads = a.Number("--threads", 0);
     a.ThrowOnUnknown();
     if (extra.Count > 0) throw new ArgumentException($"unexpected argument(s) {string.Join(" ", extra)}; see --help.");
+    if (threads > 0)
+    {
+        // On a shared machine libtorch's default (all cores) can oversubscribe them; fewer threads is then faster.
+        TorchRuntime.EnsureLoaded();
+        TorchSharp.torch.set_num_threads(threads);
+    }
     var result = TextClassificationExperiment.Run(options);
     if (options.VerifyReload && childCheck)
     {
@@ -126,6 +134,6 @@ static int Predict(CommandLineArgs a, List<string> sentences)
     var unknown = model.UnknownOnly(sentences);
     for (int i = 0; i < sentences.Count; i++)
         Console.WriteLine($"{(predictions[i].Label ? 1 : 0)}\t{predictions[i].Probability:0.0000}\t{sentences[i]}" +
-                          (unknown[i] ? "\t(no word of this sentence is in the model's vocabulary: the probability is the model's prior)" : ""));
+                          (unknown[i] ? "\t(no word of this sentence is in the model's vocabulary: the answer is the model's default, not a judgement of the sentence)" : ""));
     return 0;
 }

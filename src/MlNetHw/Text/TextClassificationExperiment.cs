@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetHw.Cli;
+using MlNetHw.Data;
 using MlNetHw.MlNet.Training;
 using MlNetHw.Reporting;
 using MlNetHw.Torch;
@@ -62,6 +63,7 @@ public static class TextClassificationExperiment
         var test = ToDataView(ml, split.Test);
 
         PretrainedWordVectors? vectors = null;
+        IReadOnlyList<string>? frequentGloVeWords = null;
         string? glovePath = null;
         if (options.Models.Any(k => k != TextModelKind.BagOfWords && k != TextModelKind.Embeddings))
         {
@@ -70,13 +72,20 @@ public static class TextClassificationExperiment
             var trainWords = TextTokenization.Tokenize(ml, split.Train.Select(s => s.Text)).SelectMany(t => t).ToHashSet(StringComparer.Ordinal);
             var clock = Stopwatch.StartNew();
             vectors = TextDataSources.ReadGloVe(glovePath, trainWords, options.EmbeddingDimension);
+            if (options.GloVeExtraWords > 0 && options.Models.Contains(TextModelKind.GloVe))
+            {
+                var frequent = GloVeReader.Read(glovePath, expectedDimension: vectors.Dimension, maxWords: options.GloVeExtraWords);
+                var both = TextDataSources.Union(vectors, frequent);
+                frequentGloVeWords = frequent.Words;
+                vectors = both;
+            }
             log.WriteLine($"  GloVe {glovePath}: dimension {vectors.Dimension}, {trainWords.Count(vectors.Contains)} of {trainWords.Count} training words have a vector ({clock.Elapsed.TotalSeconds:0.0} s)");
         }
 
         var results = new List<TextModelResult>();
         foreach (var kind in options.Models)
         {
-            results.Add(TrainOne(kind, options, ml, train, dev, test, split, vectors, outDir, log));
+            results.Add(TrainOne(kind, options, ml, train, dev, test, split, vectors, kind == TextModelKind.GloVe ? frequentGloVeWords : null, outDir, log));
         }
 
         string? chart = WriteChart(results, outDir);
@@ -90,7 +99,7 @@ public static class TextClassificationExperiment
     }
 
     static TextModelResult TrainOne(TextModelKind kind, TextClassificationOptions options, MLContext ml, IDataView train, IDataView dev,
-        IDataView test, SentenceSplit split, PretrainedWordVectors? vectors, string outDir, TextWriter log)
+        IDataView test, SentenceSplit split, PretrainedWordVectors? vectors, IReadOnlyList<string>? extraWords, string outDir, TextWriter log)
     {
         string name = NameOf(kind);
         log.WriteLine();
@@ -116,7 +125,7 @@ public static class TextClassificationExperiment
                 $"  elapsed {ConsoleProgress.FormatTime(p.Elapsed)} ETA {(p.Eta is { } eta ? ConsoleProgress.FormatTime(eta) : "--:--")}"));
         if (kind == TextModelKind.BagOfWords) log.WriteLine("  (L-BFGS on the whole training set: no epochs)");
 
-        var estimator = new TextClassificationEstimator(ml, kind, vectors, trainer, new VocabularyOptions { MinCount = options.MinCount });
+        var estimator = new TextClassificationEstimator(ml, kind, vectors, trainer, new VocabularyOptions { MinCount = options.MinCount, ExtraWords = extraWords });
         var clock = Stopwatch.StartNew();
         var model = estimator.Fit(train, dev);
         var trainingTime = clock.Elapsed;

@@ -27,6 +27,12 @@ public sealed class TextClassificationOptions
     public int? EmbeddingDimension { get; set; }
     /// <summary>Minimum training count for a word to enter the vocabulary. Default 1.</summary>
     public int MinCount { get; set; } = 1;
+    /// <summary>
+    /// The frozen-GloVe model's vocabulary also gets the first this many words of the GloVe file (the most frequent),
+    /// so words never seen in training still contribute their fixed vectors; their vectors are stored in the model
+    /// (N × D floats). Default 0: training words only (the setting of the reported runs).
+    /// </summary>
+    public int GloVeExtraWords { get; set; }
     /// <summary>Keep the best validation epoch's weights. Default true (homework).</summary>
     public bool KeepBestValidationEpoch { get; set; } = true;
     /// <summary>Seed of everything random. Default 1.</summary>

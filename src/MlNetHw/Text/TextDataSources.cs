@@ -25,6 +25,14 @@ public static class TextDataSources
     public static PretrainedWordVectors ReadGloVe(string path, IReadOnlySet<string>? words = null, int? expectedDimension = null) =>
         FromWordVectors(GloVeReader.Read(path, words, expectedDimension), Path.GetFileName(path));
 
+    /// <summary>Vectors of <paramref name="first"/>, and of <paramref name="second"/> for words the first lacks (same dimension).</summary>
+    public static PretrainedWordVectors Union(PretrainedWordVectors first, WordVectors second)
+    {
+        if (second.Dimension != first.Dimension)
+            throw new ArgumentException($"{first.Source} has {first.Dimension} dimensions, the other vectors {second.Dimension}.");
+        return new(first.Dimension, w => first.Find(w) ?? (second.TryGetVector(w, out var v) ? v.ToArray() : null), first.Source);
+    }
+
     /// <summary>Adapts MlNetHw's <see cref="WordVectors"/> to the text models' lookup.</summary>
     public static PretrainedWordVectors FromWordVectors(WordVectors vectors, string source = "word vectors") =>
         new(vectors.Dimension, w => vectors.TryGetVector(w, out var v) ? v.ToArray() : null, source);

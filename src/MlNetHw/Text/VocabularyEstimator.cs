@@ -24,6 +24,11 @@ public sealed class VocabularyOptions
     /// Used while fitting only: the fitted vocabulary is a plain word list [null].
     /// </summary>
     public Func<string, bool>? Keep { get; set; }
+    /// <summary>
+    /// Words given an id even when absent from the training data, after the training words (e.g. the most frequent
+    /// GloVe words, so a frozen-vector model still uses words it never saw in training) [none].
+    /// </summary>
+    public IReadOnlyList<string>? ExtraWords { get; set; }
 }
 
 /// <summary>
@@ -54,6 +59,13 @@ public sealed class VocabularyEstimator : TorchEstimator<TextVocabularyModel>
     {
         var sentences = ColumnTable.Read(trainData, TrainingColumns, Name).Get<string[]>(_options.InputColumnName);
         var vocabulary = TextVocabulary.Build(sentences, _options.MinCount, _options.MaxSize, _options.Keep);
+        if (_options.ExtraWords is { Count: > 0 } extra)
+        {
+            var known = vocabulary.Words.ToHashSet(StringComparer.Ordinal);
+            var added = extra.Where(w => w.Length > 0 && known.Add(w));
+            if (_options.MaxSize > 0) added = added.Take(Math.Max(0, _options.MaxSize - vocabulary.Count));
+            vocabulary = TextVocabulary.FromList(vocabulary.Words.Concat(added).ToList());
+        }
         channel.Info(MessageSensitivity.None, $"vocabulary: {vocabulary.Count} ids from {sentences.Length} sentences (min count {_options.MinCount})");
         return new TextVocabularyModel(vocabulary, _options.InputColumnName, _options.OutputColumnName, _options.MaxLength);
     }

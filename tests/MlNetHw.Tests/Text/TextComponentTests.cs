@@ -67,6 +67,18 @@ public sealed class TextComponentTests
     }
 
     [TestMethod]
+    public void ExtraWordsJoinTheVocabularyAfterTheTrainingWordsWithoutDuplicates()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable(new[] { new Row { Text = "good film good" } });
+        var tokens = ml.Transforms.Text.TokenizeForClassification().Fit(data).Transform(data);
+        var vocab = new VocabularyEstimator(ml, new VocabularyOptions { ExtraWords = new[] { "film", "superb", "dire" } }).Fit(tokens).Model.Vocabulary;
+        CollectionAssert.AreEqual(new[] { "<pad>", "<unk>", "good", "film", "superb", "dire" }, vocab.Words.ToArray());
+        var capped = new VocabularyEstimator(ml, new VocabularyOptions { ExtraWords = new[] { "superb", "dire" }, MaxSize = 5 }).Fit(tokens).Model.Vocabulary;
+        CollectionAssert.AreEqual(new[] { "<pad>", "<unk>", "good", "film", "superb" }, capped.Words.ToArray());
+    }
+
+    [TestMethod]
     public void VocabularyRejectsARawTextColumnWithAClearMessage()
     {
         var ml = new MLContext(1);
