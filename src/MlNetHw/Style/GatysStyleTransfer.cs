@@ -127,8 +127,10 @@ public static class GatysStyleTransfer
     static void RunLbfgs(Parameter image, StyleLossSettings settings, Func<Tensor> evaluate, List<StyleLossSample> samples)
     {
         int budget = settings.Evaluations;
+        // PyTorch's absolute tolerances (gradient 1e-5, change 1e-9) stop early on small losses (softmax-smoothed
+        // features: from evaluation ~80 of 300); the evaluation budget is the stopping rule here instead.
         using var lbfgs = optim.LBFGS(new[] { image }, lr: settings.LearningRate, max_iter: budget, max_eval: budget * 5 / 4 + 1,
-            history_size: settings.LbfgsHistory);
+            tolerange_grad: 1e-20, tolerance_change: 1e-20, history_size: settings.LbfgsHistory);
         Exception? failure = null;
         Tensor Closure()
         {
