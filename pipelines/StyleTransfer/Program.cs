@@ -21,6 +21,7 @@ usage: dotnet run -c Release --project pipelines/StyleTransfer -- [options]
   --style-layers a,b,c    --content-layer d
   --sweep w1,w2,...       also run each style weight and write style-sweep.png
   --compare-smoothing     also run the other smoothing and write smoothing-comparison.png
+  --threads N             libtorch CPU threads (default: one per core; 1 is faster on a busy shared machine)
   --seed N  --device auto|cpu|cuda  --out DIR (default out/style-transfer)  --quick (128 px, 60 evaluations)
 """;
 try
@@ -45,6 +46,7 @@ try
     if (cli.String("--style-weight") is { } sw) o.StyleWeight = Parse(sw, "--style-weight");
     if (cli.String("--tv-weight") is { } tv) o.TvWeight = Parse(tv, "--tv-weight");
     if (cli.String("--lr") is { } lr) o.LearningRate = Parse(lr, "--lr");
+    if (cli.String("--threads") is { } th) o.Threads = (int)Parse(th, "--threads");
     if (cli.String("--smoothing") is { } sm)
         o.Smoothing = sm switch { "none" => ActivationSmoothing.None, "softmax" => ActivationSmoothing.Softmax, _ => throw new ArgumentException($"--smoothing must be none or softmax (got '{sm}').") };
     var styleLayers = cli.List("--style-layers", Array.Empty<string>());

@@ -22,6 +22,11 @@ public sealed class StyleTransferBenchmark : IBenchmarkSection
         var settings = new StyleLossSettings(ResNet18StyleDefaults.StyleLayers, ResNet18StyleDefaults.ContentLayer,
             ResNet18StyleDefaults.StyleWeightFor(ActivationSmoothing.None), 1, 0, ActivationSmoothing.None, StyleOptimizer.Lbfgs, 1, 1);
         var peers = PeerFigures();
+        int defaultThreads = torch.get_num_threads();
+        // libtorch's default (one thread per core) and one thread: on a busy shared machine the second can be faster.
+        foreach (int threads in defaultThreads == 1 ? new[] { 1 } : new[] { defaultThreads, 1 })
+        {
+        torch.set_num_threads(threads);
         foreach (int size in new[] { 256, 512 })
         {
             using var scope = NewDisposeScope();
@@ -30,17 +35,19 @@ public sealed class StyleTransferBenchmark : IBenchmarkSection
             using var losses = new StyleLossEvaluator(extractor, content, style, settings);
             var image = content.clone().requires_grad_(true);
             int n = 0;
-            var extra = new Dictionary<string, object> { ["size"] = size, ["layers"] = string.Join(",", settings.StyleLayers), ["content_layer"] = settings.ContentLayer };
+            var extra = new Dictionary<string, object> { ["size"] = size, ["threads"] = threads, ["layers"] = string.Join(",", settings.StyleLayers), ["content_layer"] = settings.ContentLayer };
             if (peers.TryGetValue(size, out double peerMs)) extra["peer_pytorch_resnet18_to_layer3_median_ms"] = peerMs;
-            var r = context.Measure($"closure {size}x{size}", () =>
+            var r = context.Measure($"closure {size}x{size} {threads} thread(s)", () =>
             {
                 using var inner = NewDisposeScope();
                 image.grad?.zero_();
                 losses.Evaluate(image, ++n);
             }, warmup: 1, iterations: size >= 512 ? 3 : 5, workPerIteration: 1, unit: "closure", extra: extra);
             if (peers.TryGetValue(size, out peerMs))
-                context.Record($"closure {size}x{size} time / PyTorch's", r.MedianMs / peerMs, "x");
+                context.Record($"closure {size}x{size} {threads} thread(s) time / PyTorch's", r.MedianMs / peerMs, "x");
         }
+        }
+        torch.set_num_threads(defaultThreads);
     }
 
     /// <summary>PyTorch medians (ms) from peers.json ('style_transfer' → 'resnet18_to_layer3'), when the file is found.</summary>

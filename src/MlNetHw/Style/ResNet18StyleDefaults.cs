@@ -29,7 +29,7 @@ public static class ResNet18StyleDefaults
     public const double TvWeight = 0;
 
     /// <summary>Activation smoothing (see <see cref="ActivationSmoothing.Softmax"/>).</summary>
-    public const ActivationSmoothing Smoothing = ActivationSmoothing.None;
+    public const ActivationSmoothing Smoothing = ActivationSmoothing.Softmax;
 
     /// <summary>Photo from the "content-photos" catalog entry.</summary>
     public const string ContentPhoto = "astronaut.png";

@@ -20,6 +20,11 @@ public static class StyleTransferExperiment
         var log = options.Log ?? Console.Out;
         TorchRuntime.EnsureLoaded();
         var device = TorchRuntime.ResolveDevice(options.Device);
+        if (options.Threads is { } threads)
+        {
+            if (threads < 1) throw new ArgumentException($"--threads must be at least 1 (got {threads}).");
+            torch.set_num_threads(threads);
+        }
         bool packaged = options.ModelPath is null;
 
         // 1. Inputs: files first, so a typo fails before anything heavy runs.
@@ -96,9 +101,9 @@ public static class StyleTransferExperiment
             using var image = r.Image;
             StyleImages.SavePng(image, png);
             var sim = new PaintingSimilarity(ImageStatistics.ColourOverlap(image, style), ImageStatistics.TextureOverlap(image, style));
-            var summary = new StyleRunSummary(label, s.StyleWeight, s.Smoothing, r.Samples, r.Seconds, sim, png);
+            var summary = new StyleRunSummary(label, s.StyleWeight, s.Smoothing, r.Samples, r.Seconds, sim, png, r.PaintingContentLoss);
             log.WriteLine($"  {label}: style loss {summary.InitialStyleLoss:G4} -> {summary.FinalStyleLoss:G4} ({summary.StyleReduction:0.#}x lower), " +
-                          $"content loss {summary.InitialContentLoss:G4} -> {summary.FinalContentLoss:G4}, colour overlap {sim.ColourOverlap:0.000}, " +
+                          $"content loss {summary.InitialContentLoss:G4} -> {summary.FinalContentLoss:G4} ({summary.ContentLossFraction:0.###} of the painting's {summary.PaintingContentLoss:G4}), colour overlap {sim.ColourOverlap:0.000}, " +
                           $"texture overlap {sim.TextureOverlap:0.000}, {summary.SecondsPerEvaluation:0.000} s/evaluation");
             return summary;
         }
@@ -174,7 +179,7 @@ public static class StyleTransferExperiment
     static void SaveCurves(StyleRunSummary run, string path)
     {
         var x = run.Samples.Select(s => (double)s.Evaluation).ToArray();
-        new LineChart { Title = $"Style transfer losses ({run.Label})", XLabel = "evaluation (forward + backward)", YLabel = "loss (log scale)", LogY = true }
+        new LineChart { Title = $"Style transfer losses ({run.Label})", XLabel = "evaluation (forward + backward)", YLabel = "loss", LogY = true }
             .Add("style loss (sum of Gram MSEs)", x, run.Samples.Select(s => s.Style).ToArray())
             .Add("content loss (MSE)", x, run.Samples.Select(s => s.Content).ToArray())
             .Add("weighted total", x, run.Samples.Select(s => s.Total).ToArray())
@@ -185,12 +190,12 @@ public static class StyleTransferExperiment
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Style transfer").AppendLine().AppendLine("```").AppendLine(r.Settings).AppendLine("```").AppendLine();
-        sb.AppendLine("| run | style loss start → end | reduction | content loss start → end | colour overlap | texture overlap | s/evaluation |");
-        sb.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
-        sb.AppendLine($"| content photo (baseline) | | | | {r.ContentBaseline.ColourOverlap:0.000} | {r.ContentBaseline.TextureOverlap:0.000} | |");
+        sb.AppendLine("| run | style loss start → end | reduction | content loss start → end | ÷ painting's content loss | colour overlap | texture overlap | s/evaluation |");
+        sb.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        sb.AppendLine($"| content photo (baseline) | | | | | {r.ContentBaseline.ColourOverlap:0.000} | {r.ContentBaseline.TextureOverlap:0.000} | |");
         foreach (var s in new[] { r.Main }.Concat(r.SmoothingComparison is { } o ? new[] { o } : Array.Empty<StyleRunSummary>()).Concat(r.Sweep))
             sb.AppendLine($"| {s.Label} ({s.Smoothing}, w={s.StyleWeight:G3}) | {s.InitialStyleLoss:G4} → {s.FinalStyleLoss:G4} | {s.StyleReduction:0.#}× | " +
-                          $"{s.InitialContentLoss:G4} → {s.FinalContentLoss:G4} | {s.Similarity.ColourOverlap:0.000} | {s.Similarity.TextureOverlap:0.000} | {s.SecondsPerEvaluation:0.000} |");
+                          $"{s.InitialContentLoss:G4} → {s.FinalContentLoss:G4} | {s.ContentLossFraction:0.###} (of {s.PaintingContentLoss:G4}) | {s.Similarity.ColourOverlap:0.000} | {s.Similarity.TextureOverlap:0.000} | {s.SecondsPerEvaluation:0.000} |");
         sb.AppendLine().AppendLine($"Files: {Path.GetFileName(r.ResultPng)}, {Path.GetFileName(r.SheetPng)}, {Path.GetFileName(r.LossCurvePng)}" +
                                    (r.SweepSheetPng is { } sw ? $", {Path.GetFileName(sw)}" : "") + (r.SmoothingSheetPng is { } sm ? $", {Path.GetFileName(sm)}" : ""));
         return sb.ToString();

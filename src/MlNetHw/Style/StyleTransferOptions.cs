@@ -50,6 +50,11 @@ public sealed class StyleTransferOptions
     public long? MemoryLimitBytes { get; set; }
     /// <summary>Remembered L-BFGS steps (default 100, PyTorch's).</summary>
     public int LbfgsHistory { get; set; } = 100;
+    /// <summary>
+    /// libtorch intra-op threads; null keeps libtorch's default (one per core). On a machine shared with other busy
+    /// processes, 1 can be several times faster: libtorch's worker threads wait for each other at every operator.
+    /// </summary>
+    public int? Threads { get; set; }
     /// <summary>Where progress and settings are printed; null = Console.Out.</summary>
     public TextWriter? Log { get; set; }
 }

@@ -13,9 +13,16 @@ public sealed record PaintingSimilarity(double ColourOverlap, double TextureOver
 /// <param name="Seconds">Wall time.</param>
 /// <param name="Similarity">Result vs painting.</param>
 /// <param name="ImagePath">PNG of the result.</param>
+/// <param name="PaintingContentLoss">Content loss of the painting itself against the photo (same layer and smoothing).</param>
 public sealed record StyleRunSummary(string Label, double StyleWeight, ActivationSmoothing Smoothing,
-    IReadOnlyList<StyleLossSample> Samples, double Seconds, PaintingSimilarity Similarity, string ImagePath)
+    IReadOnlyList<StyleLossSample> Samples, double Seconds, PaintingSimilarity Similarity, string ImagePath, double PaintingContentLoss)
 {
+    /// <summary>
+    /// Final content loss as a fraction of the painting's: the documented bound on the defaults is ≤ 0.5 (the result
+    /// is at most half as far from the photo's features as the painting is).
+    /// </summary>
+    public double ContentLossFraction => PaintingContentLoss > 0 ? FinalContentLoss / PaintingContentLoss : double.NaN;
+
     /// <summary>The evaluation whose image was kept (lowest weighted total; usually one of the last).</summary>
     public StyleLossSample Kept => Samples.MinBy(s => s.Total)!;
     public double InitialStyleLoss => Samples[0].Style;

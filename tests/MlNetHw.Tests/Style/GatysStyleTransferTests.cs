@@ -10,6 +10,15 @@ namespace MlNetHw.Tests.Style;
 [TestCategory("Style")]
 public sealed class GatysStyleTransferTests
 {
+    static int _threads;
+
+    /// <summary>These tensors are tiny: one libtorch thread avoids thread hand-offs that dominate on a busy 2-core machine.</summary>
+    [ClassInitialize]
+    public static void OneThread(TestContext _) { _threads = torch.get_num_threads(); torch.set_num_threads(1); }
+
+    [ClassCleanup]
+    public static void RestoreThreads() => torch.set_num_threads(_threads);
+
     static (Tensor Content, Tensor Style) Images()
     {
         using var c = Vision.TestImages.Draw(11, 24, 24);
