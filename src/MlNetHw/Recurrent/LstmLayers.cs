@@ -202,48 +202,54 @@ public static class LstmLayers
         long n = cache.N, t = cache.T, d = cache.D, hs = cache.H;
         Shapes.Require(dh, nameof(dh), "(N, T, H)", n, t, hs);
         using var scope = torch.NewDisposeScope();
-        var dhT = dh.transpose(0, 1);
-        var dA = torch.empty(new[] { t, n, 4 * hs }, cache.States.dtype, cache.States.device);
-        var deriv = GateDerivatives(cache.Gates, hs);        // all steps at once
-        var oneMinusTc2 = 1 - cache.TanhC * cache.TanhC;      // tanh'(c) for all steps
+        var dtype = cache.States.dtype;
+        var device = cache.States.device;
+        // gradH[s + 1] accumulates dL/dh_s: the upstream dh[:, s] (copied in time-major up front) plus what step s+1
+        // sends back (added in place by addmm_); gradH[0] collects dL/dh0. dcFuture carries dL/dc_s from step s+1.
+        var gradH = torch.empty(new[] { t + 1, n, hs }, dtype, device);
+        gradH[0].zero_();
+        gradH.narrow(0, 1, t).copy_(dh.transpose(0, 1));
+        var dcFuture = torch.zeros(new[] { n, hs }, dtype, device);
+        var dA = torch.empty(new[] { t, n, 4 * hs }, dtype, device);
+
+        // Everything that does not depend on the recurrence, for all steps at once (a few big vectorised ops):
+        // K = [g·σ'(i) | c_prev·σ'(f) | tanh(c)·σ'(o) | i·tanh'(g)], so that dA = [dc | dc | dh | dc] ⊙ K,
+        // and oHat = o ⊙ (1 - tanh²(c)), so that dc = dh ⊙ oHat + dc_future.
+        var gates = cache.Gates;
+        var i = gates.narrow(2, 0, hs);
+        var f = gates.narrow(2, hs, hs);
+        var o = gates.narrow(2, 2 * hs, hs);
+        var g = gates.narrow(2, 3 * hs, hs);
+        var K = GateDerivatives(gates, hs).mul_(torch.cat(new[] { g, cache.Cells.narrow(0, 0, t), cache.TanhC, i }, 2));
+        var oHat = o * (1 - cache.TanhC * cache.TanhC);
+        Tensor? keep = cache.Mask, pass = keep is null ? null : 1 - keep;
         var WhT = cache.Wh.t();
-        var dnextH = torch.zeros(new[] { n, hs }, cache.States.dtype, cache.States.device);
-        var dnextC = torch.zeros(new[] { n, hs }, cache.States.dtype, cache.States.device);
         for (long s = t - 1; s >= 0; s--)
         {
             using var step = torch.NewDisposeScope();
-            var a = cache.Gates[s];
-            var i = a.narrow(1, 0, hs);
-            var f = a.narrow(1, hs, hs);
-            var o = a.narrow(1, 2 * hs, hs);
-            var g = a.narrow(1, 3 * hs, hs);
-            var prevC = cache.Cells[s];
-            var dhs = dhT[s] + dnextH;                        // dL/dh_s (after the mask)
-            var dcs = dnextC;                                 // dL/dc_s from step s+1
-            Tensor dhCand = dhs, dcCarry = dcs;
-            Tensor? ms = cache.Mask?[s];                     // (N, 1)
-            if (ms is not null) { dhCand = dhs * ms; dcCarry = dcs * ms; }
-            // dL/dc of the candidate cell: through h = o·tanh(c) and from the future.
-            var dc = dhCand * o * oneMinusTc2[s] + dcCarry;
-            var dAs = dA[s];
-            dAs.narrow(1, 0, hs).copy_(dc).mul_(g);
-            dAs.narrow(1, hs, hs).copy_(dc).mul_(prevC);
-            dAs.narrow(1, 2 * hs, hs).copy_(dhCand).mul_(cache.TanhC[s]);
-            dAs.narrow(1, 3 * hs, hs).copy_(dc).mul_(i);
-            dAs.mul_(deriv[s]);
-            var prevDh = dAs.mm(WhT);
-            var prevDc = dc * f;
-            if (ms is not null)
+            var dhs = gradH[s + 1];                          // dL/dh_s, complete now
+            var prevH = gradH[s];
+            Tensor? carriedC = null;
+            if (keep is not null)
             {
-                var pass = 1 - ms;                            // padding: h_s = h_{s-1}, c_s = c_{s-1}
-                prevDh.add_(dhs * pass);
-                prevDc.add_(dcs * pass);
+                // Padding (mask 0): h_s = h_{s-1} and c_s = c_{s-1}, so both gradients pass straight through;
+                // the step's own candidate only sees mask ⊙ gradient.
+                prevH.addcmul_(dhs, pass![s], 1);
+                dhs.mul_(keep[s]);
+                carriedC = dcFuture * pass[s];
+                dcFuture.mul_(keep[s]);
             }
-            var (oldH, oldC) = (dnextH, dnextC);
-            (dnextH, dnextC) = step.MoveToOuter(prevDh, prevDc);
-            oldH.Dispose();
-            oldC.Dispose();
+            var dc = dcFuture.addcmul_(dhs, oHat[s], 1);    // dL/dc_s (candidate), in place
+            var dAs = dA[s];
+            var blocks = dAs.view(n, 4, hs);
+            blocks.copy_(dc.unsqueeze(1).expand(n, 4, hs));
+            blocks.select(1, 2).copy_(dhs);                 // the output gate sees dh, the others dc
+            dAs.mul_(K[s]);
+            prevH.addmm_(dAs, WhT);                         // dL/dh_{s-1} += dA_s · Whᵀ
+            dc.mul_(f[s]);                                  // dL/dc_{s-1} = dc ⊙ f (+ the carried part)
+            if (carriedC is not null) dc.add_(carriedC);
         }
+        var dnextH = gradH[0].clone();
         var dAFlat = dA.view(t * n, 4 * hs);
         var dWx = cache.XFlat.t().mm(dAFlat);
         var dWh = cache.States.narrow(0, 0, t).reshape(t * n, hs).t().mm(dAFlat);

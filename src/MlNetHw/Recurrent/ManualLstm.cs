@@ -48,4 +48,19 @@ public sealed class ManualLstm : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     /// <returns>Hidden states h (N, T, H).</returns>
     public override Tensor forward(Tensor x, Tensor h0, Tensor? mask = null) =>
         LstmFunction.apply(x, h0, Wx, Wh, b, mask!);
+
+    /// <summary>
+    /// One step for inference (greedy or sampled decoding, e.g. captioning word by word): no gradient is recorded.
+    /// Start from h0 and c0 = zeros (N, H).
+    /// </summary>
+    /// <param name="x">Input (N, D).</param>
+    /// <param name="prevH">(N, H).</param>
+    /// <param name="prevC">(N, H).</param>
+    /// <returns>next_h and next_c (N, H).</returns>
+    public (Tensor nextH, Tensor nextC) Step(Tensor x, Tensor prevH, Tensor prevC)
+    {
+        using var noGrad = torch.no_grad();
+        var (h, c, _) = LstmLayers.LstmStepForward(x, prevH, prevC, Wx, Wh, b);
+        return (h, c);
+    }
 }

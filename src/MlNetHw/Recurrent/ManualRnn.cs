@@ -44,4 +44,11 @@ public sealed class ManualRnn : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     /// <returns>Hidden states h (N, T, H).</returns>
     public override Tensor forward(Tensor x, Tensor h0, Tensor? mask = null) =>
         RnnFunction.apply(x, h0, Wx, Wh, b, mask!);
+
+    /// <summary>One step for inference (decoding word by word): x (N, D), prevH (N, H) → next_h (N, H); no gradient recorded.</summary>
+    public Tensor Step(Tensor x, Tensor prevH)
+    {
+        using var noGrad = torch.no_grad();
+        return RnnLayers.RnnStepForward(x, prevH, Wx, Wh, b).nextH;
+    }
 }

@@ -140,37 +140,38 @@ public static class RnnLayers
         long n = cache.N, t = cache.T, d = cache.D, hs = cache.H;
         Shapes.Require(dh, nameof(dh), "(N, T, H)", n, t, hs);
         using var scope = torch.NewDisposeScope();
-        var dhT = dh.transpose(0, 1); // (T, N, H) view
-        var dA = torch.empty(new[] { t, n, hs }, cache.States.dtype, cache.States.device);
-        // tanh' for every step at once, one vectorised op instead of T small ones.
-        var dtanh = 1 - cache.Candidates * cache.Candidates;
+        // grads[s + 1] accumulates dL/dh_s: the upstream dh[:, s] (copied in time-major up front) plus, once step s+1
+        // is done, what it sends back (added in place by addmm_). grads[0] collects dL/dh0. After step s has read it,
+        // grads[s + 1] is turned in place into dA_s, the pre-activation gradient: no per-step allocation.
+        var grads = torch.empty(new[] { t + 1, n, hs }, cache.States.dtype, cache.States.device);
+        grads[0].zero_();
+        grads.narrow(0, 1, t).copy_(dh.transpose(0, 1));
+        // tanh' of every step (times the mask when there is one), one vectorised op instead of T small ones.
+        var factor = 1 - cache.Candidates * cache.Candidates;
+        Tensor? pass = null;
+        if (cache.Mask is not null)
+        {
+            factor.mul_(cache.Mask);
+            pass = 1 - cache.Mask;                     // padding: h_s = h_{s-1}, so dL/dh_s flows on unchanged
+        }
         var WhT = cache.Wh.t();
-        Tensor dnext = torch.zeros(new[] { n, hs }, cache.States.dtype, cache.States.device);
         for (long s = t - 1; s >= 0; s--)
         {
             using var step = torch.NewDisposeScope();
-            var dtot = dhT[s] + dnext;                 // dL/dh_s
-            Tensor next;
-            if (cache.Mask is null)
-            {
-                var da = dA[s].copy_(dtot).mul_(dtanh[s]);
-                next = da.mm(WhT);
-            }
-            else
-            {
-                var ms = cache.Mask[s];                // (N, 1): 1 real, 0 padding
-                var da = dA[s].copy_(dtot).mul_(ms).mul_(dtanh[s]);
-                next = da.mm(WhT).add_(dtot * (1 - ms)); // padding: h_s = h_{s-1}, gradient passes through
-            }
-            var old = dnext;
-            dnext = step.MoveToOuter(next);
-            old.Dispose();
+            var dhs = grads[s + 1];                    // dL/dh_s, complete now
+            var prev = grads[s];
+            if (pass is not null) prev.addcmul_(dhs, pass[s], 1);
+            var da = dhs.mul_(factor[s]);             // dA_s (N, H), in place
+            prev.addmm_(da, WhT);                      // dL/dh_{s-1} += dA_s · Whᵀ
         }
-        var dAFlat = dA.view(t * n, hs);
+        var dA = grads.narrow(0, 1, t);
+        var dnext = grads[0];
+        var dAFlat = dA.reshape(t * n, hs);            // contiguous block of grads: a view, no copy
         var dWx = cache.XFlat.t().mm(dAFlat);
         var dWh = cache.States.narrow(0, 0, t).reshape(t * n, hs).t().mm(dAFlat);
         var db = dAFlat.sum(0L);
         Tensor? dx = needDx ? dAFlat.mm(cache.Wx.t()).view(t, n, d).transpose(0, 1).contiguous() : null;
+        dnext = dnext.clone();                         // dh0 as a tensor of its own, not a view of the work buffer
         scope.MoveToOuter(dnext, dWx, dWh, db);
         if (dx is not null) scope.MoveToOuter(dx);
         return (dx!, dnext, dWx, dWh, db);
