@@ -80,8 +80,11 @@ public static class CocoCaptionsReader
 
     /// <summary>One row per caption: <c>ImageId</c> (long), <c>ImagePath</c> (string, empty without a folder),
     /// <c>Caption</c> (string).</summary>
-    public static IDataView Load(MLContext mlContext, CocoCaptions captions) =>
-        mlContext.Data.LoadFromEnumerable(captions.Images
+    public static IDataView Load(MLContext mlContext, CocoCaptions captions) => Load(mlContext.Data, captions);
+
+    /// <inheritdoc cref="Load(MLContext, CocoCaptions)"/>
+    public static IDataView Load(DataOperationsCatalog data, CocoCaptions captions) =>
+        data.LoadFromEnumerable(captions.Images
             .SelectMany(i => i.Captions.Select(c => new CaptionRow { ImageId = i.Id, ImagePath = i.ImagePath ?? "", Caption = c }))
             .ToList());
 
@@ -97,7 +100,7 @@ public static class CocoCaptionsReader
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()!
             : throw new InvalidDataException($"{where}: missing or non-string '{name}'.");
 
-    /// <summary>Row type of <see cref="Load"/>.</summary>
+    /// <summary>Row type of <c>Load</c>.</summary>
     public sealed class CaptionRow
     {
         public long ImageId { get; set; }

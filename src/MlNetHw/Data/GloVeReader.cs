@@ -25,44 +25,67 @@ public static class GloVeReader
         var words = new List<string>();
         var values = new List<float>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seenLookup = seen.GetAlternateLookup<ReadOnlySpan<char>>();
+        HashSet<string>.AlternateLookup<ReadOnlySpan<char>>? wanted = null;
+        if (vocabulary is not null)
+        {
+            var set = new HashSet<string>(vocabulary, StringComparer.Ordinal);
+            wanted = set.GetAlternateLookup<ReadOnlySpan<char>>();
+        }
+        float[] row = [];
         int lineNumber = 0, kept = 0;
         using var reader = new StreamReader(path, System.Text.Encoding.UTF8, true, 1 << 16);
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
+        string? text;
+        while ((text = reader.ReadLine()) is not null)
         {
             lineNumber++;
+            ReadOnlySpan<char> line = text.AsSpan().TrimEnd();
             if (line.Length == 0) continue;
-            string[] fields = line.TrimEnd().Split(' ');
+            int fields = line.Count(' ') + 1;
             if (dimension < 0)
             {
-                if (fields.Length == 2 && int.TryParse(fields[0], out _) && int.TryParse(fields[1], out int headerDim))
+                if (fields == 2 && int.TryParse(line[..line.IndexOf(' ')], out _) && int.TryParse(line[(line.IndexOf(' ') + 1)..], out int headerDim))
                 {
                     dimension = headerDim; // word2vec header "COUNT DIMENSION".
                     CheckDimension(path, dimension, expectedDimension);
                     continue;
                 }
-                if (fields.Length < 2) throw new InvalidDataException($"{path}:{lineNumber}: expected 'word v1 v2 ...', got a single field.");
-                dimension = fields.Length - 1;
+                if (fields < 2) throw new InvalidDataException($"{path}:{lineNumber}: expected 'word v1 v2 ...', got a single field.");
+                dimension = fields - 1;
                 CheckDimension(path, dimension, expectedDimension);
             }
+            if (row.Length != dimension) row = new float[dimension];
             if (maxWords is int max && kept >= max) break;
             kept++;
-            if (fields.Length < dimension + 1)
-                throw new InvalidDataException($"{path}:{lineNumber}: {fields.Length - 1} values, expected {dimension} (the dimension of the first line).");
-            int wordFields = fields.Length - dimension;
-            // An extra number (not a word containing spaces) means the line has too many values.
-            if (wordFields > 1 && float.TryParse(fields[wordFields - 1], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
-                throw new InvalidDataException($"{path}:{lineNumber}: {fields.Length - 1} values, expected {dimension} (the dimension of the first line).");
-            string word = wordFields == 1 ? fields[0] : string.Join(' ', fields, 0, wordFields);
-            if (vocabulary is not null && !vocabulary.Contains(word)) continue;
-            if (!seen.Add(word)) continue; // Keep the first (most frequent) occurrence.
+            if (fields < dimension + 1)
+                throw new InvalidDataException($"{path}:{lineNumber}: {fields - 1} values, expected {dimension} (the dimension of the first line).");
+            // The word is everything before the last `dimension` fields (words may contain spaces, as in glove.840B).
+            int wordFields = fields - dimension;
+            int wordEnd = -1;
+            for (int f = 0; f < wordFields; f++) wordEnd += 1 + line[(wordEnd + 1)..].IndexOf(' ');
+            ReadOnlySpan<char> word = line[..wordEnd];
+            if (wordFields > 1)
+            {
+                int lastSpace = word.LastIndexOf(' ');
+                // An extra number (not a word containing spaces) means the line has too many values.
+                if (float.TryParse(word[(lastSpace + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                    throw new InvalidDataException($"{path}:{lineNumber}: {fields - 1} values, expected {dimension} (the dimension of the first line).");
+            }
+            if (wanted is { } w && !w.Contains(word)) continue;
+            if (seenLookup.Contains(word)) continue; // Keep the first (most frequent) occurrence.
+            ReadOnlySpan<char> rest = line[(wordEnd + 1)..];
             for (int d = 0; d < dimension; d++)
             {
-                if (!float.TryParse(fields[wordFields + d], NumberStyles.Float, CultureInfo.InvariantCulture, out float v))
-                    throw new InvalidDataException($"{path}:{lineNumber}: value {d + 1} of '{word}' is not a number: '{fields[wordFields + d]}'.");
-                values.Add(v);
+                int space = rest.IndexOf(' ');
+                ReadOnlySpan<char> field = space < 0 ? rest : rest[..space];
+                if (!float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out row[d]))
+                    throw new InvalidDataException($"{path}:{lineNumber}: value {d + 1} of '{word}' is not a number: '{field}'.");
+                rest = space < 0 ? [] : rest[(space + 1)..];
             }
-            words.Add(word);
+            string wordText = word.ToString();
+            seen.Add(wordText);
+            words.Add(wordText);
+            values.AddRange(row);
         }
         if (dimension < 0 || words.Count == 0)
             throw new InvalidDataException($"{path}: no word vectors{(vocabulary is not null ? $" for the {vocabulary.Count} requested words" : "")}.");
@@ -76,7 +99,10 @@ public static class GloVeReader
     }
 
     /// <summary>Word vectors as an <see cref="IDataView"/>: <c>Word</c> (string) and <c>Vector</c> (float vector).</summary>
-    public static IDataView Load(MLContext mlContext, WordVectors vectors)
+    public static IDataView Load(MLContext mlContext, WordVectors vectors) => Load(mlContext.Data, vectors);
+
+    /// <inheritdoc cref="Load(MLContext, WordVectors)"/>
+    public static IDataView Load(DataOperationsCatalog data, WordVectors vectors)
     {
         var rows = Enumerable.Range(0, vectors.Count).Select(i => new VectorRow
         {
@@ -84,7 +110,7 @@ public static class GloVeReader
         });
         var schema = SchemaDefinition.Create(typeof(VectorRow));
         schema[nameof(VectorRow.Vector)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, vectors.Dimension);
-        return mlContext.Data.LoadFromEnumerable(rows, schema);
+        return data.LoadFromEnumerable(rows, schema);
     }
 
     sealed class VectorRow

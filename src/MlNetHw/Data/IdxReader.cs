@@ -108,7 +108,10 @@ public static class IdxReader
 
     /// <summary>An IDX image/label pair as an ML.NET <see cref="IDataView"/>: <c>Label</c> (uint, the class index) and
     /// <c>Features</c> (vector of H·W floats scaled to [0, 1]).</summary>
-    public static IDataView Load(MLContext mlContext, string imagesPath, string labelsPath)
+    public static IDataView Load(MLContext mlContext, string imagesPath, string labelsPath) => Load(mlContext.Data, imagesPath, labelsPath);
+
+    /// <inheritdoc cref="Load(MLContext, string, string)"/>
+    public static IDataView Load(DataOperationsCatalog data, string imagesPath, string labelsPath)
     {
         var set = ReadImages(imagesPath, labelsPath);
         int size = set.Height * set.Width;
@@ -119,7 +122,7 @@ public static class IdxReader
         });
         var schema = SchemaDefinition.Create(typeof(IdxRow));
         schema[nameof(IdxRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, size);
-        return mlContext.Data.LoadFromEnumerable(rows, schema);
+        return data.LoadFromEnumerable(rows, schema);
     }
 
     static bool IsGzip(FileStream file)

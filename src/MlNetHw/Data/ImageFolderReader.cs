@@ -98,8 +98,11 @@ public static class ImageFolderReader
 
     /// <summary>A split as an ML.NET <see cref="IDataView"/> with columns <c>ImagePath</c> and <c>Label</c> (strings),
     /// ready for <c>MapValueToKey("Label")</c> and <c>LoadImages(…, "ImagePath")</c>.</summary>
-    public static IDataView Load(MLContext mlContext, ImageFolderSplit split) =>
-        mlContext.Data.LoadFromEnumerable(split.Rows.Select(r => new ImagePathRow { ImagePath = r.ImagePath, Label = r.Label }).ToList());
+    public static IDataView Load(MLContext mlContext, ImageFolderSplit split) => Load(mlContext.Data, split);
+
+    /// <inheritdoc cref="Load(MLContext, ImageFolderSplit)"/>
+    public static IDataView Load(DataOperationsCatalog data, ImageFolderSplit split) =>
+        data.LoadFromEnumerable(split.Rows.Select(r => new ImagePathRow { ImagePath = r.ImagePath, Label = r.Label }).ToList());
 
     /// <summary>Null when SkiaSharp can decode the image's header, else the reason.</summary>
     static string? Check(string file)
@@ -120,7 +123,7 @@ public static class ImageFolderReader
         catch (UnauthorizedAccessException e) { return e.Message; }
     }
 
-    /// <summary>Row type of <see cref="Load"/>.</summary>
+    /// <summary>Row type of <c>Load</c>.</summary>
     public sealed class ImagePathRow
     {
         public string ImagePath { get; set; } = "";

@@ -58,23 +58,29 @@ public static class LabeledSentenceReader
 
     /// <summary>A labelled file as an ML.NET <see cref="IDataView"/> with columns <c>Label</c> (bool: 1 = true) and
     /// <c>Text</c> (string), ready for <c>mlContext.Transforms.Text.FeaturizeText</c> and binary trainers.</summary>
-    public static IDataView Load(MLContext mlContext, string path) =>
-        mlContext.Data.LoadFromEnumerable(Read(path, requireLabels: true).Select(s => new SentenceRow { Label = s.Label == 1, Text = s.Text }).ToList());
+    public static IDataView Load(MLContext mlContext, string path) => Load(mlContext.Data, path);
+
+    /// <inheritdoc cref="Load(MLContext, string)"/>
+    public static IDataView Load(DataOperationsCatalog data, string path) =>
+        data.LoadFromEnumerable(Read(path, requireLabels: true).Select(s => new SentenceRow { Label = s.Label == 1, Text = s.Text }).ToList());
 
     /// <summary>An unlabelled file as an <see cref="IDataView"/> with a single <c>Text</c> column.</summary>
-    public static IDataView LoadUnlabelled(MLContext mlContext, string path) =>
-        mlContext.Data.LoadFromEnumerable(Read(path, requireLabels: false).Select(s => new TextRow { Text = s.Text }).ToList());
+    public static IDataView LoadUnlabelled(MLContext mlContext, string path) => LoadUnlabelled(mlContext.Data, path);
+
+    /// <inheritdoc cref="LoadUnlabelled(MLContext, string)"/>
+    public static IDataView LoadUnlabelled(DataOperationsCatalog data, string path) =>
+        data.LoadFromEnumerable(Read(path, requireLabels: false).Select(s => new TextRow { Text = s.Text }).ToList());
 
     static string Shorten(string s) => s.Length <= 20 ? s : s[..20] + "…";
 
-    /// <summary>Row type of <see cref="Load"/>.</summary>
+    /// <summary>Row type of <c>Load</c>.</summary>
     public sealed class SentenceRow
     {
         public bool Label { get; set; }
         public string Text { get; set; } = "";
     }
 
-    /// <summary>Row type of <see cref="LoadUnlabelled"/>.</summary>
+    /// <summary>Row type of <c>LoadUnlabelled</c>.</summary>
     public sealed class TextRow
     {
         public string Text { get; set; } = "";

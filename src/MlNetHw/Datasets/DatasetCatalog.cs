@@ -89,6 +89,7 @@ public sealed class DatasetCatalog
         Directory.CreateDirectory(root);
         using var lockFile = AcquireLock(Path.Combine(root, ".locks", manifest.Id + ".lock"), log);
         if (!options.Force && File.Exists(Path.Combine(target, CompleteMarker))) return target; // Fetched by another process meanwhile.
+        RemoveAbandonedStaging(Path.Combine(root, ".staging"), manifest.Id);
 
         var failures = new List<string>();
         var attempts = new List<(DatasetSource Source, string? Archive)>();
@@ -140,7 +141,7 @@ public sealed class DatasetCatalog
         }
         throw new DatasetUnavailableException(
             $"dataset '{id}' could not be fetched. Sources tried:\n  - {string.Join("\n  - ", failures)}\n" +
-            $"Give a local copy (folder or archive) instead, or set the cache folder with --data-dir / MLNETHW_DATA.");
+            $"Give a copy you already have with --local PATH (DatasetFetchOptions.LocalPath: a folder with the final layout, or the archive), or choose the cache folder with --data-dir / MLNETHW_DATA.");
     }
 
     /// <summary>Downloads / fetches / resolves what <paramref name="source"/> delivers and returns the folder the
@@ -257,6 +258,22 @@ public sealed class DatasetCatalog
                 if (!told) { log.WriteLine($"waiting for another process fetching the same dataset ({path})"); told = true; }
                 Thread.Sleep(1000);
             }
+        }
+    }
+
+    /// <summary>Deletes staging folders of <paramref name="id"/> left by processes that died mid-fetch (the folder name
+    /// holds the process id; the caller holds the dataset's lock, so no live fetch of this id is using them).</summary>
+    static void RemoveAbandonedStaging(string staging, string id)
+    {
+        if (!Directory.Exists(staging)) return;
+        foreach (string folder in Directory.GetDirectories(staging, id + "-*"))
+        {
+            string[] parts = Path.GetFileName(folder)[(id.Length + 1)..].Split('-');
+            if (parts.Length != 2 || !int.TryParse(parts[0], out int pid)) continue;
+            bool alive;
+            try { using var p = System.Diagnostics.Process.GetProcessById(pid); alive = !p.HasExited; }
+            catch (ArgumentException) { alive = false; }
+            if (!alive || pid == Environment.ProcessId) TryDelete(folder);
         }
     }
 

@@ -1,7 +1,7 @@
 namespace MlNetHw.Datasets;
 
 /// <summary>How <see cref="DatasetCatalog.Resolve"/> finds, fetches and reports a dataset.</summary>
-public sealed class DatasetFetchOptions
+public sealed record DatasetFetchOptions
 {
     /// <summary>Cache root (<c>--data-dir</c>). Default: <c>$MLNETHW_DATA</c>, else <c>$XDG_CACHE_HOME/mlnethw</c>,
     /// else <c>~/.cache/mlnethw</c>.</summary>

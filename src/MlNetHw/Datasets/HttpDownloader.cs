@@ -36,11 +36,13 @@ public static class HttpDownloader
             catch (DatasetSourceException) { throw; }
             catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException or TimeoutException)
             {
-                lastError = e.Message;
-                // Nothing received at all (DNS, refused, connect timeout): no point retrying this URL on this machine.
-                if (!File.Exists(part) || new FileInfo(part).Length == 0)
-                    throw new DatasetSourceException($"{url}: {Describe(e)}", e);
-                log.WriteLine($"  {Path.GetFileName(destination)}: connection lost after {new FileInfo(part).Length} bytes ({Describe(e)}); resuming (attempt {attempt + 1}/{options.MaxAttempts}).");
+                lastError = Describe(e);
+                long kept = File.Exists(part) ? new FileInfo(part).Length : 0;
+                if (attempt < options.MaxAttempts)
+                {
+                    log.WriteLine($"  {Path.GetFileName(destination)}: connection lost after {kept} bytes ({lastError}); {(kept > 0 ? "resuming" : "retrying")} (attempt {attempt + 1}/{options.MaxAttempts}).");
+                    Thread.Sleep(Math.Min(2000, 200 * attempt));
+                }
                 continue;
             }
             long got = new FileInfo(part).Length;
@@ -74,7 +76,14 @@ public static class HttpDownloader
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         if (have > 0) request.Headers.Range = new RangeHeaderValue(have, null);
         using var connect = new CancellationTokenSource(options.ConnectTimeout + options.StallTimeout);
-        using var response = client.Send(request, HttpCompletionOption.ResponseHeadersRead, connect.Token);
+        HttpResponseMessage sent;
+        try { sent = client.Send(request, HttpCompletionOption.ResponseHeadersRead, connect.Token); }
+        catch (Exception e) when (have == 0 && e is HttpRequestException or OperationCanceledException)
+        {
+            // No connection and nothing to resume (DNS failure, refused, timeout): this URL does not work from here.
+            throw new DatasetSourceException($"{url}: {Describe(e)}", e);
+        }
+        using var response = sent;
         if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && have > 0)
         {
             // Either the part file is already complete or it is longer than the file: let the checksum decide, or restart.

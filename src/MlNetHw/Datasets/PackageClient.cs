@@ -59,6 +59,8 @@ public static class PackageClient
     /// <summary>Runs a command, returning its exit code and its stdout+stderr. A missing command is a source failure.</summary>
     static (int Code, string Output) Run(string command, string folder, params string[] args)
     {
+        // On Windows npm is a batch file that Process.Start only finds under its full name.
+        if (OperatingSystem.IsWindows() && command == "npm") command = "npm.cmd";
         var psi = new ProcessStartInfo(command)
         {
             WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,

@@ -132,6 +132,8 @@ public static class ModelArchive
         ArgumentNullException.ThrowIfNull(mlContext);
         using var zip = Open(path);
         var manifest = ReadManifest(zip, path);
+        if (manifest["segments"] is JsonArray all && all.Any(s => (s?["kind"] as JsonValue)?.TryGetValue<string>(out var k) == true && k == "torch"))
+            MlNetHw.Torch.TorchRuntime.EnsureLoaded(); // a clear message when libtorch cannot load, before any model is built
         var built = new List<ITransformer>();
         try
         {
@@ -180,7 +182,7 @@ public static class ModelArchive
         }
         catch
         {
-            foreach (var t in built) (t as IDisposable)?.Dispose();
+            foreach (var t in built) (t as TorchTransformer)?.Model.Dispose();
             throw;
         }
     }
@@ -190,6 +192,24 @@ public static class ModelArchive
     {
         using var zip = Open(path);
         return ReadManifest(zip, path);
+    }
+
+    /// <summary>
+    /// The input schema recorded in the manifest, rebuilt as a <see cref="DataViewSchema"/> (for building input rows,
+    /// e.g. with <see cref="JsonRows.Load"/>). Throws naming the column when a type cannot be rebuilt (e.g. images).
+    /// </summary>
+    public static DataViewSchema ReadInputSchema(string path)
+    {
+        var manifest = ReadManifest(path);
+        var builder = new DataViewSchema.Builder();
+        foreach (var node in manifest["inputSchema"] as JsonArray ?? throw Bad(path, "manifest has no 'inputSchema'"))
+        {
+            string name = node?["name"]?.GetValue<string>() ?? throw Bad(path, "an inputSchema column has no name");
+            string type = node["type"]?.GetValue<string>() ?? throw Bad(path, $"inputSchema column '{name}' has no type");
+            try { builder.AddColumn(name, JsonRows.ParseType(type)); }
+            catch (FormatException e) { throw new NotSupportedException($"model archive '{path}': input column '{name}': {e.Message}", e); }
+        }
+        return builder.ToSchema();
     }
 
     /// <summary>The transformers of a chain in order, nested chains flattened.</summary>

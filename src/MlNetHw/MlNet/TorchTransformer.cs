@@ -8,10 +8,10 @@ namespace MlNetHw.MlNet;
 /// An ML.NET transformer that scores a <see cref="TorchModel"/>: appends the model's output columns to the input.
 /// <c>Transform</c> is lazy and batched (<see cref="TorchModel.ScoringBatchSize"/> rows per forward pass, pulled
 /// inside the cursor); <see cref="GetRowToRowMapper"/> scores single rows, so prediction engines and
-/// <c>TransformerChain</c>s work. ML.NET cannot save third-party transformers into its own <c>.zip</c>: save chains
+/// <c>TransformerChain</c>s work. Not IDisposable on purpose (see below). ML.NET cannot save third-party transformers into its own <c>.zip</c>: save chains
 /// that contain this transformer with <see cref="ModelArchive.Save"/>.
 /// </summary>
-public class TorchTransformer : ITransformer, IDisposable
+public class TorchTransformer : ITransformer
 {
     /// <summary>The model this transformer scores.</summary>
     public TorchModel Model { get; }
@@ -56,12 +56,10 @@ public class TorchTransformer : ITransformer, IDisposable
             $"{Who} cannot be saved by mlContext.Model.Save (ML.NET does not load third-party transformers). " +
             "Save the chain with MlNetHw.MlNet.ModelArchive.Save(mlContext, model, inputSchema, path).");
 
-    /// <summary>Disposes the model (and its module).</summary>
-    public void Dispose()
-    {
-        Model.Dispose();
-        GC.SuppressFinalize(this);
-    }
+    // Deliberately not IDisposable: ML.NET disposes a transformer (and every IDisposable in a TransformerChain) when
+    // a PredictionEngine built on it is disposed, which would break every other engine sharing the model. The
+    // module's native memory is released by TorchSharp's finalizers, or at once with Model.Dispose() by an owner
+    // that knows no engine uses it any more.
 }
 
 /// <summary>A <see cref="TorchTransformer"/> with typed access to its model.</summary>

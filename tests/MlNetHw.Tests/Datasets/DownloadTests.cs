@@ -24,10 +24,14 @@ public sealed class DownloadTests
         server.Files["/probe.bin"] = body;
         var catalog = new DatasetCatalog([OneFileManifest(Sha(body), (server.Url("/probe.bin"), Sha(body)))]);
         var log = new StringWriter();
+        // Left by a fetch that was killed (a process id that does not run).
+        string abandoned = Path.Combine(_cache, ".staging", "probe-2147483600-0123abcd");
+        Directory.CreateDirectory(Path.Combine(abandoned, "output"));
 
         string folder = catalog.Resolve("probe", Options(_cache, log));
 
         Assert.AreEqual(Path.Combine(_cache, "probe"), folder);
+        Assert.IsFalse(Directory.Exists(abandoned), "staging folders of dead processes are removed");
         CollectionAssert.AreEqual(body, File.ReadAllBytes(Path.Combine(folder, "data.bin")));
         Assert.IsTrue(File.Exists(Path.Combine(folder, DatasetCatalog.CompleteMarker)));
         StringAssert.Contains(log.ToString(), "B/s", "the progress line shows bytes and rate");
@@ -150,7 +154,7 @@ public sealed class DownloadTests
 
         StringAssert.Contains(e.Message, "/a.bin: HTTP 404");
         StringAssert.Contains(e.Message, "/b.bin: HTTP 404");
-        StringAssert.Contains(e.Message, "local copy");
+        StringAssert.Contains(e.Message, "--local PATH");
     }
 
     [TestMethod]

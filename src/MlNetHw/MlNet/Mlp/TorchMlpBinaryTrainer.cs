@@ -20,6 +20,8 @@ public sealed class TorchMlpBinaryOptions
     public double Dropout { get; set; }
     /// <summary>Fraction of the training rows held out (deterministically, from the seed) for validation; 0 = none [0.1].</summary>
     public double ValidationFraction { get; set; } = 0.1;
+    /// <summary>Validation rows (same columns as the training data); when set, <see cref="ValidationFraction"/> is ignored [null].</summary>
+    public IDataView? ValidationData { get; set; }
     /// <summary>The training loop settings [Epochs 20, BatchSize 32, Adam, LearningRate 1e-2, Metric Accuracy, Seed 1].</summary>
     public TrainerOptions Training { get; set; } = new() { Epochs = 20, BatchSize = 32, LearningRate = 1e-2 };
     /// <summary>Progress receiver (e.g. <see cref="ConsoleTrainingProgress"/>) [null].</summary>
@@ -49,24 +51,39 @@ public sealed class TorchMlpBinaryTrainer : TorchEstimator<TorchMlpBinaryModel>
 
     protected override IReadOnlyList<TorchColumn> OutputColumns => TorchMlpBinaryModel.BinaryOutputColumns;
 
+    (float[] Features, bool Label)[] Read(IDataView data)
+    {
+        var table = ColumnTable.Read(data, TrainingColumns, Name);
+        var features = table.Get<float[]>(_options.FeatureColumnName);
+        var labels = table.Get<bool>(_options.LabelColumnName);
+        return features.Zip(labels, (f, l) => (f, l)).ToArray();
+    }
+
     protected override TorchMlpBinaryModel Train(IDataView trainData, IChannel channel)
     {
         var featureType = (Microsoft.ML.Data.VectorDataViewType)trainData.Schema[_options.FeatureColumnName].Type;
         if (featureType.Size == 0)
             throw new SchemaMismatchException(_options.FeatureColumnName,
                 $"TorchMlp: feature column '{_options.FeatureColumnName}' must have a known size (got a variable-size vector)");
-        var table = ColumnTable.Read(trainData, TrainingColumns, Name);
-        var features = table.Get<float[]>(_options.FeatureColumnName);
-        var labels = table.Get<bool>(_options.LabelColumnName);
         int d = featureType.Size;
-
-        // Split rows into train/validation with the seed, so a fit is reproducible.
-        var order = Enumerable.Range(0, table.Count).ToArray();
-        new Random(_options.Training.Seed).Shuffle(order);
-        int validationCount = (int)Math.Round(table.Count * _options.ValidationFraction);
-        var examples = order.Select(i => (Features: features[i], Label: labels[i])).ToArray();
-        var validation = examples.Take(validationCount).ToArray();
-        var train = examples.Skip(validationCount).ToArray();
+        var examples = Read(trainData);
+        (float[] Features, bool Label)[] train, validation;
+        if (_options.ValidationData is { } validationData)
+        {
+            var fixedColumns = new[] { TorchColumn.FloatVector(_options.FeatureColumnName, d), TorchColumn.Boolean(_options.LabelColumnName) };
+            SchemaChecks.CheckInputs(validationData.Schema, fixedColumns, Name + " (validation data)");
+            train = examples;
+            validation = Read(validationData);
+        }
+        else
+        {
+            // Split rows into train/validation with the seed, so a fit is reproducible.
+            var order = Enumerable.Range(0, examples.Length).ToArray();
+            new Random(_options.Training.Seed).Shuffle(order);
+            int validationCount = (int)Math.Round(examples.Length * _options.ValidationFraction);
+            validation = order.Take(validationCount).Select(i => examples[i]).ToArray();
+            train = order.Skip(validationCount).Select(i => examples[i]).ToArray();
+        }
 
         var device = TorchRuntime.ResolveDevice(_options.Training.Device);
         TorchRuntime.Seed(_options.Training.Seed); // initial weights depend on the seed only

@@ -70,13 +70,15 @@ public sealed class TorchTrainer<TBatch>
         bool stoppedEarly = false, finished = false;
         var history = new List<EpochRecord>();
         TensorFile? bestWeights = null;
+        // The data sizes belong to the trajectory too: a checkpoint of another data set must not be resumed.
+        string fingerprint = $"{o.Fingerprint};train={train.Count};validation={validation?.Count ?? 0}";
 
         if (o.CheckpointPath is { } ckPath && File.Exists(ckPath))
         {
             var ck = TrainingCheckpoint.Load(ckPath);
-            if (ck.Info.Fingerprint != o.Fingerprint)
+            if (ck.Info.Fingerprint != fingerprint)
                 throw new InvalidOperationException(
-                    $"checkpoint '{ckPath}' was written with different settings ({ck.Info.Fingerprint}) than this run ({o.Fingerprint}); " +
+                    $"checkpoint '{ckPath}' was written with different settings ({ck.Info.Fingerprint}) than this run ({fingerprint}); " +
                     "delete it or choose another CheckpointPath");
             ck.Weights.LoadInto(_module, $"checkpoint '{ckPath}'");
             TrainingCheckpoint.LoadOptimizer(optimizer, ck.OptimizerState);
@@ -125,7 +127,7 @@ public sealed class TorchTrainer<TBatch>
                     outcome.Loss.backward();
                     if (o.GradientClipNorm is { } clip) nn.utils.clip_grad_norm_(_module.parameters(), clip);
                     optimizer.step();
-                    loss = outcome.Loss.item<float>();
+                    loss = outcome.Loss.ToDouble();
                     if (!double.IsFinite(loss))
                         throw new InvalidOperationException($"training diverged: loss is {loss} at epoch {epoch + 1} batch {s + 1} (lower the learning rate)");
                     lossSum += loss * outcome.Count;
@@ -170,7 +172,7 @@ public sealed class TorchTrainer<TBatch>
                 {
                     Info = new TrainingCheckpoint.Header
                     {
-                        Fingerprint = o.Fingerprint, EpochsDone = epoch + 1, Finished = finished, StoppedEarly = stoppedEarly,
+                        Fingerprint = fingerprint, EpochsDone = epoch + 1, Finished = finished, StoppedEarly = stoppedEarly,
                         BestEpoch = bestEpoch, BestMetric = bestMetric, EpochsWithoutImprovement = sinceImprovement,
                         GlobalStep = globalStep, History = history,
                     },
@@ -215,7 +217,7 @@ public sealed class TorchTrainer<TBatch>
                 using var scope = torch.NewDisposeScope();
                 int count = Math.Min(_options.BatchSize, data.Count - from);
                 var outcome = _step(data.GetBatch(all.AsSpan(from, count), Device));
-                lossSum += outcome.Loss.item<float>() * outcome.Count;
+                lossSum += outcome.Loss.ToDouble() * outcome.Count;
                 seen += outcome.Count;
                 if (outcome.Correct is { } c) { correct += c; hasAccuracy = true; }
             }

@@ -83,8 +83,15 @@ public sealed class ConsoleTrainingProgress : IProgress<TrainingProgress>
     public void Report(TrainingProgress value)
     {
         _bar ??= new MlNetHw.Cli.ConsoleProgress(_label, value.TotalSteps, _output) { Unit = "batch" };
+        bool interactive = _output is null && !Console.IsOutputRedirected;
+        if (value.EpochEnd && !interactive)
+        {
+            // Logs keep one full line per epoch, whatever the bar's rate limit skipped.
+            (_output ?? Console.Out).WriteLine($"{_label} {value}");
+            return;
+        }
         _bar.Report(value.GlobalStep, value.ToString());
         if (value.EpochEnd && value.GlobalStep < value.TotalSteps)
-            (_output ?? Console.Out).WriteLine(); // keep one line per epoch on screen
+            Console.Out.WriteLine(); // on a terminal, keep each epoch's final line on screen
     }
 }

@@ -1,0 +1,188 @@
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+using MlNetHw.MlNet;
+using MlNetHw.MlNet.Mlp;
+using MlNetHw.MlNet.Training;
+using MlNetHw.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MlNetHw.Tests.MlNet;
+
+/// <summary>The one training loop: resume after cancel, schedules, early stopping with best weights, logging.</summary>
+[TestClass]
+[TestCategory("MlNet")]
+public sealed class TorchTrainerTests
+{
+    static readonly BlobRow[] Train = TestData.Blobs(240, seed: 41);
+    static readonly BlobRow[] Valid = TestData.Blobs(80, seed: 42);
+
+    static ListBatchSource<BlobRow, (Tensor X, Tensor Y)> Source(BlobRow[] rows) => new(rows, (picked, device) =>
+        (torch.tensor(picked.SelectMany(r => r.Features).ToArray(), new long[] { picked.Count, 4 }, device: device),
+         torch.tensor(picked.Select(r => r.Label ? 1f : 0f).ToArray(), device: device)));
+
+    static (MlpModule Module, TorchTrainer<(Tensor X, Tensor Y)> Trainer) Make(TrainerOptions options, int initSeed)
+    {
+        TorchRuntime.Seed(initSeed);
+        var module = new MlpModule(4, new[] { 16 }, 1, dropout: 0.2); // dropout: the resumed run must redraw the same masks
+        var trainer = new TorchTrainer<(Tensor X, Tensor Y)>(module, options, b =>
+        {
+            var logits = module.forward(b.X).squeeze(1);
+            var loss = nn.functional.binary_cross_entropy_with_logits(logits, b.Y);
+            return new BatchOutcome(loss, (int)b.Y.shape[0], logits.gt(0).eq(b.Y.gt(0.5)).sum().item<long>());
+        });
+        return (module, trainer);
+    }
+
+    static Dictionary<string, float[]> Weights(nn.Module m) =>
+        m.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().data<float>().ToArray());
+
+    [TestMethod]
+    [DataRow(OptimizerKind.Adam, LearningRateSchedule.Step)]
+    [DataRow(OptimizerKind.Sgd, LearningRateSchedule.Exponential)]
+    public void CancelledMidEpochThenResumedReachesTheSameWeightsAsAnUninterruptedRun(OptimizerKind optimizer, LearningRateSchedule schedule)
+    {
+        string dir = TestData.TempDir();
+        try
+        {
+            TrainerOptions Options(string ck) => new()
+            {
+                Epochs = 5, BatchSize = 16, Optimizer = optimizer, LearningRate = 0.02, Schedule = schedule, StepSize = 2, Gamma = 0.7,
+                Seed = 7, Device = "cpu", CheckpointPath = Path.Combine(dir, ck),
+            };
+            var (reference, refTrainer) = Make(Options("a.ckpt"), initSeed: 100);
+            var refResult = refTrainer.Fit(Source(Train), Source(Valid));
+            Assert.AreEqual(0, refResult.ResumedAfterEpoch);
+
+            // Same seeds, interrupted in the middle of epoch 3 (15 batches per epoch).
+            var (first, interrupted) = Make(Options("b.ckpt"), initSeed: 100);
+            using var cts = new CancellationTokenSource();
+            interrupted.BatchEnd += p => { if (p.GlobalStep == 2 * 15 + 7) cts.Cancel(); };
+            Assert.ThrowsExactly<OperationCanceledException>(() => interrupted.Fit(Source(Train), Source(Valid), cts.Token));
+            first.Dispose();
+
+            // A new process would build a new module: different initial weights prove they come from the checkpoint.
+            var (resumed, resumer) = Make(Options("b.ckpt"), initSeed: 555);
+            var progress = new List<TrainingProgress>();
+            resumer.EpochEnd += progress.Add;
+            var result = resumer.Fit(Source(Train), Source(Valid));
+            Assert.AreEqual(2, result.ResumedAfterEpoch, "the checkpoint of epoch 2 is the last complete one");
+            CollectionAssert.AreEqual(new[] { 3, 4, 5 }, progress.Select(p => p.Epoch).ToArray());
+            Assert.AreEqual(5, result.History.Count);
+            Assert.AreEqual(refResult.BestEpoch, result.BestEpoch);
+
+            var expected = Weights(reference);
+            var actual = Weights(resumed);
+            double maxDiff = expected.Max(kv => kv.Value.Zip(actual[kv.Key], (a, b) => (double)Math.Abs(a - b)).Max());
+            Assert.IsTrue(maxDiff < 1e-6, $"resumed weights differ from the uninterrupted run by {maxDiff:E2}");
+            for (int e = 0; e < 5; e++)
+                Assert.AreEqual(refResult.History[e].ValidationLoss!.Value, result.History[e].ValidationLoss!.Value, 1e-6, $"epoch {e + 1} validation loss");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [TestMethod]
+    public void CheckpointWrittenWithOtherSettingsIsRefused()
+    {
+        string dir = TestData.TempDir();
+        try
+        {
+            string ck = Path.Combine(dir, "c.ckpt");
+            Make(new TrainerOptions { Epochs = 1, Seed = 1, Device = "cpu", CheckpointPath = ck }, 1).Trainer.Fit(Source(Train));
+            var e = Assert.ThrowsExactly<InvalidOperationException>(() =>
+                Make(new TrainerOptions { Epochs = 1, Seed = 2, Device = "cpu", CheckpointPath = ck }, 1).Trainer.Fit(Source(Train)));
+            StringAssert.Contains(e.Message, "different settings");
+            StringAssert.Contains(e.Message, ck);
+            var e2 = Assert.ThrowsExactly<InvalidOperationException>(() =>
+                Make(new TrainerOptions { Epochs = 1, Seed = 1, Device = "cpu", CheckpointPath = ck }, 1).Trainer.Fit(Source(Train.Take(100).ToArray())));
+            StringAssert.Contains(e2.Message, "train=100");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [TestMethod]
+    public void LearningRateFollowsTheScheduleEpochByEpoch()
+    {
+        var options = new TrainerOptions { Epochs = 5, BatchSize = 80, LearningRate = 0.1, Schedule = LearningRateSchedule.Step, StepSize = 2, Gamma = 0.5, Device = "cpu" };
+        var (_, trainer) = Make(options, 1);
+        var seen = new SortedDictionary<int, double>();
+        trainer.BatchEnd += p => seen[p.Epoch] = p.LearningRate;
+        trainer.Fit(Source(Train));
+        CollectionAssert.AreEqual(new[] { 0.1, 0.1, 0.05, 0.05, 0.025 }, seen.Values.ToArray());
+        var exp = new TrainerOptions { LearningRate = 1e-3, Schedule = LearningRateSchedule.Exponential, Gamma = 0.95 };
+        Assert.AreEqual(1e-3 * Math.Pow(0.95, 3), exp.LearningRateAt(3), 1e-15);
+    }
+
+    [TestMethod]
+    public void EarlyStoppingStopsAfterPatienceAndRestoresTheBestEpochsWeights()
+    {
+        // A scripted validation loss (best at epoch 2) drives the decision; the weights still come from real training.
+        TorchRuntime.Seed(3);
+        var module = new MlpModule(4, new[] { 8 }, 1, 0);
+        var scripted = new[] { 0.9, 0.5, 0.6, 0.7, 0.8, 0.9 };
+        int epoch = 0;
+        var trainer = new TorchTrainer<(Tensor X, Tensor Y)>(module,
+            new TrainerOptions { Epochs = 6, BatchSize = 40, LearningRate = 0.05, Metric = ValidationMetric.Loss, EarlyStoppingPatience = 2, Device = "cpu" },
+            b =>
+            {
+                var logits = module.forward(b.X).squeeze(1);
+                var loss = module.training ? nn.functional.binary_cross_entropy_with_logits(logits, b.Y) : torch.tensor((float)scripted[epoch]);
+                return new BatchOutcome(loss, (int)b.Y.shape[0]);
+            });
+        var snapshots = new Dictionary<int, Dictionary<string, float[]>>();
+        // EpochEnd fires after validation; the snapshot of each epoch is taken at the next epoch's first batch... so
+        // keep the weights as they are when validation of that epoch runs: after the last batch of the epoch.
+        trainer.BatchEnd += p => { if (p.Step == p.StepsPerEpoch) snapshots[p.Epoch] = Weights(module); };
+        trainer.EpochEnd += p => epoch = p.Epoch;
+        var result = trainer.Fit(Source(Train), Source(Valid));
+
+        Assert.IsTrue(result.StoppedEarly);
+        Assert.AreEqual(4, result.History.Count, "epochs 3 and 4 did not improve on epoch 2: stop after 4");
+        Assert.AreEqual(2, result.BestEpoch);
+        Assert.AreEqual(0.5, result.BestMetric!.Value, 1e-6);
+        var final = Weights(module);
+        foreach (var (name, values) in snapshots[2]) CollectionAssert.AreEqual(values, final[name], $"tensor {name} should hold epoch 2's weights");
+        CollectionAssert.AreNotEqual(snapshots[4]["_layers.out.weight"], final["_layers.out.weight"]);
+    }
+
+    [TestMethod]
+    public void ProgressReachesTheMlContextLogAndTheProgressCallback()
+    {
+        var ml = new MLContext(seed: 1);
+        var messages = new List<string>();
+        ml.Log += (_, e) => { if (e.Source.Contains("TorchMlp", StringComparison.Ordinal)) lock (messages) messages.Add(e.Message); };
+        var reports = new List<TrainingProgress>();
+        var text = new StringWriter();
+        var bar = new ConsoleTrainingProgress("mlp", text);
+        ml.BinaryClassification.Trainers.TorchMlp(new TorchMlpBinaryOptions
+        {
+            HiddenSizes = new[] { 4 },
+            Training = { Epochs = 2, BatchSize = 50, Device = "cpu" },
+            Progress = new Progress(p => { reports.Add(p); bar.Report(p); }),
+        }).Fit(ml.Data.LoadFromEnumerable(Train));
+
+        Assert.IsTrue(messages.Any(m => m.Contains("epoch 1/2", StringComparison.Ordinal) && m.Contains("val_acc", StringComparison.Ordinal)),
+            "epoch lines in MLContext.Log: " + string.Join(" / ", messages));
+        int steps = (int)Math.Ceiling(Train.Length * 0.9 / 50);
+        Assert.AreEqual(2 * steps + 2, reports.Count, "one report per batch plus one per epoch end");
+        Assert.AreEqual(2 * steps, reports[^1].GlobalStep);
+        Assert.IsTrue(reports.Where(r => !r.EpochEnd).All(r => r.Eta is not null));
+        var epochLines = text.ToString().Split('\n').Where(l => l.StartsWith("mlp epoch", StringComparison.Ordinal)).ToList();
+        Assert.AreEqual(2, epochLines.Count, "one summary line per epoch in a log: " + text);
+        Assert.IsTrue(epochLines.All(l => l.Contains("val_acc", StringComparison.Ordinal)), epochLines[0]);
+    }
+
+    [TestMethod]
+    public void BadOptionsNameTheSetting()
+    {
+        var module = new MlpModule(4, new[] { 2 }, 1, 0);
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            new TorchTrainer<int>(module, new TrainerOptions { Epochs = 0 }, _ => default));
+        Assert.AreEqual("Epochs", e.ParamName);
+    }
+
+    sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
