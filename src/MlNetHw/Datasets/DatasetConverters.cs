@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using MlNetHw.Cli;
 using MlNetHw.Data;
-using SkiaSharp;
 
 namespace MlNetHw.Datasets;
 
@@ -125,7 +124,8 @@ public static class DatasetConverters
     /// <c>fashion-mnist-2class</c>: a two-class image folder shaped like hymenoptera. Parameters: <c>seed</c> (0),
     /// <c>train</c> (244, drawn from the IDX training set), <c>val</c> (153, drawn from the IDX test set), and the
     /// classes in <c>pick</c> (<c>"7": "sneaker", "9": "ankle_boot"</c>). Each split is balanced (an odd count gives the
-    /// first class one more image); images are 28×28 8-bit grayscale PNGs named after their index in the IDX file.
+    /// first class one more image); images are 28×28 8-bit grayscale PNGs (<see cref="StoredPng"/>: byte-identical on
+    /// every platform) named after their index in the IDX file.
     /// </summary>
     static void FashionMnistTwoClass(ConvertContext c)
     {
@@ -157,14 +157,8 @@ public static class DatasetConverters
 
     static void SavePng(IdxImages set, int index, string path)
     {
-        var info = new SKImageInfo(set.Width, set.Height, SKColorType.Gray8, SKAlphaType.Opaque);
-        using var bitmap = new SKBitmap(info);
-        System.Runtime.InteropServices.Marshal.Copy(set.Pixels, index * set.Width * set.Height, bitmap.GetPixels(), set.Width * set.Height);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using var image = SKImage.FromBitmap(bitmap);
-        using var data = image.Encode(SKEncodedImageFormat.Png, 100) ?? throw new InvalidOperationException($"PNG encoding failed for {path}.");
-        using var stream = File.Create(path);
-        data.SaveTo(stream);
+        File.WriteAllBytes(path, StoredPng.EncodeGray8(set.Image(index), set.Width, set.Height));
     }
 
     /// <summary>

@@ -70,7 +70,8 @@ public static class DatasetsCommand
                     return 0;
                 case "hash":
                 {
-                    string folder = catalog.Resolve(ids[0], options);
+                    // The fetch log goes to stderr so that stdout is the manifest alone.
+                    string folder = catalog.Resolve(ids[0], options with { Log = output ?? Console.Error });
                     o.WriteLine(catalog.WithHashesOf(ids[0], folder).ToJson());
                     return 0;
                 }

@@ -211,6 +211,29 @@ public sealed class CatalogTests
     }
 
     [TestMethod]
+    public void HymenopteraZipGivenLocallyIsUnpackedWithTheRealManifest()
+    {
+        string zip = Path.Combine(_cache, "hymenoptera_data.zip");
+        using (var archive = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            foreach (var entry in new[] { "train/ants/1.jpg", "train/bees/2.jpg", "val/ants/3.jpg", "val/bees/4.jpg" })
+            {
+                using var stream = archive.CreateEntry("hymenoptera_data/" + entry).Open();
+                stream.Write(Encoding.ASCII.GetBytes(entry));
+            }
+            using (var junk = archive.CreateEntry("__MACOSX/hymenoptera_data/._x").Open()) junk.WriteByte(1);
+        }
+        var catalog = new DatasetCatalog([DatasetCatalog.Default.Get("hymenoptera")]);
+
+        string folder = catalog.Resolve("hymenoptera", Options(_cache, new StringWriter()) with { LocalPath = zip });
+
+        Assert.AreEqual("val/bees/4.jpg", File.ReadAllText(Path.Combine(folder, "val", "bees", "4.jpg")));
+        Assert.IsFalse(Directory.Exists(Path.Combine(folder, "__MACOSX")));
+        Assert.IsFalse(Directory.Exists(Path.Combine(folder, "hymenoptera_data")), "the zip's top folder becomes the dataset root");
+        Assert.AreEqual(0, catalog.Verify("hymenoptera", Options(_cache, new StringWriter())).Count);
+    }
+
+    [TestMethod]
     public void LocalFolderIsUsedAsIsWhenItHasTheLayout()
     {
         var catalog = new DatasetCatalog([Manifest("""{"id": "imgs", "folders": [{"path": "train/a"}, {"path": "val/a"}], "sources": [{"type": "url", "downloads": [{"url": "http://127.0.0.1:9/x.zip", "name": "x.zip", "archive": "zip"}], "convert": "copy"}]}""")]);
