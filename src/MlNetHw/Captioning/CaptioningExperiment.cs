@@ -124,7 +124,7 @@ public static class CaptioningExperiment
                 TrainSamples = Samples("train", trainEval, trainCaptions), ValSamples = Samples("val", val, valCaptions),
                 ModelPath = modelPath,
             });
-            transformer.Dispose();
+            transformer.Model.Dispose();
         }
 
         var result = new CaptioningResult
