@@ -45,6 +45,8 @@ public sealed class ImageCaptionPredictor : IDisposable
     public void Dispose()
     {
         _engine.Dispose();
-        foreach (var t in ModelArchive.Flatten(_model)) (t as IDisposable)?.Dispose();
+        foreach (var t in ModelArchive.Flatten(_model))
+            if (t is TorchTransformer torch) torch.Model.Dispose();
+            else (t as IDisposable)?.Dispose();
     }
 }
