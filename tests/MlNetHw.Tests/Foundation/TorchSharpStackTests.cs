@@ -66,9 +66,7 @@ public sealed class TorchSharpStackTests
         // Where the system lacks the version the build must have marked it weak; elsewhere it must be left alone.
         Assert.AreEqual(!systemHas, need.IsWeak, $"system libstdc++ has 3.4.32: {systemHas}; output requirement weak: {need.IsWeak}");
 
-        string cache = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
-            "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        string cache = NuGetCacheCopy;
         if (File.Exists(cache))
             Assert.IsFalse(ElfVersionNeeds.Read(File.ReadAllBytes(cache)).Single(n => n.Version == "GLIBCXX_3.4.32").IsWeak,
                 "the NuGet cache copy was modified");
@@ -78,9 +76,7 @@ public sealed class TorchSharpStackTests
     public void PatcherIsIdempotentAndBreaksHardLinks()
     {
         if (!OperatingSystem.IsLinux()) return;
-        string cache = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
-            "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        string cache = NuGetCacheCopy;
         string source = File.Exists(cache) ? cache : Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
         string dir = Directory.CreateTempSubdirectory("mlnethw-elf").FullName;
         try
@@ -107,6 +103,11 @@ public sealed class TorchSharpStackTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    /// <summary>The package's own copy of the library in the NuGet cache (which the build must never modify).</summary>
+    static string NuGetCacheCopy => Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
+        "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "link", SetLastError = true)]
     static extern int Link(string oldPath, string newPath);
