@@ -7,12 +7,19 @@ namespace MlNetHw.Homework.Parts;
 
 /// <summary>
 /// Parts 3 (RNN) and 4 (LSTM): the gradient checks of the hand-written layers, as the homework checks its code.
-/// One class serves both parts; they differ only in which layers' rows they report.
+/// One class serves both parts; they differ only in which layers they check (step, sequence, masked sequence).
 /// </summary>
-public sealed class RecurrentPart(int number, string title, string layerPrefix) : IHomeworkPart
+public sealed class RecurrentPart(int number, string title, string layerPrefix,
+    Func<int, RecurrentGradientChecks.Sizes, IEnumerable<GradientCheckRow>> checks) : IHomeworkPart
 {
-    public static RecurrentPart Rnn() => new(3, "RNN: hand-written forward and backward, gradient checks", "Rnn");
-    public static RecurrentPart Lstm() => new(4, "LSTM: hand-written forward and backward, gradient checks", "Lstm");
+    public static RecurrentPart Rnn() => new(3, "RNN: hand-written forward and backward, gradient checks", "Rnn",
+        (seed, s) => RecurrentGradientChecks.RnnStep(seed, s)
+            .Concat(RecurrentGradientChecks.RnnSequence(seed, s, masked: false))
+            .Concat(RecurrentGradientChecks.RnnSequence(seed, s, masked: true)));
+    public static RecurrentPart Lstm() => new(4, "LSTM: hand-written forward and backward, gradient checks", "Lstm",
+        (seed, s) => RecurrentGradientChecks.LstmStep(seed, s)
+            .Concat(RecurrentGradientChecks.LstmSequence(seed, s, masked: false))
+            .Concat(RecurrentGradientChecks.LstmSequence(seed, s, masked: true)));
 
     public int Number => number;
     public string Title => title;
@@ -28,8 +35,8 @@ public sealed class RecurrentPart(int number, string title, string layerPrefix) 
         TorchRuntime.EnsureLoaded();
         var sizes = SizesFor(context.Size);
         context.Progress(0, "gradient checks (float64, centred differences h=1e-5, and TorchSharp autograd)");
-        var rows = RecurrentGradientChecks.All(context.Seed, sizes)
-            .Where(r => r.Layer.StartsWith(layerPrefix, StringComparison.Ordinal)).ToList();
+        // Only this part's layers are checked: part 3 does not pay for the LSTM checks, nor part 4 for the RNN's.
+        var rows = checks(context.Seed, sizes).ToList();
         if (rows.Count == 0) throw new InvalidOperationException($"no gradient checks found for layers '{layerPrefix}*'.");
         context.Progress(1, $"{rows.Count(r => r.Passed)}/{rows.Count} checks passed");
 
