@@ -133,6 +133,11 @@ public static class LstmLayers
     /// <param name="mask">Optional bool (N, T): true for real steps, false for padding; null = every step is real.</param>
     /// <returns>h (N, T, H) and the cache for <see cref="LstmBackward"/>.</returns>
     public static (Tensor h, LstmCache cache) LstmForward(Tensor x, Tensor h0, Tensor Wx, Tensor Wh, Tensor b, Tensor? mask = null)
+        => LstmForwardCore(x, h0, Wx, Wh, b, mask, allowFused: true);
+
+    /// <summary><see cref="LstmForward"/>; allowFused = false forces
+    /// the libtorch-op recurrence on the CPU too (tests compare the two).</summary>
+    internal static (Tensor h, LstmCache cache) LstmForwardCore(Tensor x, Tensor h0, Tensor Wx, Tensor Wh, Tensor b, Tensor? mask, bool allowFused)
     {
         Shapes.Require(x, nameof(x), "(N, T, D)", -1, -1, -1);
         long n = x.shape[0], t = x.shape[1], d = x.shape[2], hs = Wh.shape[0];
@@ -156,6 +161,24 @@ public static class LstmLayers
         var tanhC = torch.empty(new[] { t, n, hs }, x.dtype, x.device);
         states[0].copy_(h0);
         cells[0].zero_();
+        if (allowFused && LstmFusedCpu.Applies(x, h0, Wx, Wh, b))
+            LstmFusedCpu.ForwardLoop(gates, states, cells, tanhC, m, Wh);
+        else
+            ForwardLoopOps(gates, states, cells, tanhC, keep, Wh);
+        var h = states.narrow(0, 1, t).transpose(0, 1).contiguous(); // (N, T, H), a tensor of its own
+        var cache = new LstmCache(xFlat, states, cells, gates, tanhC, Wx, Wh, m);
+        scope.MoveToOuter(h, xFlat, states, cells, gates, tanhC);
+        if (m is not null) scope.MoveToOuter(m);
+        return (h, cache);
+    }
+
+    /// <summary>
+    /// The recurrence of <see cref="LstmForward"/> written with libtorch ops (any device and dtype; the same formulas
+    /// as <see cref="LstmFusedCpu.ForwardStep{T}"/>). keep: the (T, N, 1) bool mask view, or null.
+    /// </summary>
+    static void ForwardLoopOps(Tensor gates, Tensor states, Tensor cells, Tensor tanhC, Tensor? keep, Tensor Wh)
+    {
+        long t = gates.shape[0], hs = states.shape[2];
         for (long s = 0; s < t; s++)
         {
             using var step = torch.NewDisposeScope();
@@ -181,11 +204,6 @@ public static class LstmLayers
                 nextH.copy_(torch.where(k, nextH, prevH));
             }
         }
-        var h = states.narrow(0, 1, t).transpose(0, 1).contiguous(); // (N, T, H), a tensor of its own
-        var cache = new LstmCache(xFlat, states, cells, gates, tanhC, Wx, Wh, m);
-        scope.MoveToOuter(h, xFlat, states, cells, gates, tanhC);
-        if (m is not null) scope.MoveToOuter(m);
-        return (h, cache);
     }
 
     /// <summary>
@@ -198,6 +216,11 @@ public static class LstmLayers
     /// <param name="needDx">False to skip the dx GEMM when the input needs no gradient (dx is then null).</param>
     /// <returns>dx (N, T, D), dh0 (N, H), dWx (D, 4H), dWh (H, 4H), db (4H).</returns>
     public static (Tensor dx, Tensor dh0, Tensor dWx, Tensor dWh, Tensor db) LstmBackward(Tensor dh, LstmCache cache, bool needDx = true)
+        => LstmBackwardCore(dh, cache, needDx, allowFused: true);
+
+    /// <summary><see cref="LstmBackward"/>; allowFused = false forces the libtorch-op
+    /// recurrence on the CPU too.</summary>
+    internal static (Tensor dx, Tensor dh0, Tensor dWx, Tensor dWh, Tensor db) LstmBackwardCore(Tensor dh, LstmCache cache, bool needDx, bool allowFused)
     {
         long n = cache.N, t = cache.T, d = cache.D, hs = cache.H;
         Shapes.Require(dh, nameof(dh), "(N, T, H)", n, t, hs);
@@ -212,6 +235,31 @@ public static class LstmLayers
         var dcFuture = torch.zeros(new[] { n, hs }, dtype, device);
         var dA = torch.empty(new[] { t, n, 4 * hs }, dtype, device);
 
+        // Whᵀ as a contiguous copy (1 MB for H = 256): the per-step GEMM reads it T times, and libtorch's BLAS runs a
+        // plain row-major operand faster than a transposed view on this machine.
+        var WhT = cache.Wh.t().contiguous();
+        if (allowFused && LstmFusedCpu.Applies(dA, cache.Gates, cache.Cells, cache.TanhC, cache.States))
+            LstmFusedCpu.BackwardLoop(cache, gradH, dcFuture, dA, WhT);
+        else
+            BackwardLoopOps(cache, gradH, dcFuture, dA, WhT);
+        var dnextH = gradH[0].clone();
+        var dAFlat = dA.view(t * n, 4 * hs);
+        var dWx = cache.XFlat.t().mm(dAFlat);
+        var dWh = cache.States.narrow(0, 0, t).reshape(t * n, hs).t().mm(dAFlat);
+        var db = dAFlat.sum(0L);
+        Tensor? dx = needDx ? dAFlat.mm(cache.Wx.t().contiguous()).view(t, n, d).transpose(0, 1).contiguous() : null;
+        scope.MoveToOuter(dnextH, dWx, dWh, db);
+        if (dx is not null) scope.MoveToOuter(dx);
+        return (dx!, dnextH, dWx, dWh, db);
+    }
+
+    /// <summary>
+    /// The recurrence of <see cref="LstmBackward"/> written with libtorch ops (any device and
+    /// dtype; the same formulas as <see cref="LstmFusedCpu.BackwardStep{T}"/>).
+    /// </summary>
+    static void BackwardLoopOps(LstmCache cache, Tensor gradH, Tensor dcFuture, Tensor dA, Tensor WhT)
+    {
+        long n = cache.N, t = cache.T, hs = cache.H;
         // Everything that does not depend on the recurrence, for all steps at once (a few big vectorised ops):
         // K = [g·σ'(i) | c_prev·σ'(f) | tanh(c)·σ'(o) | i·tanh'(g)], so that dA = [dc | dc | dh | dc] ⊙ K,
         // and oHat = o ⊙ (1 - tanh²(c)), so that dc = dh ⊙ oHat + dc_future.
@@ -223,7 +271,6 @@ public static class LstmLayers
         var K = GateDerivatives(gates, hs).mul_(torch.cat(new[] { g, cache.Cells.narrow(0, 0, t), cache.TanhC, i }, 2));
         var oHat = o * (1 - cache.TanhC * cache.TanhC);
         Tensor? keep = cache.Mask, pass = keep is null ? null : 1 - keep;
-        var WhT = cache.Wh.t();
         for (long s = t - 1; s >= 0; s--)
         {
             using var step = torch.NewDisposeScope();
@@ -249,14 +296,5 @@ public static class LstmLayers
             dc.mul_(f[s]);                                  // dL/dc_{s-1} = dc ⊙ f (+ the carried part)
             if (carriedC is not null) dc.add_(carriedC);
         }
-        var dnextH = gradH[0].clone();
-        var dAFlat = dA.view(t * n, 4 * hs);
-        var dWx = cache.XFlat.t().mm(dAFlat);
-        var dWh = cache.States.narrow(0, 0, t).reshape(t * n, hs).t().mm(dAFlat);
-        var db = dAFlat.sum(0L);
-        Tensor? dx = needDx ? dAFlat.mm(cache.Wx.t()).view(t, n, d).transpose(0, 1).contiguous() : null;
-        scope.MoveToOuter(dnextH, dWx, dWh, db);
-        if (dx is not null) scope.MoveToOuter(dx);
-        return (dx!, dnextH, dWx, dWh, db);
     }
 }

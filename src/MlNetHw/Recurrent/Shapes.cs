@@ -32,7 +32,7 @@ internal static class Shapes
         Require(mask, "mask", "(N, T)", n, t);
         if (mask.dtype != ScalarType.Bool)
             throw new ArgumentException($"mask must be a bool tensor (true = real token, false = padding), got {mask.dtype}.", nameof(mask));
-        return mask.transpose(0, 1).unsqueeze(2).to_type(dtype);
+        return mask.transpose(0, 1).unsqueeze(2).to_type(dtype).contiguous();
     }
 
     /// <summary>Checks that <paramref name="x"/> is an int64 index tensor.</summary>
