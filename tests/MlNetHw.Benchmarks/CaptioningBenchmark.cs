@@ -20,7 +20,7 @@ public sealed class CaptioningBenchmark : IBenchmarkSection
 
     public void Run(BenchmarkContext context)
     {
-        var peers = LoadPeers();
+        var peers = PeerFigures.Root;
         foreach (var cell in new[] { CaptionCell.Lstm, CaptionCell.Rnn })
             foreach (int batch in new[] { 25, 128 })
             {
@@ -52,20 +52,5 @@ public sealed class CaptioningBenchmark : IBenchmarkSection
                 if (r.Throughput is { } mine2 && extra.TryGetValue("peer_torch_nn_lstm_examples_per_s", out var tl))
                     context.Record($"{cell.ToString().ToLowerInvariant()} b{batch} / torch nn.LSTM", mine2 / (double)tl, "ratio");
             }
-    }
-
-    static JsonNode? LoadPeers()
-    {
-        var candidates = new List<string?> { Environment.GetEnvironmentVariable("MLNETHW_PEERS") };
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-            candidates.Add(Path.Combine(dir.FullName, "shared", "bench", "peers.json"));
-        foreach (var c in candidates)
-            if (c is not null && File.Exists(c))
-            {
-                Console.WriteLine($"  peers: {c}");
-                return JsonNode.Parse(File.ReadAllText(c));
-            }
-        Console.WriteLine("  peers.json not found (set MLNETHW_PEERS); figures recorded without peer ratios");
-        return null;
     }
 }

@@ -113,6 +113,16 @@ public sealed class RecurrentBenchmark : IBenchmarkSection
             }, iterations, fwdGflop);
             reference.Dispose();
 
+            // The Python peers (peers.py): numpy written as cs231n, and PyTorch's fused nn.RNN/nn.LSTM.
+            foreach (var (peer, key) in new[] { ("numpy_cs231n", "numpy_cs231n"), ("pytorch_nn", "torch") })
+            {
+                string variant = peer == "numpy_cs231n" ? $"{cell}_float32" : $"{cell}_fused_nn_float32";
+                foreach (var (phase, mine) in new[] { ("forward", fwd), ("fwd_bwd", fb) })
+                    if (PeerFigures.Number("rnn", key, variant, phase, "median_ms") is { } peerMs)
+                        context.Record($"{cell} {phase} speedup vs {peer} peer (layers)", peerMs / mine.MedianMs, "x",
+                            new() { ["peer_median_ms"] = peerMs, ["manual_median_ms"] = Math.Round(mine.MedianMs, 3), ["peers_file"] = PeerFigures.SourcePath! });
+            }
+
             ratios[$"{cell}_fwd_bwd_speedup_layers_vs_torch"] = Math.Round(tfb.MedianMs / fb.MedianMs, 2);
             ratios[$"{cell}_fwd_bwd_speedup_module_vs_torch"] = Math.Round(tfb.MedianMs / mfb.MedianMs, 2);
             ratios[$"{cell}_fwd_speedup_layers_vs_torch"] = Math.Round(tf.MedianMs / fwd.MedianMs, 2);

@@ -37,25 +37,27 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
 
             context.Measure("mlnet_dnnfeaturize_b1", () => Consume(model.Transform(rows1)), warmup: 2, iterations: 10,
                 workPerIteration: 1, unit: "img");
-            context.Measure("mlnet_dnnfeaturize_b32", () => Consume(model.Transform(rows32)), warmup: 1, iterations: 3,
+            var mlnet32 = context.Measure("mlnet_dnnfeaturize_b32", () => Consume(model.Transform(rows32)), warmup: 1, iterations: 3,
                 workPerIteration: 32, unit: "img");
+            VersusPeer(context, "mlnet features b32 / torchvision features b32", mlnet32, "feature_extraction_b32_no_grad_512d");
 
             torch.manual_seed(0);
             using var classifier = new ResNet18Classifier(2);
             classifier.eval();
             using var x32 = torch.rand(32, 3, 224, 224) * 255;
-            context.Measure("torchsharp_imported_features_b32_no_grad", () =>
+            var torch32 = context.Measure("torchsharp_imported_features_b32_no_grad", () =>
             {
                 using var scope = torch.NewDisposeScope();
                 using var noGrad = torch.no_grad();
                 classifier.Features(x32);
             }, warmup: 1, iterations: 3, workPerIteration: 32, unit: "img");
+            VersusPeer(context, "torchsharp features b32 / torchvision features b32", torch32, "feature_extraction_b32_no_grad_512d");
 
             classifier.train();
             var optimizer = torch.optim.SGD(classifier.parameters(), 0.001, 0.9);
             using var x16 = torch.rand(16, 3, 224, 224) * 255;
             using var y16 = torch.randint(0, 2, new long[] { 16 }, dtype: ScalarType.Int64);
-            context.Measure("torchsharp_finetune_train_step_b16_sgd_momentum", () =>
+            var train16 = context.Measure("torchsharp_finetune_train_step_b16_sgd_momentum", () =>
             {
                 using var scope = torch.NewDisposeScope();
                 var loss = nn.functional.cross_entropy(classifier.forward(x16), y16);
@@ -63,8 +65,16 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
                 loss.backward();
                 optimizer.step();
             }, warmup: 1, iterations: 3, workPerIteration: 16, unit: "img");
+            VersusPeer(context, "finetune step b16 / torchvision train step b16", train16, "train_step_b16_sgd_momentum");
         }
         finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>Records ours / the torchvision peer's images per second, when peers.json has the figure.</summary>
+    static void VersusPeer(BenchmarkContext context, string name, BenchmarkResult mine, string peerKey)
+    {
+        if (mine.Throughput is { } ours && PeerFigures.Number("resnet18", peerKey, "images_per_s") is { } peer)
+            context.Record(name, ours / peer, "ratio", new() { ["peer_images_per_s"] = peer, ["images_per_s"] = Math.Round(ours, 2), ["peers_file"] = PeerFigures.SourcePath! });
     }
 
     static string DrawImage(string dir, int seed)

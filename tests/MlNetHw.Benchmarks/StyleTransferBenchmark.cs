@@ -54,16 +54,9 @@ public sealed class StyleTransferBenchmark : IBenchmarkSection
     static Dictionary<int, double> PeerFigures()
     {
         var result = new Dictionary<int, double>();
-        string? path = null;
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null && path is null; dir = dir.Parent)
-            foreach (var candidate in new[] { Path.Combine(dir.FullName, "shared", "bench", "peers.json"), Path.Combine(dir.FullName, "..", "shared", "bench", "peers.json") })
-                if (File.Exists(candidate)) { path = candidate; break; }
-        if (path is null) return result;
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        if (doc.RootElement.TryGetProperty("style_transfer", out var st) && st.TryGetProperty("resnet18_to_layer3", out var rn))
-            foreach (int size in new[] { 256, 512 })
-                if (rn.TryGetProperty($"closure_{size}x{size}", out var c) && c.TryGetProperty("median_ms", out var m))
-                    result[size] = m.GetDouble();
+        foreach (int size in new[] { 256, 512 })
+            if (Benchmarks.PeerFigures.Number("style_transfer", "resnet18_to_layer3", $"closure_{size}x{size}", "median_ms") is { } ms)
+                result[size] = ms;
         return result;
     }
 }

@@ -56,15 +56,9 @@ public sealed class TextClassifierBenchmark : IBenchmarkSection
         return r.Throughput!.Value;
     }
 
-    /// <summary>The torch figures of <c>../shared/bench/peers.json</c> (sentences/s), when the file is there.</summary>
-    static (double Lstm, double Mean)? PeerFigures()
-    {
-        string? path = new[] { Environment.GetEnvironmentVariable("MLNETHW_PEERS"), "../shared/bench/peers.json", "/work/shared/bench/peers.json" }
-            .FirstOrDefault(p => p is not null && File.Exists(p));
-        if (path is null) return null;
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        if (!doc.RootElement.TryGetProperty("text_classifier", out var t)) return null;
-        return (t.GetProperty("lstm64_train").GetProperty("sentences_per_s").GetDouble(),
-                t.GetProperty("mean_embedding_train").GetProperty("sentences_per_s").GetDouble());
-    }
+    /// <summary>The torch figures of peers.json (sentences/s), when the file is there.</summary>
+    static (double Lstm, double Mean)? PeerFigures() =>
+        Benchmarks.PeerFigures.Number("text_classifier", "lstm64_train", "sentences_per_s") is { } lstm
+        && Benchmarks.PeerFigures.Number("text_classifier", "mean_embedding_train", "sentences_per_s") is { } mean
+            ? (lstm, mean) : null;
 }
