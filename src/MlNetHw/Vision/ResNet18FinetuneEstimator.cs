@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 
 namespace MlNetHw.Vision;
 
@@ -59,7 +60,10 @@ public sealed class ResNet18FinetuneEstimator : IEstimator<ITransformer>
                     : throw new InvalidOperationException($"validation class '{r.Label}' ({r.Path}) does not occur in the training data.")));
         }
         var data = ImageFolderDataset.FromLists("", classes, train, val);
-        var run = ResNet18Finetuner.Train(data, _options.Training, _options.Log);
+        FinetuneRun run;
+        // Epoch lines also reach MLContext.Log, as ML.NET's own trainers report there.
+        using (var channel = ((IHostEnvironment)_ml).Register("ResNet18Finetune").Start("Fit"))
+            run = ResNet18Finetuner.Train(data, _options.Training, _options.Log, channel);
         LastRun = run;
         string onnx = _options.OnnxPath ?? Path.Combine(Path.GetTempPath(), $"mlnethw-resnet18-finetune-{Guid.NewGuid():N}.onnx");
         FinetuneExport.ToOnnx(run.Model, _options.Training.ResizeSize).Save(onnx);

@@ -6,6 +6,7 @@ using MlNetHw.Datasets;
 using MlNetHw.Reporting;
 using MlNetHw.Torch;
 using SkiaSharp;
+using TorchSharp;
 
 namespace MlNetHw.Vision;
 
@@ -40,6 +41,8 @@ public sealed class TransferLearningOptions
     public PixelBaselineOptions Baseline { get; set; } = new();
     /// <summary>At most this many images in each misclassified grid. Default 32.</summary>
     public int MaxGridImages { get; set; } = 32;
+    /// <summary>libtorch CPU threads for finetuning; 0 keeps libtorch's default (one per core). On a busy shared machine 1 is often faster.</summary>
+    public int Threads { get; set; }
 }
 
 /// <summary>Validation result of one model of the experiment.</summary>
@@ -76,7 +79,16 @@ public static class TransferLearningExperiment
 {
     public static TransferLearningResult Run(TransferLearningOptions options, TextWriter? log = null)
     {
-        log ??= Console.Out;
+        if (options.Threads < 0) throw new ArgumentOutOfRangeException(nameof(options.Threads), options.Threads, "Threads must be 0 (libtorch's default) or more.");
+        TorchRuntime.EnsureLoaded();
+        int previousThreads = torch.get_num_threads();
+        if (options.Threads > 0) torch.set_num_threads(options.Threads);
+        try { return RunCore(options, log ?? Console.Out); }
+        finally { torch.set_num_threads(previousThreads); }
+    }
+
+    static TransferLearningResult RunCore(TransferLearningOptions options, TextWriter log)
+    {
         var total = Stopwatch.StartNew();
         if (options.Quick)
         {

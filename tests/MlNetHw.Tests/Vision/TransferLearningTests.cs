@@ -132,6 +132,48 @@ public sealed class TransferLearningTests
     }
 
     [TestMethod]
+    public void TrainingBatchesDependOnlyOnTheEpochSeedAndValidationBatchesOnNothing()
+    {
+        string root = TinyImageFolder.Create(trainPerClass: 2, valPerClass: 1);
+        try
+        {
+            var data = ImageFolderDataset.Load(root);
+            var paths = data.Train.Select(x => x.Path).ToList();
+            var labels = data.Train.Select(x => x.Label).ToList();
+            var o = new FinetuneOptions();
+            int[] picked = { 3, 0, 2 };
+            float[] Pixels(ImageBatchSource source)
+            {
+                using var scope = torch.NewDisposeScope();
+                var batch = source.GetBatch(picked, torch.CPU);
+                Assert.AreEqual(ScalarType.Int64, batch.Labels.dtype);
+                CollectionAssert.AreEqual(picked.Select(i => (long)labels[i]).ToArray(), batch.Labels.data<long>().ToArray());
+                CollectionAssert.AreEqual(new long[] { 3, 3, 224, 224 }, batch.Pixels.shape);
+                return batch.Pixels.data<float>().ToArray();
+            }
+
+            var a = ImageBatchSource.Training(paths, labels, o);
+            var b = ImageBatchSource.Training(paths, labels, o);
+            Assert.ThrowsExactly<InvalidOperationException>(() => a.GetBatch(picked, torch.CPU), "no epoch seed yet");
+            a.StartEpoch(0, 11);
+            b.StartEpoch(4, 11);
+            var first = Pixels(a);
+            CollectionAssert.AreEqual(first, Pixels(b), "same epoch seed, same crops and flips");
+            using (var bmp = ImageTransforms.Decode(paths[0]))
+                CollectionAssert.AreEqual(ImageTransforms.RandomResizedCrop(bmp, 224, new Random(ImageBatchSource.ImageSeed(11, 0))),
+                    first[(3 * 224 * 224)..(2 * 3 * 224 * 224)], "image 0 (second in the batch) is cropped from its own seed");
+            b.StartEpoch(5, 12);
+            CollectionAssert.AreNotEqual(first, Pixels(b), "another epoch seed, other crops");
+
+            var v = ImageBatchSource.Evaluation(paths, labels, o);
+            var centre = Pixels(v);
+            v.StartEpoch(1, 99);
+            CollectionAssert.AreEqual(centre, Pixels(v), "validation batches are not random");
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [TestMethod]
     public void NonImageFileInDataFolderFailsNamingIt()
     {
         string root = TinyImageFolder.Create(2, 1);
