@@ -1,3 +1,4 @@
+using MlNetHw.Data;
 using MlNetHw.MlNet.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -33,13 +34,13 @@ public sealed class ImageBatchSource : IBatchSource<ImageBatch>, IEpochAwareBatc
         _augment = augment;
     }
 
-    /// <summary>Training batches: RandomResizedCrop(<see cref="FinetuneOptions.CropSize"/>, scale from <see cref="FinetuneOptions.MinCropScale"/>) + optional flip.</summary>
-    public static ImageBatchSource Training(IReadOnlyList<string> paths, IReadOnlyList<int> labels, FinetuneOptions options) =>
-        new(paths, labels, options, augment: true);
+    /// <summary>Training batches of <paramref name="split"/>: RandomResizedCrop(<see cref="FinetuneOptions.CropSize"/>, scale from <see cref="FinetuneOptions.MinCropScale"/>) + optional flip.</summary>
+    public static ImageBatchSource Training(ImageFolderSplit split, FinetuneOptions options) =>
+        new(split.Rows.Select(r => r.ImagePath).ToList(), split.ClassIndices(), options, augment: true);
 
-    /// <summary>Validation batches: Resize(<see cref="FinetuneOptions.ResizeSize"/>) + CenterCrop(<see cref="FinetuneOptions.CropSize"/>), no randomness.</summary>
-    public static ImageBatchSource Evaluation(IReadOnlyList<string> paths, IReadOnlyList<int> labels, FinetuneOptions options) =>
-        new(paths, labels, options, augment: false);
+    /// <summary>Validation batches of <paramref name="split"/>: Resize(<see cref="FinetuneOptions.ResizeSize"/>) + CenterCrop(<see cref="FinetuneOptions.CropSize"/>), no randomness.</summary>
+    public static ImageBatchSource Evaluation(ImageFolderSplit split, FinetuneOptions options) =>
+        new(split.Rows.Select(r => r.ImagePath).ToList(), split.ClassIndices(), options, augment: false);
 
     public int Count => _paths.Count;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.Runtime;
+using MlNetHw.Data;
 using MlNetHw.MlNet.Training;
 using MlNetHw.Torch;
 using TorchSharp;
@@ -29,21 +30,31 @@ public sealed class FinetuneRun
 /// </summary>
 public static class ResNet18Finetuner
 {
+    /// <summary>Trains on <paramref name="data"/>'s train split, validating every epoch on its validation split; see the other overload.</summary>
+    public static FinetuneRun Train(ImageFolderDataset data, FinetuneOptions options, TextWriter? log = null, IChannel? channel = null) =>
+        Train(data.Train, data.Validation, options, log, channel);
+
     /// <summary>
-    /// Trains on <paramref name="data"/>'s train split, validating every epoch on its val split. Progress goes to
+    /// Trains on <paramref name="train"/>, validating every epoch on <paramref name="validation"/> (null or empty:
+    /// no validation, the last epoch's weights are kept). <see cref="FinetuneOptions.MaxTrainImages"/> and
+    /// <see cref="FinetuneOptions.MaxValImages"/> take seeded class-balanced subsets. Progress goes to
     /// <paramref name="log"/> (Console by default: a progress bar on a terminal, one line per epoch otherwise) and,
     /// when given, to the ML.NET <paramref name="channel"/>.
     /// </summary>
-    public static FinetuneRun Train(ImageFolderDataset data, FinetuneOptions options, TextWriter? log = null, IChannel? channel = null)
+    public static FinetuneRun Train(ImageFolderSplit train, ImageFolderSplit? validation, FinetuneOptions options, TextWriter? log = null,
+        IChannel? channel = null)
     {
         options.Validate();
         log ??= Console.Out;
         var clock = Stopwatch.StartNew();
-        var train = ImageFolderDataset.Take(data.Train, options.MaxTrainImages, options.Seed);
-        var val = ImageFolderDataset.Take(data.Val, options.MaxValImages, options.Seed + 1);
+        var classes = train.Classes;
+        if (validation is not null && !validation.Classes.SequenceEqual(classes))
+            throw new ArgumentException($"validation classes ({string.Join(", ", validation.Classes)}) differ from the training classes ({string.Join(", ", classes)}).", nameof(validation));
+        train = train.Take(options.MaxTrainImages, options.Seed);
+        var val = (validation ?? ImageFolderSplit.FromRows(classes, Array.Empty<ImageRow>())).Take(options.MaxValImages, options.Seed + 1);
 
         TorchRuntime.Seed(options.Seed); // the new head's initial weights
-        var model = new ResNet18Classifier(data.Classes.Count, options.BatchNormMomentum) { FreezeBackbone = options.FreezeBackbone };
+        var model = new ResNet18Classifier(classes.Count, options.BatchNormMomentum) { FreezeBackbone = options.FreezeBackbone };
         var trainer = new TorchTrainer<ImageBatch>(model, options.ToTrainerOptions(), batch => Step(model, batch), channel)
         {
             Progress = new ConsoleTrainingProgress("finetune", log == Console.Out ? null : log),
@@ -56,21 +67,21 @@ public static class ResNet18Finetuner
                       $"{TorchRuntime.Describe(trainer.Device)}");
 
         var result = trainer.Fit(
-            ImageBatchSource.Training(train.Select(x => x.Path).ToList(), train.Select(x => x.Label).ToList(), options),
-            val.Count > 0 ? ImageBatchSource.Evaluation(val.Select(x => x.Path).ToList(), val.Select(x => x.Label).ToList(), options) : null);
+            ImageBatchSource.Training(train, options),
+            val.Count > 0 ? ImageBatchSource.Evaluation(val, options) : null);
 
         // Without validation images there is nothing to select on: NaN metrics, the last epoch's weights are kept.
         int selected = options.KeepBestWeights && val.Count > 0 ? result.BestEpoch : result.History.Count;
         if (selected != result.History.Count)
             log.WriteLine($"kept the weights of epoch {selected} (best val accuracy {result.BestMetric:P1}; last epoch {result.History[^1].ValidationAccuracy:P1})");
         var outcome = val.Count > 0
-            ? Predict(model, data.Classes, val, options, trainer.Device)
-            : new ClassificationOutcome(data.Classes, Array.Empty<ImageClassification>());
+            ? Predict(model, val, options, trainer.Device)
+            : new ClassificationOutcome(classes, Array.Empty<ImageClassification>());
         var history = result.History.Select((e, i) => new FinetuneEpoch(e.Epoch, e.LearningRate, e.TrainLoss, e.TrainAccuracy ?? double.NaN,
             e.ValidationLoss ?? double.NaN, e.ValidationAccuracy ?? double.NaN, i < epochSeconds.Count ? epochSeconds[i] : double.NaN)).ToList();
         return new FinetuneRun
         {
-            Model = model, Classes = data.Classes, History = history, SelectedEpoch = selected, Val = outcome, Elapsed = clock.Elapsed,
+            Model = model, Classes = classes, History = history, SelectedEpoch = selected, Val = outcome, Elapsed = clock.Elapsed,
         };
     }
 
@@ -83,25 +94,25 @@ public static class ResNet18Finetuner
         return new BatchOutcome(loss, (int)batch.Labels.shape[0], correct);
     }
 
-    /// <summary>Per-image predictions (eval mode, no gradients, Resize + CenterCrop) of <paramref name="model"/> on <paramref name="items"/>.</summary>
-    public static ClassificationOutcome Predict(ResNet18Classifier model, IReadOnlyList<string> classes, IReadOnlyList<LabeledImage> items,
-        FinetuneOptions options, Device device)
+    /// <summary>Per-image predictions (eval mode, no gradients, Resize + CenterCrop) of <paramref name="model"/> on <paramref name="split"/>.</summary>
+    public static ClassificationOutcome Predict(ResNet18Classifier model, ImageFolderSplit split, FinetuneOptions options, Device device)
     {
         model.eval();
         using var noGrad = torch.no_grad();
-        var source = ImageBatchSource.Evaluation(items.Select(x => x.Path).ToList(), items.Select(x => x.Label).ToList(), options);
+        var source = ImageBatchSource.Evaluation(split, options);
+        var truth = split.ClassIndices();
         int batch = Math.Max(options.BatchSize, 16);
         var predictions = new List<ImageClassification>();
-        var all = Enumerable.Range(0, items.Count).ToArray();
-        for (int start = 0; start < items.Count; start += batch)
+        var all = Enumerable.Range(0, split.Count).ToArray();
+        for (int start = 0; start < split.Count; start += batch)
         {
             using var scope = torch.NewDisposeScope();
-            int n = Math.Min(batch, items.Count - start);
+            int n = Math.Min(batch, split.Count - start);
             var probs = model.forward(source.GetBatch(all.AsSpan(start, n), device).Pixels).softmax(1).cpu();
             var pred = probs.argmax(1).data<long>().ToArray();
             for (int b = 0; b < n; b++)
-                predictions.Add(new ImageClassification(items[start + b].Path, items[start + b].Label, (int)pred[b], probs[b].data<float>().ToArray()));
+                predictions.Add(new ImageClassification(split.Rows[start + b].ImagePath, truth[start + b], (int)pred[b], probs[b].data<float>().ToArray()));
         }
-        return new ClassificationOutcome(classes, predictions);
+        return new ClassificationOutcome(split.Classes, predictions);
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Microsoft.ML;
+using MlNetHw.Data;
 using MlNetHw.Datasets;
 using MlNetHw.Reporting;
 using MlNetHw.Torch;
@@ -101,13 +102,19 @@ public static class TransferLearningExperiment
         options.Finetune.Validate();
 
         string folder = options.DataFolder ?? DatasetCatalog.Default.Resolve("fashion-mnist-2class", new DatasetFetchOptions { Log = log });
-        var data = ImageFolderDataset.Load(folder, options.SkipNonImages).Subset(options.MaxTrainImages, options.MaxValImages, options.Seed);
-        foreach (var s in data.Skipped) log.WriteLine($"warning: skipped non-image file {s}");
+        // By default a stray file (notes.txt, a broken JPEG) stops the run naming it; --skip-non-images lists and skips it.
+        var readOptions = new ImageFolderOptions { RejectNonImageFiles = !options.SkipNonImages, Strict = !options.SkipNonImages };
+        var data = ImageFolderReader.Read(folder, readOptions).Subset(options.MaxTrainImages, options.MaxValImages, options.Seed);
+        foreach (var split in new[] { data.Train, data.Validation })
+        {
+            foreach (var file in split.Ignored.Where(f => !Path.GetFileName(f).StartsWith('.'))) log.WriteLine($"warning: skipped non-image file {file}");
+            foreach (var file in split.Skipped) log.WriteLine($"warning: skipped unreadable image {file}");
+        }
         string outDir = Path.GetFullPath(options.OutputFolder);
         Directory.CreateDirectory(outDir);
 
         log.WriteLine($"transfer learning: mode {options.Mode}, seed {options.Seed}, data {data.Root}");
-        log.WriteLine($"  classes {string.Join(", ", data.Classes)}; train {data.Train.Count} ({data.Describe(data.Train)}), val {data.Val.Count} ({data.Describe(data.Val)})");
+        log.WriteLine($"  classes {string.Join(", ", data.Classes)}; train {data.Train.Count} ({data.Train.Describe()}), val {data.Validation.Count} ({data.Validation.Describe()})");
         var f = options.Finetune;
         log.WriteLine($"  finetune: epochs {f.Epochs}, batch {f.BatchSize}, SGD lr {f.LearningRate} momentum {f.Momentum}, StepLR({f.LrStepEpochs}, {f.LrGamma}), " +
                       $"RandomResizedCrop({f.CropSize}) + flip, val Resize({f.ResizeSize}) + CenterCrop({f.CropSize}), BN momentum {f.BatchNormMomentum?.ToString() ?? "file"}, keep best {f.KeepBestWeights}");
@@ -115,7 +122,7 @@ public static class TransferLearningExperiment
 
         var result = new TransferLearningResult
         {
-            DataFolder = data.Root, Classes = data.Classes, TrainImages = data.Train.Count, ValImages = data.Val.Count,
+            DataFolder = data.Root, Classes = data.Classes, TrainImages = data.Train.Count, ValImages = data.Validation.Count,
         };
         var ml = new MLContext(seed: options.Seed);
 
@@ -123,8 +130,8 @@ public static class TransferLearningExperiment
         {
             log.WriteLine($"[baseline] multinomial logistic regression on {options.Baseline.ImageSize}x{options.Baseline.ImageSize} RGB pixels (ML.NET)");
             var sw = Stopwatch.StartNew();
-            var model = PixelBaseline.Fit(ml, data, options.Baseline);
-            var outcome = ImageRows.Evaluate(ml, model, data, data.Val);
+            var model = PixelBaseline.Fit(ml, data.Train, options.Baseline);
+            var outcome = ImageRows.Evaluate(ml, model, data.Validation);
             string zip = Path.Combine(outDir, "baseline.zip");
             SaveZip(ml, model, zip);
             result.Models.Add(Report("baseline", outcome, sw.Elapsed.TotalSeconds, zip, outDir, options, log));
@@ -133,8 +140,8 @@ public static class TransferLearningExperiment
         {
             log.WriteLine("[freeze] ML.NET: LoadImages → ResizeImages(224) → ExtractPixels → DnnFeaturizeImage(ResNet18) → LbfgsMaximumEntropy");
             var sw = Stopwatch.StartNew();
-            var model = FreezeClassifier.Fit(ml, data, options.Freeze);
-            var outcome = ImageRows.Evaluate(ml, model, data, data.Val);
+            var model = FreezeClassifier.Fit(ml, data.Train, options.Freeze);
+            var outcome = ImageRows.Evaluate(ml, model, data.Validation);
             string zip = Path.Combine(outDir, "freeze.zip");
             SaveZip(ml, model, zip);
             result.Models.Add(Report("freeze", outcome, sw.Elapsed.TotalSeconds, zip, outDir, options, log));
