@@ -190,7 +190,7 @@ public static class TransferLearningExperiment
         var sheet = new ImageGrid { Title = $"{name}: misclassified validation images ({outcome.Misclassified.Count()} of {outcome.Predictions.Count})", Columns = 8, CellSize = 136, CaptionSize = 12 };
         foreach (var p in outcome.Misclassified.OrderBy(p => -p.Confidence).Take(options.MaxGridImages))
             sheet.AddFile(p.Path, $"true {outcome.Classes[p.Label]}",
-                $"pred {(p.Predicted >= 0 ? outcome.Classes[p.Predicted] : "?")} ({p.Confidence * 100:F0}%)", new SKColor(180, 0, 0));
+                $"pred {(p.Predicted >= 0 ? outcome.Classes[p.Predicted] : "?")} {p.Confidence * 100:F0}%", new SKColor(180, 0, 0));
         sheet.SavePng(grid);
         log.WriteLine($"  {name}: val accuracy {outcome.Accuracy:P2} ({outcome.Predictions.Count(p => p.Label == p.Predicted)}/{outcome.Predictions.Count}) in {seconds:F0} s; grid {grid}");
         return new TransferModelResult(name, outcome.Accuracy, seconds, zip, grid, outcome.ConfusionMatrix);
@@ -221,7 +221,7 @@ public static class TransferLearningExperiment
     {
         var sb = new StringBuilder("epoch,lr,train_loss,train_acc,val_loss,val_acc,seconds\n");
         foreach (var e in history)
-            sb.AppendLine(FormattableString.Invariant($"{e.Epoch},{e.LearningRate},{e.TrainLoss:F5},{e.TrainAccuracy:F5},{e.ValLoss:F5},{e.ValAccuracy:F5},{e.Seconds:F1}"));
+            sb.AppendLine(FormattableString.Invariant($"{e.Epoch},{e.LearningRate:G6},{e.TrainLoss:F5},{e.TrainAccuracy:F5},{e.ValLoss:F5},{e.ValAccuracy:F5},{e.Seconds:F1}"));
         ImageFiles.WriteAtomically(path, s => s.Write(Encoding.UTF8.GetBytes(sb.ToString())));
     }
 
