@@ -20,6 +20,7 @@ const string Usage = """
       --quick                       smoke run: 2 epochs, 32 train / 32 val images
       --seed N                      seed of everything random (default 0)
       --device auto|cpu|cuda        TorchSharp device (default auto)
+      --threads N                   libtorch CPU threads (default: libtorch's, one per core; 1 is faster on a busy shared machine)
       --out FOLDER                  output folder (default out/transfer-learning)
     """;
 
@@ -42,6 +43,7 @@ try
         SkipNonImages = a.Flag("--skip-non-images"),
         MaxTrainImages = a.Number("--max-train", 0),
         MaxValImages = a.Number("--max-val", 0),
+        Threads = a.Number("--threads", 0),
     };
     var f = o.Finetune;
     f.Epochs = a.Number("--epochs", f.Epochs);

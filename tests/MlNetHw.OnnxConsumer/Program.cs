@@ -10,9 +10,10 @@ if (args.Length < 2)
 var ml = new MLContext(seed: 0);
 var model = ml.Model.Load(args[0], out _);
 var rows = args.Skip(1).Select(p => new Row { ImagePath = p, Label = "" }).ToList();
-var output = ml.Data.CreateEnumerable<Prediction>(model.Transform(ml.Data.LoadFromEnumerable(rows)), reuseRowObject: false);
-foreach (var p in output)
-    Console.WriteLine(string.Join(",", p.PredictedLabel) + "\t" + string.Join(" ", p.Score.Select(s => s.ToString("R", System.Globalization.CultureInfo.InvariantCulture))));
+// A PredictionEngine with a plain string PredictedLabel, as an ML.NET app would use it.
+var engine = ml.Model.CreatePredictionEngine<Row, Prediction>(model);
+foreach (var p in rows.Select(engine.Predict))
+    Console.WriteLine(p.PredictedLabel + "\t" + string.Join(" ", p.Score.Select(s => s.ToString("R", System.Globalization.CultureInfo.InvariantCulture))));
 return 0;
 
 sealed class Row
@@ -24,5 +25,5 @@ sealed class Row
 sealed class Prediction
 {
     public float[] Score { get; set; } = Array.Empty<float>();
-    public string[] PredictedLabel { get; set; } = Array.Empty<string>();
+    public string PredictedLabel { get; set; } = "";
 }

@@ -52,11 +52,13 @@ public sealed class ImageGrid
         int captionHeight = (int)(CaptionSize * 1.4f) * (twoLines ? 2 : 1) + 4;
         int titleHeight = Title.Length > 0 ? 32 : 0;
         int cellW = CellSize + Padding, cellH = CellSize + captionHeight + Padding;
-        var sheet = new SKBitmap(cols * cellW + Padding, titleHeight + rows * cellH + Padding);
-        using var canvas = new SKCanvas(sheet);
-        canvas.Clear(SKColors.White);
         using var font = Fonts.Create(CaptionSize);
         using var titleFont = Fonts.Create(18);
+        // A sheet of few cells is widened to its title (e.g. "finetune: misclassified validation images (2 of 153)").
+        int width = Math.Max(cols * cellW + Padding, Title.Length > 0 ? (int)Math.Ceiling(Fonts.Measure(titleFont, Title)) + 2 * Padding : 0);
+        var sheet = new SKBitmap(width, titleHeight + rows * cellH + Padding);
+        using var canvas = new SKCanvas(sheet);
+        canvas.Clear(SKColors.White);
         using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         if (Title.Length > 0)
             canvas.DrawText(Title, (sheet.Width - Fonts.Measure(titleFont, Title)) / 2, 23, titleFont, ink);

@@ -1,5 +1,8 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
 using Microsoft.ML.Transforms.Image;
+using MlNetHw.Data;
 using MlNetHw.Vision.Onnx;
 using TorchSharp;
 
@@ -10,8 +13,9 @@ namespace MlNetHw.Vision;
 /// The ONNX graph: input 'Pixels' (1, 3, R, R) RGB 0..255 → Slice (centre crop 224) → the packaged preprocessing
 /// (Split/Concat to BGR, Sub mean image) → the original ResNet18 graph with the trained initializers and BatchNorm
 /// statistics → Flatten → Gemm (the new head) → Softmax 'Score' (1, C) and ArgMax 'PredictedIndex'.
-/// The ML.NET chain: LoadImages → ResizeImages(R, IsoCrop) → ExtractPixels → ApplyOnnxModel → MapValue (index → class
-/// name). Only ML.NET's own transforms are used, so a plain <c>mlContext.Model.Load</c> reads the <c>.zip</c>.
+/// The ML.NET chain: LoadImages → ResizeImages(R, IsoCrop) → ExtractPixels → ApplyOnnxModel → Hash (the one-element
+/// index vector to a scalar) → MapValue (→ class name). Only ML.NET's own transforms are used, so a plain
+/// <c>mlContext.Model.Load</c> reads the <c>.zip</c>.
 /// </summary>
 public static class FinetuneExport
 {
@@ -80,8 +84,8 @@ public static class FinetuneExport
     }
 
     /// <summary>
-    /// The ML.NET chain around an exported ONNX file: input <see cref="ImageRow"/>, output <see cref="FinetunePrediction"/>
-    /// ('Score' per class and 'PredictedLabel', a one-element string vector because ML.NET's OnnxTransformer has no scalar outputs).
+    /// The ML.NET chain around an exported ONNX file: input <see cref="ImageRow"/>, output <see cref="ImagePrediction"/>
+    /// ('Score', the probability per class, and 'PredictedLabel', the class name as a plain string).
     /// </summary>
     public static IEstimator<ITransformer> BuildPipeline(MLContext ml, string onnxPath, IReadOnlyList<string> classes, int resize = 256,
         string imagePathColumn = nameof(ImageRow.ImagePath)) =>
@@ -89,9 +93,33 @@ public static class FinetuneExport
             .Append(ml.Transforms.ResizeImages("Image", resize, resize, resizing: ImageResizingEstimator.ResizingKind.IsoCrop))
             .Append(ml.Transforms.ExtractPixels(InputName, "Image"))
             .Append(ml.Transforms.ApplyOnnxModel(new[] { ScoreName, IndexName }, new[] { InputName }, onnxPath))
-            .Append(ml.Transforms.Conversion.MapValue(nameof(ImagePrediction.PredictedLabel),
-                classes.Select((c, i) => new KeyValuePair<long, string>(i, c)), IndexName))
-            .Append(ml.Transforms.DropColumns("Image", InputName, IndexName));
+            // ML.NET's OnnxTransformer yields vectors only, so the index arrives as a one-element vector. The stock hashing
+            // transform with Combine folds a vector into one scalar key; MapValue turns that key into the class name. So
+            // PredictedLabel is a plain string, and the chain stays stock ML.NET (no custom transform to register at load).
+            .Append(ml.Transforms.Conversion.Hash(new[] { IndexHashColumn() }))
+            .Append(ml.Transforms.Conversion.MapValue(nameof(ImagePrediction.PredictedLabel), ClassNamesByIndexHash(ml, classes), IndexHashName))
+            .Append(ml.Transforms.DropColumns("Image", InputName, IndexName, IndexHashName));
+
+    const string IndexHashName = "PredictedIndexHash";
+
+    static HashingEstimator.ColumnOptions IndexHashColumn() => new(IndexHashName, IndexName, numberOfBits: 31, combine: true);
+
+    /// <summary>Class name by the hash the chain computes for each class index (checked to be distinct).</summary>
+    static IEnumerable<KeyValuePair<uint, string>> ClassNamesByIndexHash(MLContext ml, IReadOnlyList<string> classes)
+    {
+        var indices = ml.Data.LoadFromEnumerable(classes.Select((_, i) => new IndexRow { PredictedIndex = new long[] { i } }).ToList());
+        var hashes = ml.Transforms.Conversion.Hash(new[] { IndexHashColumn() }).Fit(indices).Transform(indices)
+            .GetColumn<uint>(IndexHashName).ToList();
+        if (hashes.Distinct().Count() != hashes.Count)
+            throw new InvalidOperationException($"two of the {classes.Count} class indices hash to the same value; the ML.NET chain could not name the predicted class.");
+        return hashes.Select((h, i) => new KeyValuePair<uint, string>(h, classes[i])).ToList();
+    }
+
+    /// <summary>The ONNX model's ArgMax output as ML.NET types it: a one-element Int64 vector.</summary>
+    sealed class IndexRow
+    {
+        [VectorType(1)] public long[] PredictedIndex { get; set; } = Array.Empty<long>();
+    }
 
     /// <summary>
     /// Exports <paramref name="model"/> to <paramref name="onnxPath"/>, builds the ML.NET chain around it and saves it

@@ -46,6 +46,15 @@ public sealed class FinetuneOptions
     /// <summary>Use at most this many validation images (0 = all).</summary>
     public int MaxValImages { get; set; }
 
+    /// <summary>The settings of the shared training loop (<see cref="MlNet.Training.TorchTrainer{TBatch}"/>) this recipe trains with.</summary>
+    public MlNet.Training.TrainerOptions ToTrainerOptions() => new()
+    {
+        Epochs = Epochs, BatchSize = BatchSize, Optimizer = MlNet.Training.OptimizerKind.Sgd, LearningRate = LearningRate,
+        Momentum = Momentum, WeightDecay = WeightDecay, Schedule = MlNet.Training.LearningRateSchedule.Step, StepSize = LrStepEpochs,
+        Gamma = LrGamma, Metric = MlNet.Training.ValidationMetric.Accuracy, KeepBestWeights = KeepBestWeights, Seed = Seed,
+        Shuffle = true, Device = Device,
+    };
+
     /// <summary>Checks the settings; throws naming the first bad one.</summary>
     public void Validate()
     {

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 using Microsoft.ML.Transforms.Image;
+using MlNetHw.Data;
 
 namespace MlNetHw.Vision;
 
@@ -48,15 +49,16 @@ public static class FreezeClassifier
             .Append(ml.Transforms.Conversion.MapKeyToValue(nameof(ImagePrediction.PredictedLabel), "PredictedLabel"));
     }
 
-    /// <summary>Fits the pipeline on the dataset's train split, with classes in the dataset's order.</summary>
-    public static ITransformer Fit(MLContext ml, ImageFolderDataset data, FreezeOptions? options = null) =>
-        BuildPipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(OrderedRows(data)));
+    /// <summary>Fits the pipeline on a train split, with classes in the split's order.</summary>
+    public static ITransformer Fit(MLContext ml, ImageFolderSplit train, FreezeOptions? options = null) =>
+        BuildPipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(OrderedRows(train)));
 
-    /// <summary>Train rows, with one row of each class first so that key indices follow <see cref="ImageFolderDataset.Classes"/>.</summary>
-    internal static IEnumerable<ImageRow> OrderedRows(ImageFolderDataset data) =>
-        data.Train.GroupBy(x => x.Label).OrderBy(g => g.Key).Select(g => g.First())
-            .Concat(data.Train.GroupBy(x => x.Label).OrderBy(g => g.Key).SelectMany(g => g.Skip(1)))
-            .Select(x => new ImageRow { ImagePath = x.Path, Label = data.Classes[x.Label] });
+    /// <summary>Train rows, with one row of each class first so that key indices follow <see cref="ImageFolderSplit.Classes"/>.</summary>
+    internal static IEnumerable<ImageRow> OrderedRows(ImageFolderSplit train)
+    {
+        var byClass = train.Rows.GroupBy(r => train.ClassIndex(r.Label)).OrderBy(g => g.Key).ToList();
+        return byClass.Select(g => g.First()).Concat(byClass.SelectMany(g => g.Skip(1)));
+    }
 }
 
 /// <summary>Settings of the raw-pixel baseline (multinomial logistic regression on resized pixels).</summary>
@@ -93,6 +95,6 @@ public static class PixelBaseline
             .Append(ml.Transforms.Conversion.MapKeyToValue(nameof(ImagePrediction.PredictedLabel), "PredictedLabel"));
     }
 
-    public static ITransformer Fit(MLContext ml, ImageFolderDataset data, PixelBaselineOptions? options = null) =>
-        BuildPipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(FreezeClassifier.OrderedRows(data)));
+    public static ITransformer Fit(MLContext ml, ImageFolderSplit train, PixelBaselineOptions? options = null) =>
+        BuildPipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(FreezeClassifier.OrderedRows(train)));
 }

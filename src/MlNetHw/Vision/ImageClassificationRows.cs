@@ -1,15 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetHw.Data;
 
 namespace MlNetHw.Vision;
-
-/// <summary>Input row of the image classification pipelines: an image file and its class name.</summary>
-public sealed class ImageRow
-{
-    public string ImagePath { get; set; } = "";
-    /// <summary>Class name; may be empty at prediction time.</summary>
-    public string Label { get; set; } = "";
-}
 
 /// <summary>Output row of the freeze and finetune models: class probabilities and the predicted class name.</summary>
 public sealed class ImagePrediction
@@ -19,16 +12,6 @@ public sealed class ImagePrediction
     /// <summary>Probability per class, in the order of the dataset's classes.</summary>
     public float[] Score { get; set; } = Array.Empty<float>();
     public string PredictedLabel { get; set; } = "";
-}
-
-/// <summary>
-/// Output row of the finetuned model's ML.NET chain: class probabilities and the predicted class name as a one-element
-/// vector (ML.NET's ONNX transformer only produces vectors).
-/// </summary>
-public sealed class FinetunePrediction
-{
-    public float[] Score { get; set; } = Array.Empty<float>();
-    public string[] PredictedLabel { get; set; } = Array.Empty<string>();
 }
 
 /// <summary>One validation prediction, for confusion matrices and the misclassified-image grid.</summary>
@@ -59,24 +42,19 @@ public sealed record ClassificationOutcome(IReadOnlyList<string> Classes, IReadO
 /// <summary>Helpers shared by the ML.NET image pipelines.</summary>
 public static class ImageRows
 {
-    public static IEnumerable<ImageRow> From(ImageFolderDataset data, IReadOnlyList<LabeledImage> split) =>
-        split.Select(x => new ImageRow { ImagePath = x.Path, Label = data.Classes[x.Label] });
-
     /// <summary>
     /// Runs a fitted ML.NET model (freeze, baseline or exported finetune) on a split and collects its predictions.
-    /// The predicted class is the one named by the 'PredictedLabel' column (a string, or a one-element string vector).
+    /// The predicted class is the one named by the 'PredictedLabel' column.
     /// </summary>
-    public static ClassificationOutcome Evaluate(MLContext ml, ITransformer model, ImageFolderDataset data, IReadOnlyList<LabeledImage> split)
+    public static ClassificationOutcome Evaluate(MLContext ml, ITransformer model, ImageFolderSplit split)
     {
-        var view = model.Transform(ml.Data.LoadFromEnumerable(From(data, split)));
+        var view = model.Transform(ImageFolderReader.Load(ml, split));
         var scores = view.GetColumn<float[]>(nameof(ImagePrediction.Score)).ToList();
-        var labelType = view.Schema[nameof(ImagePrediction.PredictedLabel)].Type;
-        var labels = labelType is VectorDataViewType
-            ? view.GetColumn<string[]>(nameof(ImagePrediction.PredictedLabel)).Select(v => v.FirstOrDefault() ?? "").ToList()
-            : view.GetColumn<string>(nameof(ImagePrediction.PredictedLabel)).ToList();
-        var index = data.Classes.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i);
-        var preds = split.Select((x, i) => new ImageClassification(x.Path, x.Label,
+        var labels = view.GetColumn<string>(nameof(ImagePrediction.PredictedLabel)).ToList();
+        var truth = split.ClassIndices();
+        var index = split.Classes.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i);
+        var preds = split.Rows.Select((x, i) => new ImageClassification(x.ImagePath, truth[i],
             index.TryGetValue(labels[i], out int p) ? p : -1, scores[i])).ToList();
-        return new ClassificationOutcome(data.Classes, preds);
+        return new ClassificationOutcome(split.Classes, preds);
     }
 }

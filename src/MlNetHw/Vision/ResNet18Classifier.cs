@@ -20,6 +20,22 @@ public sealed class ResNet18Classifier : nn.Module<Tensor, Tensor>
     public OnnxModule Backbone => backbone;
     public Linear Head => head;
 
+    /// <summary>
+    /// Train only the head: the backbone's parameters stop requiring gradients and the backbone stays in eval mode
+    /// (BatchNorm running statistics, no updates) even when the whole module is switched to <c>train()</c>.
+    /// </summary>
+    public bool FreezeBackbone
+    {
+        get => _freezeBackbone;
+        set
+        {
+            _freezeBackbone = value;
+            backbone.SetTrainable(!value);
+            if (value) backbone.eval();
+        }
+    }
+    bool _freezeBackbone;
+
     /// <summary>Loads the packaged ResNet18 and adds a head for <paramref name="classCount"/> classes (PyTorch's default Linear init, from the current torch seed).</summary>
     public ResNet18Classifier(int classCount, double? batchNormMomentum = 0.1) : base(nameof(ResNet18Classifier))
     {
@@ -32,6 +48,12 @@ public sealed class ResNet18Classifier : nn.Module<Tensor, Tensor>
         register_module(nameof(backbone), backbone);
         register_module(nameof(head), head);
         register_buffer(nameof(mean_image), mean_image, persistent: false);
+    }
+
+    public override void train(bool on = true)
+    {
+        base.train(on);
+        if (_freezeBackbone) backbone.eval();
     }
 
     /// <summary>(N, 3, 224, 224) RGB 0..255 → (N, classes) logits.</summary>

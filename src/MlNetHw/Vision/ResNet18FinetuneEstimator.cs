@@ -1,5 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MlNetHw.Data;
 
 namespace MlNetHw.Vision;
 
@@ -25,7 +27,7 @@ public sealed class ResNet18FinetuneEstimatorOptions
 /// images and returns a plain ML.NET transformer chain (<c>LoadImages → ResizeImages → ExtractPixels →
 /// ApplyOnnxModel → MapValue</c>) around the exported ONNX, so <c>mlContext.Model.Save/Load</c> work without MlNetHw.
 /// Output columns: <c>Score</c> (probability per class, classes in ordinal order) and <c>PredictedLabel</c>
-/// (one-element text vector).
+/// (the class name, text), as in <see cref="ImagePrediction"/>.
 /// </summary>
 public sealed class ResNet18FinetuneEstimator : IEstimator<ITransformer>
 {
@@ -48,25 +50,24 @@ public sealed class ResNet18FinetuneEstimator : IEstimator<ITransformer>
         var classes = trainRows.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToList();
         if (classes.Count < 2)
             throw new InvalidOperationException($"column '{_options.LabelColumnName}' has {classes.Count} distinct class(es); at least two are needed.");
-        var index = classes.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i);
-        var train = trainRows.Select(r => new LabeledImage(r.Path, index[r.Label])).ToList();
-        var val = new List<LabeledImage>();
+        var train = ImageFolderSplit.FromRows(classes, trainRows, "training rows");
+        ImageFolderSplit? val = null;
         if (_options.ValidationData is { } v)
         {
             CheckColumns(v.Schema.Select(c => (c.Name, c.Type)));
-            foreach (var r in Read(v))
-                val.Add(new LabeledImage(r.Path, index.TryGetValue(r.Label, out int i) ? i
-                    : throw new InvalidOperationException($"validation class '{r.Label}' ({r.Path}) does not occur in the training data.")));
+            val = ImageFolderSplit.FromRows(classes, Read(v), "validation rows"); // a class the training rows lack fails here, naming the row
         }
-        var data = ImageFolderDataset.FromLists("", classes, train, val);
-        var run = ResNet18Finetuner.Train(data, _options.Training, _options.Log);
+        FinetuneRun run;
+        // Epoch lines also reach MLContext.Log, as ML.NET's own trainers report there.
+        using (var channel = ((IHostEnvironment)_ml).Register("ResNet18Finetune").Start("Fit"))
+            run = ResNet18Finetuner.Train(train, val, _options.Training, _options.Log, channel);
         LastRun = run;
         string onnx = _options.OnnxPath ?? Path.Combine(Path.GetTempPath(), $"mlnethw-resnet18-finetune-{Guid.NewGuid():N}.onnx");
         FinetuneExport.ToOnnx(run.Model, _options.Training.ResizeSize).Save(onnx);
         return FinetuneExport.BuildPipeline(_ml, onnx, classes, _options.Training.ResizeSize, _options.ImagePathColumnName).Fit(input);
     }
 
-    /// <summary>The input schema plus Score (vector of float) and PredictedLabel (vector of text).</summary>
+    /// <summary>The input schema plus Score (vector of float) and PredictedLabel (text).</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var image = inputSchema.FirstOrDefault(c => c.Name == _options.ImagePathColumnName);
@@ -76,7 +77,7 @@ public sealed class ResNet18FinetuneEstimator : IEstimator<ITransformer>
         var shape = _ml.Transforms.LoadImages("Image", "", _options.ImagePathColumnName)
             .Append(_ml.Transforms.ResizeImages("Image", 2, 2))
             .Append(_ml.Transforms.ExtractPixels(FinetuneExport.ScoreName, "Image"))
-            .Append(_ml.Transforms.Concatenate(nameof(ImagePrediction.PredictedLabel), _options.ImagePathColumnName))
+            .Append(_ml.Transforms.CopyColumns(nameof(ImagePrediction.PredictedLabel), _options.ImagePathColumnName))
             .Append(_ml.Transforms.DropColumns("Image"));
         return shape.GetOutputSchema(inputSchema);
     }
@@ -89,14 +90,14 @@ public sealed class ResNet18FinetuneEstimator : IEstimator<ITransformer>
                 throw new ArgumentOutOfRangeException(name, $"column '{name}' must exist and be text (found {(map.TryGetValue(name, out var f) ? f.ToString() : "nothing")}).");
     }
 
-    List<(string Path, string Label)> Read(IDataView data)
+    List<ImageRow> Read(IDataView data)
     {
         var paths = data.GetColumn<string>(_options.ImagePathColumnName).ToList();
         var labels = data.GetColumn<string>(_options.LabelColumnName).ToList();
-        var rows = paths.Zip(labels, (p, l) => (p, l)).ToList();
+        var rows = paths.Zip(labels, (p, l) => new ImageRow(p, l)).ToList();
         if (rows.Count == 0) throw new InvalidOperationException("no rows to train on.");
-        foreach (var (p, _) in rows)
-            if (!File.Exists(p)) throw new FileNotFoundException($"image file not found: {p}", p);
+        foreach (var r in rows)
+            if (!File.Exists(r.ImagePath)) throw new FileNotFoundException($"image file not found: {r.ImagePath}", r.ImagePath);
         return rows;
     }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
-using MlNetHw.Cli;
+using Microsoft.ML.Runtime;
+using MlNetHw.Data;
+using MlNetHw.MlNet.Training;
 using MlNetHw.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -20,150 +22,97 @@ public sealed class FinetuneRun
 }
 
 /// <summary>
-/// 'finetune': the imported ResNet18 backbone plus a new linear head trained end to end with SGD + StepLR on
-/// torchvision-style augmentation (RandomResizedCrop + horizontal flip for training, Resize + CenterCrop for
-/// validation). Plain TorchSharp, one loop; everything is seeded.
+/// 'finetune': the imported ResNet18 backbone plus a new linear head trained end to end on the shared training loop
+/// (<see cref="TorchTrainer{TBatch}"/>: SGD with momentum, StepLR, per-epoch validation, best-validation weights kept,
+/// progress with loss/accuracy/ETA) with torchvision-style augmentation from <see cref="ImageBatchSource"/>
+/// (RandomResizedCrop + horizontal flip for training, Resize + CenterCrop for validation). Everything is seeded from
+/// <see cref="FinetuneOptions.Seed"/>: the head's initial weights, the shuffle and the crops of every epoch.
 /// </summary>
 public static class ResNet18Finetuner
 {
-    /// <summary>Trains on <paramref name="data"/>'s train split, validating every epoch. Progress goes to <paramref name="log"/> (Console by default).</summary>
-    public static FinetuneRun Train(ImageFolderDataset data, FinetuneOptions options, TextWriter? log = null)
+    /// <summary>Trains on <paramref name="data"/>'s train split, validating every epoch on its validation split; see the other overload.</summary>
+    public static FinetuneRun Train(ImageFolderDataset data, FinetuneOptions options, TextWriter? log = null, IChannel? channel = null) =>
+        Train(data.Train, data.Validation, options, log, channel);
+
+    /// <summary>
+    /// Trains on <paramref name="train"/>, validating every epoch on <paramref name="validation"/> (null or empty:
+    /// no validation, the last epoch's weights are kept). <see cref="FinetuneOptions.MaxTrainImages"/> and
+    /// <see cref="FinetuneOptions.MaxValImages"/> take seeded class-balanced subsets. Progress goes to
+    /// <paramref name="log"/> (Console by default: a progress bar on a terminal, one line per epoch otherwise) and,
+    /// when given, to the ML.NET <paramref name="channel"/>.
+    /// </summary>
+    public static FinetuneRun Train(ImageFolderSplit train, ImageFolderSplit? validation, FinetuneOptions options, TextWriter? log = null,
+        IChannel? channel = null)
     {
         options.Validate();
         log ??= Console.Out;
-        var device = TorchRuntime.ResolveDevice(options.Device);
-        TorchRuntime.Seed(options.Seed);
         var clock = Stopwatch.StartNew();
+        var classes = train.Classes;
+        if (validation is not null && !validation.Classes.SequenceEqual(classes))
+            throw new ArgumentException($"validation classes ({string.Join(", ", validation.Classes)}) differ from the training classes ({string.Join(", ", classes)}).", nameof(validation));
+        train = train.Take(options.MaxTrainImages, options.Seed);
+        var val = (validation ?? ImageFolderSplit.FromRows(classes, Array.Empty<ImageRow>())).Take(options.MaxValImages, options.Seed + 1);
 
-        var train = ImageFolderDataset.Take(data.Train, options.MaxTrainImages, options.Seed);
-        var val = ImageFolderDataset.Take(data.Val, options.MaxValImages, options.Seed + 1);
-        var model = new ResNet18Classifier(data.Classes.Count, options.BatchNormMomentum);
-        model.to(device);
-        if (options.FreezeBackbone) model.Backbone.SetTrainable(false);
-        var trainable = model.parameters().Where(p => p.requires_grad).ToList();
-        var optimizer = torch.optim.SGD(trainable, options.LearningRate, options.Momentum, weight_decay: options.WeightDecay);
-        var scheduler = torch.optim.lr_scheduler.StepLR(optimizer, options.LrStepEpochs, options.LrGamma);
+        TorchRuntime.Seed(options.Seed); // the new head's initial weights
+        var model = new ResNet18Classifier(classes.Count, options.BatchNormMomentum) { FreezeBackbone = options.FreezeBackbone };
+        var trainer = new TorchTrainer<ImageBatch>(model, options.ToTrainerOptions(), batch => Step(model, batch), channel)
+        {
+            Progress = new ConsoleTrainingProgress("finetune", log == Console.Out ? null : log),
+        };
+        var epochSeconds = new List<double>();
+        var lastEnd = TimeSpan.Zero;
+        trainer.EpochEnd += p => { epochSeconds.Add((p.Elapsed - lastEnd).TotalSeconds); lastEnd = p.Elapsed; };
+        log.WriteLine($"finetune: {train.Count} train / {val.Count} val images, {options.Epochs} epochs of batch {options.BatchSize}, " +
+                      $"SGD lr {options.LearningRate} momentum {options.Momentum}, StepLR({options.LrStepEpochs}, {options.LrGamma}), seed {options.Seed}, " +
+                      $"{TorchRuntime.Describe(trainer.Device)}");
 
-        var history = new List<FinetuneEpoch>();
-        Dictionary<string, Tensor>? best = null;
-        ClassificationOutcome? bestVal = null, lastVal = null;
-        int bestEpoch = 0; double bestAcc = double.NegativeInfinity;
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
-        {
-            var epochClock = Stopwatch.StartNew();
-            double lr = optimizer.ParamGroups.First().LearningRate;
-            var (trainLoss, trainAcc) = TrainEpoch(model, optimizer, train, options, epoch, device, log);
-            scheduler.step();
-            // Without validation images there is nothing to select on: NaN metrics, the last epoch's weights are kept.
-            var (valLoss, outcome) = val.Count > 0
-                ? Evaluate(model, data.Classes, val, options, device, log, $"epoch {epoch}/{options.Epochs} val")
-                : (double.NaN, new ClassificationOutcome(data.Classes, Array.Empty<ImageClassification>()));
-            bool hasVal = val.Count > 0;
-            lastVal = outcome;
-            var record = new FinetuneEpoch(epoch, lr, trainLoss, trainAcc, valLoss, hasVal ? outcome.Accuracy : double.NaN, epochClock.Elapsed.TotalSeconds);
-            history.Add(record);
-            log.WriteLine($"epoch {epoch}/{options.Epochs}  lr {lr:G3}  train loss {trainLoss:F4} acc {trainAcc:P1}  " +
-                          $"val loss {valLoss:F4} acc {outcome.Accuracy:P1}  ({record.Seconds:F0} s)");
-            if (hasVal && outcome.Accuracy > bestAcc)
-            {
-                bestAcc = outcome.Accuracy; bestEpoch = epoch; bestVal = outcome;
-                if (options.KeepBestWeights)
-                {
-                    if (best is not null) foreach (var t in best.Values) t.Dispose();
-                    best = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
-                }
-            }
-        }
-        int selected = options.Epochs;
-        var selectedVal = lastVal!;
-        if (options.KeepBestWeights && best is not null && bestEpoch != options.Epochs)
-        {
-            model.load_state_dict(best);
-            selected = bestEpoch; selectedVal = bestVal!;
-            log.WriteLine($"kept the weights of epoch {bestEpoch} (best val accuracy {bestAcc:P1})");
-        }
-        if (best is not null) foreach (var t in best.Values) t.Dispose();
-        model.eval();
+        var result = trainer.Fit(
+            ImageBatchSource.Training(train, options),
+            val.Count > 0 ? ImageBatchSource.Evaluation(val, options) : null);
+
+        // Without validation images there is nothing to select on: NaN metrics, the last epoch's weights are kept.
+        int selected = options.KeepBestWeights && val.Count > 0 ? result.BestEpoch : result.History.Count;
+        if (selected != result.History.Count)
+            log.WriteLine($"kept the weights of epoch {selected} (best val accuracy {result.BestMetric:P1}; last epoch {result.History[^1].ValidationAccuracy:P1})");
+        var outcome = val.Count > 0
+            ? Predict(model, val, options, trainer.Device)
+            : new ClassificationOutcome(classes, Array.Empty<ImageClassification>());
+        var history = result.History.Select((e, i) => new FinetuneEpoch(e.Epoch, e.LearningRate, e.TrainLoss, e.TrainAccuracy ?? double.NaN,
+            e.ValidationLoss ?? double.NaN, e.ValidationAccuracy ?? double.NaN, i < epochSeconds.Count ? epochSeconds[i] : double.NaN)).ToList();
         return new FinetuneRun
         {
-            Model = model, Classes = data.Classes, History = history, SelectedEpoch = selected, Val = selectedVal,
-            Elapsed = clock.Elapsed,
+            Model = model, Classes = classes, History = history, SelectedEpoch = selected, Val = outcome, Elapsed = clock.Elapsed,
         };
     }
 
-    static (double Loss, double Accuracy) TrainEpoch(ResNet18Classifier model, optim.Optimizer optimizer,
-        IReadOnlyList<LabeledImage> train, FinetuneOptions o, int epoch, Device device, TextWriter log)
+    /// <summary>Forward pass and cross-entropy of one batch, with the number of correct predictions.</summary>
+    static BatchOutcome Step(ResNet18Classifier model, ImageBatch batch)
     {
-        model.train();
-        if (o.FreezeBackbone) model.Backbone.eval();
-        var order = Enumerable.Range(0, train.Count).ToArray();
-        new Random(HashCode.Combine(o.Seed, epoch, 17)).Shuffle(order);
-        var progress = new ConsoleProgress($"epoch {epoch}/{o.Epochs} train", train.Count, log == Console.Out ? null : log) { Unit = "img" };
-        double lossSum = 0; long correct = 0, seen = 0;
-        int s = o.CropSize, plane = 3 * s * s;
-        for (int start = 0; start < order.Length; start += o.BatchSize)
-        {
-            int n = Math.Min(o.BatchSize, order.Length - start);
-            var pixels = new float[n * plane];
-            var labels = new long[n];
-            for (int b = 0; b < n; b++)
-            {
-                int i = order[start + b];
-                var rng = new Random(HashCode.Combine(o.Seed, epoch, i));
-                using var bmp = ImageTransforms.Decode(train[i].Path);
-                var crop = ImageTransforms.RandomResizedCrop(bmp, s, rng, o.HorizontalFlip, o.MinCropScale);
-                Array.Copy(crop, 0, pixels, b * plane, plane);
-                labels[b] = train[i].Label;
-            }
-            using var scope = torch.NewDisposeScope();
-            var x = torch.tensor(pixels, new long[] { n, 3, s, s }, device: device);
-            var y = torch.tensor(labels, device: device);
-            var logits = model.forward(x);
-            var loss = nn.functional.cross_entropy(logits, y);
-            optimizer.zero_grad();
-            loss.backward();
-            optimizer.step();
-            lossSum += loss.item<float>() * n;
-            correct += logits.argmax(1).eq(y).sum().item<long>();
-            seen += n;
-            progress.Report(seen, $"loss {lossSum / seen:F4} acc {correct / (double)seen:P1}");
-        }
-        return (lossSum / Math.Max(1, seen), correct / (double)Math.Max(1, seen));
+        var logits = model.forward(batch.Pixels);
+        var loss = nn.functional.cross_entropy(logits, batch.Labels);
+        long correct = logits.argmax(1).eq(batch.Labels).sum().item<long>();
+        return new BatchOutcome(loss, (int)batch.Labels.shape[0], correct);
     }
 
-    /// <summary>Validation pass (eval mode, no gradients): mean loss and per-image predictions.</summary>
-    public static (double Loss, ClassificationOutcome Outcome) Evaluate(ResNet18Classifier model, IReadOnlyList<string> classes,
-        IReadOnlyList<LabeledImage> items, FinetuneOptions o, Device device, TextWriter? log = null, string label = "val")
+    /// <summary>Per-image predictions (eval mode, no gradients, Resize + CenterCrop) of <paramref name="model"/> on <paramref name="split"/>.</summary>
+    public static ClassificationOutcome Predict(ResNet18Classifier model, ImageFolderSplit split, FinetuneOptions options, Device device)
     {
         model.eval();
         using var noGrad = torch.no_grad();
-        var progress = new ConsoleProgress(label, items.Count, log is null || log == Console.Out ? null : log) { Unit = "img" };
-        int s = o.CropSize, plane = 3 * s * s, batch = Math.Max(o.BatchSize, 16);
-        double lossSum = 0;
+        var source = ImageBatchSource.Evaluation(split, options);
+        var truth = split.ClassIndices();
+        int batch = Math.Max(options.BatchSize, 16);
         var predictions = new List<ImageClassification>();
-        for (int start = 0; start < items.Count; start += batch)
+        var all = Enumerable.Range(0, split.Count).ToArray();
+        for (int start = 0; start < split.Count; start += batch)
         {
-            int n = Math.Min(batch, items.Count - start);
-            var pixels = new float[n * plane];
-            var labels = new long[n];
-            for (int b = 0; b < n; b++)
-            {
-                using var bmp = ImageTransforms.Decode(items[start + b].Path);
-                Array.Copy(ImageTransforms.ResizeCenterCrop(bmp, o.ResizeSize, s), 0, pixels, b * plane, plane);
-                labels[b] = items[start + b].Label;
-            }
             using var scope = torch.NewDisposeScope();
-            var x = torch.tensor(pixels, new long[] { n, 3, s, s }, device: device);
-            var y = torch.tensor(labels, device: device);
-            var logits = model.forward(x);
-            lossSum += nn.functional.cross_entropy(logits, y).item<float>() * n;
-            var probs = logits.softmax(1).cpu();
-            var pred = probs.argmax(1);
+            int n = Math.Min(batch, split.Count - start);
+            var probs = model.forward(source.GetBatch(all.AsSpan(start, n), device).Pixels).softmax(1).cpu();
+            var pred = probs.argmax(1).data<long>().ToArray();
             for (int b = 0; b < n; b++)
-                predictions.Add(new ImageClassification(items[start + b].Path, items[start + b].Label, (int)pred[b].item<long>(),
-                    probs[b].data<float>().ToArray()));
-            progress.Report(start + n);
+                predictions.Add(new ImageClassification(split.Rows[start + b].ImagePath, truth[start + b], (int)pred[b], probs[b].data<float>().ToArray()));
         }
-        return (lossSum / Math.Max(1, items.Count), new ClassificationOutcome(classes, predictions));
+        return new ClassificationOutcome(split.Classes, predictions);
     }
 }

@@ -2,10 +2,12 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Microsoft.ML;
+using MlNetHw.Data;
 using MlNetHw.Datasets;
 using MlNetHw.Reporting;
 using MlNetHw.Torch;
 using SkiaSharp;
+using TorchSharp;
 
 namespace MlNetHw.Vision;
 
@@ -40,6 +42,8 @@ public sealed class TransferLearningOptions
     public PixelBaselineOptions Baseline { get; set; } = new();
     /// <summary>At most this many images in each misclassified grid. Default 32.</summary>
     public int MaxGridImages { get; set; } = 32;
+    /// <summary>libtorch CPU threads for finetuning; 0 keeps libtorch's default (one per core). On a busy shared machine 1 is often faster.</summary>
+    public int Threads { get; set; }
 }
 
 /// <summary>Validation result of one model of the experiment.</summary>
@@ -76,7 +80,16 @@ public static class TransferLearningExperiment
 {
     public static TransferLearningResult Run(TransferLearningOptions options, TextWriter? log = null)
     {
-        log ??= Console.Out;
+        if (options.Threads < 0) throw new ArgumentOutOfRangeException(nameof(options.Threads), options.Threads, "Threads must be 0 (libtorch's default) or more.");
+        TorchRuntime.EnsureLoaded();
+        int previousThreads = torch.get_num_threads();
+        if (options.Threads > 0) torch.set_num_threads(options.Threads);
+        try { return RunCore(options, log ?? Console.Out); }
+        finally { torch.set_num_threads(previousThreads); }
+    }
+
+    static TransferLearningResult RunCore(TransferLearningOptions options, TextWriter log)
+    {
         var total = Stopwatch.StartNew();
         if (options.Quick)
         {
@@ -89,13 +102,19 @@ public static class TransferLearningExperiment
         options.Finetune.Validate();
 
         string folder = options.DataFolder ?? DatasetCatalog.Default.Resolve("fashion-mnist-2class", new DatasetFetchOptions { Log = log });
-        var data = ImageFolderDataset.Load(folder, options.SkipNonImages).Subset(options.MaxTrainImages, options.MaxValImages, options.Seed);
-        foreach (var s in data.Skipped) log.WriteLine($"warning: skipped non-image file {s}");
+        // By default a stray file (notes.txt, a broken JPEG) stops the run naming it; --skip-non-images lists and skips it.
+        var readOptions = new ImageFolderOptions { RejectNonImageFiles = !options.SkipNonImages, Strict = !options.SkipNonImages };
+        var data = ImageFolderReader.Read(folder, readOptions).Subset(options.MaxTrainImages, options.MaxValImages, options.Seed);
+        foreach (var split in new[] { data.Train, data.Validation })
+        {
+            foreach (var file in split.Ignored.Where(f => !Path.GetFileName(f).StartsWith('.'))) log.WriteLine($"warning: skipped non-image file {file}");
+            foreach (var file in split.Skipped) log.WriteLine($"warning: skipped unreadable image {file}");
+        }
         string outDir = Path.GetFullPath(options.OutputFolder);
         Directory.CreateDirectory(outDir);
 
         log.WriteLine($"transfer learning: mode {options.Mode}, seed {options.Seed}, data {data.Root}");
-        log.WriteLine($"  classes {string.Join(", ", data.Classes)}; train {data.Train.Count} ({data.Describe(data.Train)}), val {data.Val.Count} ({data.Describe(data.Val)})");
+        log.WriteLine($"  classes {string.Join(", ", data.Classes)}; train {data.Train.Count} ({data.Train.Describe()}), val {data.Validation.Count} ({data.Validation.Describe()})");
         var f = options.Finetune;
         log.WriteLine($"  finetune: epochs {f.Epochs}, batch {f.BatchSize}, SGD lr {f.LearningRate} momentum {f.Momentum}, StepLR({f.LrStepEpochs}, {f.LrGamma}), " +
                       $"RandomResizedCrop({f.CropSize}) + flip, val Resize({f.ResizeSize}) + CenterCrop({f.CropSize}), BN momentum {f.BatchNormMomentum?.ToString() ?? "file"}, keep best {f.KeepBestWeights}");
@@ -103,7 +122,7 @@ public static class TransferLearningExperiment
 
         var result = new TransferLearningResult
         {
-            DataFolder = data.Root, Classes = data.Classes, TrainImages = data.Train.Count, ValImages = data.Val.Count,
+            DataFolder = data.Root, Classes = data.Classes, TrainImages = data.Train.Count, ValImages = data.Validation.Count,
         };
         var ml = new MLContext(seed: options.Seed);
 
@@ -111,8 +130,8 @@ public static class TransferLearningExperiment
         {
             log.WriteLine($"[baseline] multinomial logistic regression on {options.Baseline.ImageSize}x{options.Baseline.ImageSize} RGB pixels (ML.NET)");
             var sw = Stopwatch.StartNew();
-            var model = PixelBaseline.Fit(ml, data, options.Baseline);
-            var outcome = ImageRows.Evaluate(ml, model, data, data.Val);
+            var model = PixelBaseline.Fit(ml, data.Train, options.Baseline);
+            var outcome = ImageRows.Evaluate(ml, model, data.Validation);
             string zip = Path.Combine(outDir, "baseline.zip");
             SaveZip(ml, model, zip);
             result.Models.Add(Report("baseline", outcome, sw.Elapsed.TotalSeconds, zip, outDir, options, log));
@@ -121,8 +140,8 @@ public static class TransferLearningExperiment
         {
             log.WriteLine("[freeze] ML.NET: LoadImages → ResizeImages(224) → ExtractPixels → DnnFeaturizeImage(ResNet18) → LbfgsMaximumEntropy");
             var sw = Stopwatch.StartNew();
-            var model = FreezeClassifier.Fit(ml, data, options.Freeze);
-            var outcome = ImageRows.Evaluate(ml, model, data, data.Val);
+            var model = FreezeClassifier.Fit(ml, data.Train, options.Freeze);
+            var outcome = ImageRows.Evaluate(ml, model, data.Validation);
             string zip = Path.Combine(outDir, "freeze.zip");
             SaveZip(ml, model, zip);
             result.Models.Add(Report("freeze", outcome, sw.Elapsed.TotalSeconds, zip, outDir, options, log));
@@ -171,7 +190,7 @@ public static class TransferLearningExperiment
         var sheet = new ImageGrid { Title = $"{name}: misclassified validation images ({outcome.Misclassified.Count()} of {outcome.Predictions.Count})", Columns = 8, CellSize = 136, CaptionSize = 12 };
         foreach (var p in outcome.Misclassified.OrderBy(p => -p.Confidence).Take(options.MaxGridImages))
             sheet.AddFile(p.Path, $"true {outcome.Classes[p.Label]}",
-                $"pred {(p.Predicted >= 0 ? outcome.Classes[p.Predicted] : "?")} ({p.Confidence * 100:F0}%)", new SKColor(180, 0, 0));
+                $"pred {(p.Predicted >= 0 ? outcome.Classes[p.Predicted] : "?")} {p.Confidence * 100:F0}%", new SKColor(180, 0, 0));
         sheet.SavePng(grid);
         log.WriteLine($"  {name}: val accuracy {outcome.Accuracy:P2} ({outcome.Predictions.Count(p => p.Label == p.Predicted)}/{outcome.Predictions.Count}) in {seconds:F0} s; grid {grid}");
         return new TransferModelResult(name, outcome.Accuracy, seconds, zip, grid, outcome.ConfusionMatrix);
@@ -202,7 +221,7 @@ public static class TransferLearningExperiment
     {
         var sb = new StringBuilder("epoch,lr,train_loss,train_acc,val_loss,val_acc,seconds\n");
         foreach (var e in history)
-            sb.AppendLine(FormattableString.Invariant($"{e.Epoch},{e.LearningRate},{e.TrainLoss:F5},{e.TrainAccuracy:F5},{e.ValLoss:F5},{e.ValAccuracy:F5},{e.Seconds:F1}"));
+            sb.AppendLine(FormattableString.Invariant($"{e.Epoch},{e.LearningRate:G6},{e.TrainLoss:F5},{e.TrainAccuracy:F5},{e.ValLoss:F5},{e.ValAccuracy:F5},{e.Seconds:F1}"));
         ImageFiles.WriteAtomically(path, s => s.Write(Encoding.UTF8.GetBytes(sb.ToString())));
     }
 

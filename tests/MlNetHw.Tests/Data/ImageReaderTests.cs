@@ -53,7 +53,7 @@ public sealed class ImageReaderTests
 
         var ml = new MLContext(0);
         var view = ImageFolderReader.Load(ml, ds.Train);
-        var rows = ml.Data.CreateEnumerable<ImageFolderReader.ImagePathRow>(view, false).ToList();
+        var rows = ml.Data.CreateEnumerable<ImageRow>(view, false).ToList();
         Assert.AreEqual(4, rows.Count);
         // The rows feed ML.NET's image pipeline as they are.
         var images = ml.Transforms.LoadImages("Image", null, "ImagePath").Fit(view).Transform(view);
@@ -103,6 +103,28 @@ public sealed class ImageReaderTests
         Directory.CreateDirectory(Path.Combine(empty, "val"));
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ImageFolderReader.Read(empty)).Message, "no class sub-folders");
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ImageFolderReader.Read(Path.Combine(_dir, "one", "train"))).Message, "no 'train' folder");
+    }
+
+    [TestMethod]
+    public void SubsetsAreClassBalancedSeededAndInClassOrder()
+    {
+        string root = Dataset(perClass: 5);
+        Png(Path.Combine(root, "train", "bees", "nested", "deep.png"), 77); // images in sub-folders of a class count, as in torchvision
+        var ds = ImageFolderReader.Read(root);
+        Assert.AreEqual(6, ds.Train.CountsPerClass["bees"]);
+        var a = ds.Subset(4, 3, seed: 1);
+        Assert.AreEqual(4, a.Train.Count);
+        Assert.AreEqual(2, a.Train.CountsPerClass["ants"], "classes take turns");
+        Assert.AreEqual(3, a.Validation.Count);
+        CollectionAssert.AreEqual(a.Train.Rows.Select(r => r.ImagePath).ToList(), ds.Subset(4, 3, seed: 1).Train.Rows.Select(r => r.ImagePath).ToList(), "same seed, same subset");
+        var draws = Enumerable.Range(0, 8).Select(s => string.Join("|", ds.Subset(4, 0, s).Train.Rows.Select(r => r.ImagePath))).Distinct().Count();
+        Assert.IsTrue(draws > 1, "other seeds pick other images");
+        CollectionAssert.AreEqual(a.Train.Rows.OrderBy(r => r.Label, StringComparer.Ordinal).ThenBy(r => r.ImagePath, StringComparer.Ordinal).ToList(), a.Train.Rows.ToList());
+        Assert.AreSame(ds.Validation, ds.Subset(4, 0, 1).Validation, "0 keeps a split whole");
+        CollectionAssert.AreEqual(new[] { 0, 0, 1, 1 }, a.Train.ClassIndices().ToArray());
+
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => ImageFolderSplit.FromRows(ds.Classes, [new ImageRow("x.png", "wasps")], "validation rows"));
+        StringAssert.Contains(e.Message, "validation rows: class 'wasps' (x.png)");
     }
 
     [TestMethod]

@@ -172,6 +172,75 @@ public sealed class TorchTrainerTests
         Assert.IsTrue(epochLines.All(l => l.Contains("val_acc", StringComparison.Ordinal)), epochLines[0]);
     }
 
+    /// <summary>Adds seeded noise per (epoch seed, example): an augmenting source as the image finetuner has one.</summary>
+    sealed class NoisySource(BlobRow[] rows) : IBatchSource<(Tensor X, Tensor Y)>, IEpochAwareBatchSource
+    {
+        public List<(int Epoch, int Seed)> Calls { get; } = new();
+        int _seed = -1;
+        public int Count => rows.Length;
+        public void StartEpoch(int epoch, int seed) { Calls.Add((epoch, seed)); _seed = seed; }
+        public (Tensor X, Tensor Y) GetBatch(ReadOnlySpan<int> indices, Device device)
+        {
+            var x = new float[indices.Length * 4];
+            var y = new float[indices.Length];
+            for (int i = 0; i < indices.Length; i++)
+            {
+                var rng = new Random(_seed * 7919 + indices[i]);
+                for (int k = 0; k < 4; k++) x[i * 4 + k] = rows[indices[i]].Features[k] + (float)(rng.NextDouble() - 0.5);
+                y[i] = rows[indices[i]].Label ? 1f : 0f;
+            }
+            return (torch.tensor(x, new long[] { indices.Length, 4 }, device: device), torch.tensor(y, device: device));
+        }
+    }
+
+    [TestMethod]
+    public void AnEpochAwareSourceIsToldEveryEpochAndItsSeedAlsoAfterAResume()
+    {
+        string dir = TestData.TempDir();
+        try
+        {
+            TrainerOptions Options(string ck) => new() { Epochs = 4, BatchSize = 40, Optimizer = OptimizerKind.Sgd, LearningRate = 0.05, Seed = 5, Device = "cpu", CheckpointPath = Path.Combine(dir, ck) };
+            var (reference, refTrainer) = Make(Options("a.ckpt"), initSeed: 9);
+            var refSource = new NoisySource(Train);
+            refTrainer.Fit(refSource, Source(Valid));
+            CollectionAssert.AreEqual(Enumerable.Range(0, 4).Select(e => (e, TorchTrainer<int>.EpochSeed(5, e))).ToArray(), refSource.Calls.ToArray());
+
+            var (_, interrupted) = Make(Options("b.ckpt"), initSeed: 9);
+            using var cts = new CancellationTokenSource();
+            interrupted.EpochEnd += p => { if (p.Epoch == 2) cts.Cancel(); };
+            Assert.ThrowsExactly<OperationCanceledException>(() => interrupted.Fit(new NoisySource(Train), Source(Valid), cts.Token));
+            var (resumed, resumer) = Make(Options("b.ckpt"), initSeed: 9);
+            var resumedSource = new NoisySource(Train);
+            resumer.Fit(resumedSource, Source(Valid));
+            CollectionAssert.AreEqual(new[] { 2, 3 }, resumedSource.Calls.Select(c => c.Epoch).ToArray(), "only the epochs still to run");
+            var expected = Weights(reference);
+            var actual = Weights(resumed);
+            double maxDiff = expected.Max(kv => kv.Value.Zip(actual[kv.Key], (a, b) => (double)Math.Abs(a - b)).Max());
+            Assert.IsTrue(maxDiff < 1e-6, $"the resumed run drew other augmentations: weights differ by {maxDiff:E2}");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [TestMethod]
+    public void FrozenParametersAreNotUpdatedEvenWithMomentumAndWeightDecay()
+    {
+        var (module, _) = Make(new TrainerOptions(), initSeed: 4);
+        var frozen = module.parameters().First();
+        frozen.requires_grad = false;
+        var before = frozen.detach().clone().data<float>().ToArray();
+        var trainer = new TorchTrainer<(Tensor X, Tensor Y)>(module,
+            new TrainerOptions { Epochs = 2, BatchSize = 40, Optimizer = OptimizerKind.Sgd, Momentum = 0.9, WeightDecay = 0.1, Device = "cpu" },
+            b => new BatchOutcome(nn.functional.binary_cross_entropy_with_logits(module.forward(b.X).squeeze(1), b.Y), (int)b.Y.shape[0]));
+        trainer.Fit(Source(Train));
+        CollectionAssert.AreEqual(before, frozen.detach().data<float>().ToArray(), "a parameter with requires_grad = false must not move");
+        Assert.IsTrue(module.parameters().Skip(1).Any(p => p.requires_grad), "the rest trains");
+
+        foreach (var p in module.parameters()) p.requires_grad = false;
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => new TorchTrainer<(Tensor X, Tensor Y)>(module,
+            new TrainerOptions { Epochs = 1, Device = "cpu" }, _ => default).Fit(Source(Train)));
+        StringAssert.Contains(e.Message, "no parameter that requires gradients");
+    }
+
     [TestMethod]
     public void BadOptionsNameTheSetting()
     {

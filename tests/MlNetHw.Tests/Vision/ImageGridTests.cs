@@ -34,4 +34,22 @@ public sealed class ImageGridTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [TestMethod]
+    public void ASheetOfFewCellsIsAsWideAsItsTitle()
+    {
+        using var one = new SKBitmap(10, 10);
+        one.Erase(SKColors.Green);
+        var grid = new ImageGrid { Title = "finetune: misclassified validation images (1 of 153)", Columns = 8, CellSize = 40, Padding = 4 };
+        grid.Add(one, "true a", "pred b 99%");
+        using var sheet = grid.Render();
+        Assert.IsTrue(sheet.Width > 2 * (40 + 4) + 4, $"the title alone is wider than one cell: width {sheet.Width}");
+        // No title pixel touches the left or right edge: the text was not clipped.
+        for (int y = 0; y < 32; y++)
+        {
+            Assert.AreEqual(SKColors.White, sheet.GetPixel(0, y), $"left edge, row {y}");
+            Assert.AreEqual(SKColors.White, sheet.GetPixel(sheet.Width - 1, y), $"right edge, row {y}");
+        }
+        Assert.AreEqual(SKColors.Green, sheet.GetPixel(4 + 20, 32 + 4 + 20), "cells stay where they were");
+    }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetHw.Data;
 using MlNetHw.Vision;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -19,15 +20,15 @@ public sealed class TransferLearningTests
         string root = TinyImageFolder.Create(trainPerClass: 4, valPerClass: 2);
         try
         {
-            var data = ImageFolderDataset.Load(root);
+            var data = ImageFolderReader.Read(root);
             var ml = new MLContext(seed: 0);
-            var model = FreezeClassifier.Fit(ml, data);
-            var before = ImageRows.Evaluate(ml, model, data, data.Val);
+            var model = FreezeClassifier.Fit(ml, data.Train);
+            var before = ImageRows.Evaluate(ml, model, data.Validation);
             string zip = Path.Combine(root, "freeze.zip");
             ml.Model.Save(model, null, zip);
             var loaded = new MLContext(seed: 0).Model.Load(zip, out _);
-            var after = ImageRows.Evaluate(ml, loaded, data, data.Val);
-            Assert.AreEqual(data.Val.Count, after.Predictions.Count);
+            var after = ImageRows.Evaluate(ml, loaded, data.Validation);
+            Assert.AreEqual(data.Validation.Count, after.Predictions.Count);
             for (int i = 0; i < after.Predictions.Count; i++)
             {
                 Assert.AreEqual(2, after.Predictions[i].Probabilities.Length);
@@ -46,7 +47,7 @@ public sealed class TransferLearningTests
         string root = TinyImageFolder.Create(trainPerClass: 4, valPerClass: 2);
         try
         {
-            var data = ImageFolderDataset.Load(root);
+            var data = ImageFolderReader.Read(root);
             var options = new FinetuneOptions { Epochs = 1, BatchSize = 4, Seed = 3, Device = "cpu" };
             var run = ResNet18Finetuner.Train(data, options, TextWriter.Null);
             Assert.AreEqual(1, run.History.Count);
@@ -57,7 +58,7 @@ public sealed class TransferLearningTests
             FinetuneExport.Save(ml, run.Model, data.Classes, onnx, zip);
 
             // The pixels ML.NET feeds the ONNX model (256² IsoCrop), run through the TorchSharp model (centre 224²).
-            var paths = data.Val.Select(v => v.Path).ToArray();
+            var paths = data.Validation.Rows.Select(v => v.ImagePath).ToArray();
             var pixelChain = ml.Transforms.LoadImages("Image", "", nameof(ImageRow.ImagePath))
                 .Append(ml.Transforms.ResizeImages("Image", 256, 256, resizing: Microsoft.ML.Transforms.Image.ImageResizingEstimator.ResizingKind.IsoCrop))
                 .Append(ml.Transforms.ExtractPixels("Pixels", "Image"));
@@ -74,7 +75,7 @@ public sealed class TransferLearningTests
             }
 
             var loaded = new MLContext(seed: 0).Model.Load(zip, out _);
-            var inProcess = ImageRows.Evaluate(ml, loaded, data, data.Val);
+            var inProcess = ImageRows.Evaluate(ml, loaded, data.Validation);
             float worst = 0;
             for (int i = 0; i < paths.Length; i++)
             {
@@ -132,6 +133,48 @@ public sealed class TransferLearningTests
     }
 
     [TestMethod]
+    public void TrainingBatchesDependOnlyOnTheEpochSeedAndValidationBatchesOnNothing()
+    {
+        string root = TinyImageFolder.Create(trainPerClass: 2, valPerClass: 1);
+        try
+        {
+            var data = ImageFolderReader.Read(root);
+            var paths = data.Train.Rows.Select(x => x.ImagePath).ToList();
+            var labels = data.Train.ClassIndices();
+            var o = new FinetuneOptions();
+            int[] picked = { 3, 0, 2 };
+            float[] Pixels(ImageBatchSource source)
+            {
+                using var scope = torch.NewDisposeScope();
+                var batch = source.GetBatch(picked, torch.CPU);
+                Assert.AreEqual(ScalarType.Int64, batch.Labels.dtype);
+                CollectionAssert.AreEqual(picked.Select(i => (long)labels[i]).ToArray(), batch.Labels.data<long>().ToArray());
+                CollectionAssert.AreEqual(new long[] { 3, 3, 224, 224 }, batch.Pixels.shape);
+                return batch.Pixels.data<float>().ToArray();
+            }
+
+            var a = ImageBatchSource.Training(data.Train, o);
+            var b = ImageBatchSource.Training(data.Train, o);
+            Assert.ThrowsExactly<InvalidOperationException>(() => a.GetBatch(picked, torch.CPU), "no epoch seed yet");
+            a.StartEpoch(0, 11);
+            b.StartEpoch(4, 11);
+            var first = Pixels(a);
+            CollectionAssert.AreEqual(first, Pixels(b), "same epoch seed, same crops and flips");
+            using (var bmp = ImageTransforms.Decode(paths[0]))
+                CollectionAssert.AreEqual(ImageTransforms.RandomResizedCrop(bmp, 224, new Random(ImageBatchSource.ImageSeed(11, 0))),
+                    first[(3 * 224 * 224)..(2 * 3 * 224 * 224)], "image 0 (second in the batch) is cropped from its own seed");
+            b.StartEpoch(5, 12);
+            CollectionAssert.AreNotEqual(first, Pixels(b), "another epoch seed, other crops");
+
+            var v = ImageBatchSource.Evaluation(data.Train, o);
+            var centre = Pixels(v);
+            v.StartEpoch(1, 99);
+            CollectionAssert.AreEqual(centre, Pixels(v), "validation batches are not random");
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [TestMethod]
     public void NonImageFileInDataFolderFailsNamingIt()
     {
         string root = TinyImageFolder.Create(2, 1);
@@ -139,14 +182,21 @@ public sealed class TransferLearningTests
         {
             string bad = Path.Combine(root, "train", "circles", "notes.txt");
             File.WriteAllText(bad, "not an image");
-            var e = Assert.ThrowsExactly<InvalidDataException>(() => ImageFolderDataset.Load(root));
+            var strict = new ImageFolderOptions { RejectNonImageFiles = true, Strict = true }; // what the pipeline reads with
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => ImageFolderReader.Read(root, strict));
             StringAssert.Contains(e.Message, bad);
-            var skipped = ImageFolderDataset.Load(root, skipNonImages: true);
-            CollectionAssert.Contains(skipped.Skipped.ToList(), bad);
+            StringAssert.Contains(e.Message, "is not an image");
+            var lenient = ImageFolderReader.Read(root); // --skip-non-images
+            CollectionAssert.Contains(lenient.Train.Ignored.ToList(), bad);
+            Assert.IsFalse(lenient.Train.Rows.Any(r => r.ImagePath == bad));
 
-            // A file with an image extension that is not an image fails when decoded, naming the file.
+            // A file with an image extension that is not an image fails at reading, naming the file, and when decoded.
             string fake = Path.Combine(root, "train", "circles", "fake.jpg");
             File.WriteAllText(fake, "not a jpeg");
+            File.Delete(bad);
+            var e1 = Assert.ThrowsExactly<InvalidDataException>(() => ImageFolderReader.Read(root, strict));
+            StringAssert.Contains(e1.Message, fake);
+            StringAssert.StartsWith(ImageFolderReader.Read(root).Train.Skipped.Single(), fake);
             var e2 = Assert.ThrowsExactly<InvalidDataException>(() => ImageTransforms.Decode(fake));
             StringAssert.Contains(e2.Message, fake);
         }
@@ -159,7 +209,7 @@ public sealed class TransferLearningTests
         string root = TinyImageFolder.Create(2, 1, new[] { "only" });
         try
         {
-            var e = Assert.ThrowsExactly<InvalidDataException>(() => ImageFolderDataset.Load(root));
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => ImageFolderReader.Read(root));
             StringAssert.Contains(e.Message, "at least two");
         }
         finally { Directory.Delete(root, true); }
@@ -171,7 +221,7 @@ public sealed class TransferLearningTests
         string root = TinyImageFolder.Create(2, 0);
         try
         {
-            var e = Assert.ThrowsExactly<InvalidDataException>(() => ImageFolderDataset.Load(root));
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => ImageFolderReader.Read(root));
             StringAssert.Contains(e.Message, "val split is empty");
         }
         finally { Directory.Delete(root, true); }

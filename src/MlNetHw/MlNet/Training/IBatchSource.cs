@@ -16,6 +16,18 @@ public interface IBatchSource<out TBatch>
     TBatch GetBatch(ReadOnlySpan<int> indices, Device device);
 }
 
+/// <summary>
+/// A batch source whose examples change from epoch to epoch (random augmentation: crops, flips, noise). The trainer
+/// calls <see cref="StartEpoch"/> on its training source before the first batch of every epoch, including epochs run
+/// after resuming from a checkpoint, so a source that draws its randomness only from <c>seed</c> (and the example index)
+/// gives the same batches in an interrupted-and-resumed run as in an uninterrupted one. Validation sources are not called.
+/// </summary>
+public interface IEpochAwareBatchSource
+{
+    /// <summary>Called before (0-based) <paramref name="epoch"/>; <paramref name="seed"/> is <see cref="TorchTrainer{TBatch}.EpochSeed"/> of the run's seed and the epoch.</summary>
+    void StartEpoch(int epoch, int seed);
+}
+
 /// <summary>A batch source over an in-memory list of examples and a collate function.</summary>
 public sealed class ListBatchSource<TExample, TBatch> : IBatchSource<TBatch>
 {

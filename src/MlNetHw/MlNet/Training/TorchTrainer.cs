@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML.Runtime;
 using MlNetHw.Torch;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MlNetHw.MlNet.Training;
@@ -107,6 +108,7 @@ public sealed class TorchTrainer<TBatch>
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
             int epochSeed = EpochSeed(o.Seed, epoch);
             torch.manual_seed(epochSeed);
+            if (train is IEpochAwareBatchSource augmenting) augmenting.StartEpoch(epoch, epochSeed);
             var order = Enumerable.Range(0, train.Count).ToArray();
             if (o.Shuffle) new Random(epochSeed).Shuffle(order);
 
@@ -125,7 +127,7 @@ public sealed class TorchTrainer<TBatch>
                     var outcome = _step(batch);
                     optimizer.zero_grad();
                     outcome.Loss.backward();
-                    if (o.GradientClipNorm is { } clip) nn.utils.clip_grad_norm_(_module.parameters(), clip);
+                    if (o.GradientClipNorm is { } clip) nn.utils.clip_grad_norm_(_module.parameters().Where(p => p.requires_grad), clip);
                     optimizer.step();
                     loss = outcome.Loss.ToDouble();
                     if (!double.IsFinite(loss))
@@ -226,11 +228,21 @@ public sealed class TorchTrainer<TBatch>
         return (lossSum / Math.Max(1, seen), hasAccuracy ? correct / (double)Math.Max(1, seen) : null);
     }
 
+    // Only parameters that require gradients: a frozen part of the model (requires_grad = false) gets no momentum or
+    // weight-decay updates, as with PyTorch's filter(lambda p: p.requires_grad, model.parameters()).
     optim.Optimizer CreateOptimizer() => _options.Optimizer switch
     {
-        OptimizerKind.Sgd => optim.SGD(_module.parameters(), _options.LearningRate, momentum: _options.Momentum, weight_decay: _options.WeightDecay),
-        _ => optim.Adam(_module.parameters(), _options.LearningRate, weight_decay: _options.WeightDecay),
+        OptimizerKind.Sgd => optim.SGD(Trainable(), _options.LearningRate, momentum: _options.Momentum, weight_decay: _options.WeightDecay),
+        _ => optim.Adam(Trainable(), _options.LearningRate, weight_decay: _options.WeightDecay),
     };
+
+    List<Parameter> Trainable()
+    {
+        var trainable = _module.parameters().Where(p => p.requires_grad).ToList();
+        if (trainable.Count == 0)
+            throw new InvalidOperationException($"module '{_module.GetName()}' has no parameter that requires gradients: nothing to train");
+        return trainable;
+    }
 
     static TrainingProgress Report(bool epochEnd, int epoch, int step, int stepsPerEpoch, long globalStep, long totalSteps, double loss,
         double epochLoss, double? trainAcc, double? valLoss, double? valAcc, double lr, TimeSpan elapsed, long stepsThisRun) =>
