@@ -67,12 +67,20 @@ public sealed class LineChart
         using var axis = new SKPaint { Color = SKColors.Black, StrokeWidth = 1.5f, Style = SKPaintStyle.Stroke };
         for (int i = 0; i <= 5; i++)
         {
-            double yv = y0 + (y1 - y0) * i / 5, xv = x0 + (x1 - x0) * i / 5;
-            float gy = top + h - h * i / 5f, gx = left + w * i / 5f;
+            double yv = y0 + (y1 - y0) * i / 5;
+            float gy = top + h - h * i / 5f;
             canvas.DrawLine(left, gy, left + w, gy, grid);
-            canvas.DrawLine(gx, top, gx, top + h, grid);
             string yl = LogY ? $"{Math.Pow(10, yv):G3}" : $"{yv:G3}";
             canvas.DrawText(yl, left - 6 - Fonts.Measure(font, yl), gy + 4, font, text);
+        }
+        // x ticks at round values (1, 2, 5 × 10^k apart), whole numbers only when every x is whole (epochs, steps).
+        bool wholeX = points.All(p => p.First == Math.Floor(p.First));
+        double step = NiceStep((x1 - x0) / 5);
+        if (wholeX) step = Math.Max(1, Math.Round(step));
+        for (double xv = Math.Ceiling(x0 / step) * step; xv <= x1 + step * 1e-9; xv += step)
+        {
+            float gx = Px(xv);
+            canvas.DrawLine(gx, top, gx, top + h, grid);
             string xl = $"{xv:G4}";
             canvas.DrawText(xl, gx - Fonts.Measure(font, xl) / 2, top + h + 18, font, text);
         }
@@ -86,6 +94,9 @@ public sealed class LineChart
         canvas.DrawText(yLabel, -(top + (h + Fonts.Measure(font, yLabel)) / 2), 20, font, text);
         canvas.Restore();
 
+        // The legend sits on a white box in the top-right corner, drawn after the curves so it stays readable.
+        float legendWidth = 40 + _series.Select(x => Fonts.Measure(font, x.Name)).DefaultIfEmpty(0).Max();
+        var legendBox = SKRect.Create(left + w - legendWidth - 10, top + 4, legendWidth + 6, 18 * _series.Count + 6);
         for (int si = 0; si < _series.Count; si++)
         {
             var s = _series[si];
@@ -99,9 +110,26 @@ public sealed class LineChart
                 else path.LineTo(Px(s.X[i]), Py(s.Y[i]));
             }
             canvas.DrawPath(path, pen);
-            float ly = top + 16 + si * 18;
-            canvas.DrawLine(left + w - 150, ly - 4, left + w - 125, ly - 4, pen);
-            canvas.DrawText(s.Name, left + w - 120, ly, font, text);
         }
+        if (_series.Count == 0) return;
+        using var legendFill = new SKPaint { Color = new SKColor(255, 255, 255, 230), Style = SKPaintStyle.Fill };
+        canvas.DrawRect(legendBox, legendFill);
+        canvas.DrawRect(legendBox, grid);
+        for (int si = 0; si < _series.Count; si++)
+        {
+            using var pen = new SKPaint { Color = Palette[si % Palette.Length], StrokeWidth = 2, IsAntialias = true, Style = SKPaintStyle.Stroke };
+            float ly = legendBox.Top + 16 + si * 18;
+            canvas.DrawLine(legendBox.Left + 6, ly - 4, legendBox.Left + 30, ly - 4, pen);
+            canvas.DrawText(_series[si].Name, legendBox.Left + 36, ly, font, text);
+        }
+    }
+
+    /// <summary>The round step (1, 2 or 5 × 10^k) nearest above <paramref name="rough"/>.</summary>
+    static double NiceStep(double rough)
+    {
+        if (!(rough > 0)) return 1;
+        double magnitude = Math.Pow(10, Math.Floor(Math.Log10(rough)));
+        double f = rough / magnitude;
+        return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * magnitude;
     }
 }
