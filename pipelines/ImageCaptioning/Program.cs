@@ -16,6 +16,8 @@ if (a.HelpRequested)
           --min-count N --max-words N  vocabulary minimum count (1) and caption length limit (16)
           --data generated|PATH        generated shape scenes (default), COCO captions JSON, or cs231n HDF5 folder
           --train-scenes N --val-scenes N  size of the generated set
+          --no-center                  feed the raw features (default: subtract the training mean feature first)
+          --threads N                  libtorch CPU threads (default one per core; 1 on a busy shared machine)
           --quick                      small sizes for a smoke run
           --seed N --device auto|cpu|cuda --out DIR
         """);
@@ -37,6 +39,8 @@ var options = new CaptioningOptions
     Data = a.String("--data", "generated")!,
     TrainScenes = a.String("--train-scenes") is null ? null : a.Number("--train-scenes", 0),
     ValScenes = a.String("--val-scenes") is null ? null : a.Number("--val-scenes", 0),
+    CenterFeatures = !a.Flag("--no-center"),
+    Threads = a.Number("--threads", 0),
     Quick = a.Flag("--quick"),
     Seed = a.Number("--seed", 0),
     Device = a.String("--device", "auto")!,

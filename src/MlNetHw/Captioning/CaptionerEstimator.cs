@@ -27,6 +27,12 @@ public sealed class CaptionerOptions
     public int MinWordCount { get; set; } = 1;
     /// <summary>Longest caption in words; longer training captions are truncated with END kept, and decoding stops there [16].</summary>
     public int MaxWords { get; set; } = 16;
+    /// <summary>
+    /// Subtract the mean training feature vector before the projection to h0 [true]. ResNet18's pooled features
+    /// are non-negative with a large shared component; centring them is what cs231n's PCA features already are,
+    /// and without it the RNN overfit run misses its target (see <see cref="CaptioningModel.SetFeatureMean"/>).
+    /// </summary>
+    public bool CenterFeatures { get; set; } = true;
     /// <summary>Beam width when scoring; 1 = greedy [1].</summary>
     public int BeamWidth { get; set; } = 1;
     /// <summary>Beam-search length normalisation exponent [0.7].</summary>
@@ -94,6 +100,15 @@ public sealed class CaptionerEstimator : TorchEstimator<CaptionerModel>
         module.to(device);
         try
         {
+            if (_options.CenterFeatures)
+            {
+                // Mean over the training images (each image once, however many captions it has).
+                var imageRows = new float[features.Length * d];
+                for (int i = 0; i < features.Length; i++) features[i].AsSpan().CopyTo(imageRows.AsSpan(i * d, d));
+                using var all = torch.tensor(imageRows, new long[] { features.Length, d }, device: device);
+                using var mean = all.mean(new long[] { 0 });
+                module.SetFeatureMean(mean);
+            }
             var history = CaptionTrainer.Train(module, featureTensor, captionTensor, _options.Training, channel);
             return new CaptionerModel(module, vocabulary, _options.FeaturesColumnName, _options.CaptionColumnName, _options.BeamWidth, _options.LengthPenalty, device)
             {

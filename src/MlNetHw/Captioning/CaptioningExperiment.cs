@@ -8,6 +8,7 @@ using MlNetHw.MlNet;
 using MlNetHw.MlNet.Training;
 using MlNetHw.Reporting;
 using MlNetHw.Torch;
+using TorchSharp;
 
 namespace MlNetHw.Captioning;
 
@@ -17,11 +18,22 @@ namespace MlNetHw.Captioning;
 /// </summary>
 public static class CaptioningExperiment
 {
-    /// <summary>One row per image for the captioner estimator.</summary>
+    /// <summary>One row per image for the captioner estimator (the feature length is set by <see cref="FeatureView"/>).</summary>
     sealed class FeatureRow
     {
-        [VectorType(ResNet18Featurizer.FeatureDim)] public float[] Features { get; set; } = Array.Empty<float>();
+        public float[] Features { get; set; } = Array.Empty<float>();
         public string[] References { get; set; } = Array.Empty<string>();
+    }
+
+    /// <summary>
+    /// Items as an ML.NET view with a Features column of known size (512 from ResNet18, or whatever precomputed
+    /// features the data brought).
+    /// </summary>
+    static IDataView FeatureView(MLContext ml, IReadOnlyList<Item> items, int featureDim)
+    {
+        var schema = SchemaDefinition.Create(typeof(FeatureRow));
+        schema[nameof(FeatureRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, featureDim);
+        return ml.Data.LoadFromEnumerable(items.Select(x => new FeatureRow { Features = x.Features, References = x.References.ToArray() }), schema);
     }
 
     sealed class CaptionRow { public string Caption { get; set; } = ""; }
@@ -34,13 +46,22 @@ public static class CaptioningExperiment
         options.Validate();
         var log = options.Log ?? Console.Out;
         TorchRuntime.EnsureLoaded();
+        int previousThreads = torch.get_num_threads();
+        if (options.Threads > 0) torch.set_num_threads(options.Threads);
+        try { return RunLoaded(options, log); }
+        finally { if (options.Threads > 0) torch.set_num_threads(previousThreads); }
+    }
+
+    static CaptioningResult RunLoaded(CaptioningOptions options, TextWriter log)
+    {
         var device = TorchRuntime.ResolveDevice(options.Device);
         string outDir = Path.GetFullPath(options.OutOrDefault);
         Directory.CreateDirectory(outDir);
         log.WriteLine($"image captioning: experiment={options.Experiment} cell={options.Cell} data={options.Data} seed={options.Seed} quick={options.Quick}");
         log.WriteLine($"  epochs={options.EpochsOrDefault} batch={options.BatchOrDefault} lr={options.LrOrDefault.ToString(CultureInfo.InvariantCulture)} " +
                       $"decay={options.DecayOrDefault.ToString(CultureInfo.InvariantCulture)} H={options.HiddenDim} W={options.WordDim} " +
-                      $"minWordCount={options.MinWordCount} maxWords={options.MaxWords} beam={options.BeamWidth}");
+                      $"minWordCount={options.MinWordCount} maxWords={options.MaxWords} beam={options.BeamWidth} centerFeatures={options.CenterFeatures} " +
+                      $"threads={torch.get_num_threads()}");
         log.WriteLine($"  {TorchRuntime.Describe(device)}; output {outDir}");
 
         // 1. Data.
@@ -60,13 +81,18 @@ public static class CaptioningExperiment
         var featurizer = dataset.HasFeatures ? null : ResNet18Featurizer.Fit(ml);
         var failed = new List<string>();
         var train = Featurize(ml, featurizer, trainImages, "train", failed, log);
-        var val = Featurize(ml, featurizer, dataset.Val, "val", failed, log);
+        // The overfit run shows how poor unseen images are; a sample of them is enough (and cs231n's val split has 40k).
+        var valImages = options.IsOverfit ? dataset.Val.Take(options.ValScenesOrDefault).ToList() : dataset.Val;
+        var val = Featurize(ml, featurizer, valImages, "val", failed, log);
         foreach (var f in failed) log.WriteLine($"  skipped: {f}");
         if (train.Count == 0) throw new InvalidDataException($"no usable training image in {dataset.Name} ({failed.Count} failed to load).");
         // Evaluate on at most 200 training images (the overfit set is all of them).
         var trainEval = train.Take(200).ToList();
 
-        var trainView = ml.Data.LoadFromEnumerable(train.Select(x => new FeatureRow { Features = x.Features, References = x.References.ToArray() }));
+        int featureDim = train[0].Features.Length;
+        var bad = train.Concat(val).FirstOrDefault(x => x.Features.Length != featureDim);
+        if (bad is not null) throw new InvalidDataException($"{dataset.Name}: image {bad.Image.Id} has {bad.Features.Length} features, the first training image {featureDim}.");
+        var trainView = FeatureView(ml, train, featureDim);
         var cells = new List<CaptioningCellResult>();
         CaptionEncodingStats encoding = new(0, 0, 0, 0);
         int vocabSize = 0;
@@ -76,7 +102,7 @@ public static class CaptioningExperiment
             var captionerOptions = new CaptionerOptions
             {
                 Cell = cell, HiddenDim = options.HiddenDim, WordDim = options.WordDim, MinWordCount = options.MinWordCount,
-                MaxWords = options.MaxWords, BeamWidth = options.BeamWidth, Device = options.Device,
+                MaxWords = options.MaxWords, BeamWidth = options.BeamWidth, Device = options.Device, CenterFeatures = options.CenterFeatures,
                 Training = new CaptionTrainingOptions
                 {
                     Epochs = options.EpochsOrDefault, BatchSize = options.BatchOrDefault, LearningRate = options.LrOrDefault,
@@ -90,8 +116,8 @@ public static class CaptioningExperiment
             vocabSize = model.Vocabulary.Count;
             log.WriteLine($"[{cell}] final training loss {history.FinalLoss:0.0000} (last epoch mean {history.EpochLosses[^1]:0.0000}), {history.Seconds:0.0} s");
 
-            var trainCaptions = Caption(ml, transformer, trainEval);
-            var valCaptions = val.Count > 0 ? Caption(ml, transformer, val) : Array.Empty<string>();
+            var trainCaptions = Caption(ml, transformer, trainEval, featureDim);
+            var valCaptions = val.Count > 0 ? Caption(ml, transformer, val, featureDim) : Array.Empty<string>();
             var trainBleu = Score(trainCaptions, trainEval);
             var valBleu = val.Count > 0 ? Score(valCaptions, val) : new BleuScore(new double[4], new double[4], 0, 0, 0);
             log.WriteLine($"[{cell}] BLEU-1..4 train {Fmt(trainBleu)}  val {Fmt(valBleu)}");
@@ -169,9 +195,9 @@ public static class CaptioningExperiment
         return items;
     }
 
-    static string[] Caption(MLContext ml, ITransformer captioner, IReadOnlyList<Item> items)
+    static string[] Caption(MLContext ml, ITransformer captioner, IReadOnlyList<Item> items, int featureDim)
     {
-        var view = ml.Data.LoadFromEnumerable(items.Select(x => new FeatureRow { Features = x.Features, References = x.References.ToArray() }));
+        var view = FeatureView(ml, items, featureDim);
         return ml.Data.CreateEnumerable<CaptionRow>(captioner.Transform(view), reuseRowObject: false).Select(r => r.Caption).ToArray();
     }
 
@@ -202,7 +228,7 @@ public static class CaptioningExperiment
             settings = new
             {
                 epochs = o.EpochsOrDefault, batch_size = o.BatchOrDefault, learning_rate = o.LrOrDefault, lr_decay = o.DecayOrDefault,
-                hidden = o.HiddenDim, word_dim = o.WordDim, min_word_count = o.MinWordCount, max_words = o.MaxWords, beam = o.BeamWidth,
+                hidden = o.HiddenDim, word_dim = o.WordDim, center_features = o.CenterFeatures, min_word_count = o.MinWordCount, max_words = o.MaxWords, beam = o.BeamWidth,
             },
             vocabulary_size = r.VocabularySize, train_images = r.TrainImages, train_captions = r.TrainCaptions, val_images = r.ValImages,
             captions_skipped_empty = r.Encoding.SkippedEmpty, captions_truncated = r.Encoding.Truncated, failed_images = r.FailedImages,
@@ -229,7 +255,7 @@ public static class CaptioningExperiment
         var settings = new List<string>
         {
             $"- experiment `{r.Experiment}`, data: {r.DataName}, seed {r.Seed}{(o.Quick ? ", --quick" : "")}",
-            FormattableString.Invariant($"- {o.EpochsOrDefault} epochs, batch {o.BatchOrDefault}, Adam lr {o.LrOrDefault:G3} × {o.DecayOrDefault:G4} per epoch, H {o.HiddenDim}, W {o.WordDim}, beam {o.BeamWidth}"),
+            FormattableString.Invariant($"- {o.EpochsOrDefault} epochs, batch {o.BatchOrDefault}, Adam lr {o.LrOrDefault:G3} × {o.DecayOrDefault:G4} per epoch, H {o.HiddenDim}, W {o.WordDim}, beam {o.BeamWidth}, features {(o.CenterFeatures ? "centred on the training mean" : "raw (not centred)")}"),
             $"- {r.TrainImages} training images / {r.TrainCaptions} captions, {r.ValImages} validation images, vocabulary {r.VocabularySize} words " +
             $"({r.Encoding.SkippedEmpty} empty captions skipped, {r.Encoding.Truncated} truncated to {o.MaxWords} words)",
         };

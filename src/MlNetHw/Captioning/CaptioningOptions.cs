@@ -37,13 +37,20 @@ public sealed class CaptioningOptions
     public int MinWordCount { get; set; } = 1;
     /// <summary>Longest caption in words; longer training captions are truncated (END kept). Default 16.</summary>
     public int MaxWords { get; set; } = 16;
+    /// <summary>Subtract the mean training feature before the projection to h0 (see <see cref="CaptionerOptions.CenterFeatures"/>). Default true.</summary>
+    public bool CenterFeatures { get; set; } = true;
+    /// <summary>libtorch CPU threads; 0 keeps libtorch's default (one per core). Default 0.</summary>
+    public int Threads { get; set; }
     /// <summary>Beam width at decoding time; 1 = greedy. Default 1.</summary>
     public int BeamWidth { get; set; } = 1;
     /// <summary>Training captions of the overfit experiment (cs231n's small data). Default 50.</summary>
     public int OverfitExamples { get; set; } = 50;
     /// <summary>Generated training scenes of the train experiment. Default 1200 (300 with --quick).</summary>
     public int? TrainScenes { get; set; }
-    /// <summary>Generated validation scenes. Default 200 (50 with --quick; the overfit experiment uses 50).</summary>
+    /// <summary>
+    /// Generated validation scenes. Default 200 (50 with --quick; the overfit experiment uses 50). The overfit
+    /// experiment also evaluates at most this many validation images of other data.
+    /// </summary>
     public int? ValScenes { get; set; }
     /// <summary>Samples per split shown in the sheet. Default 10.</summary>
     public int SheetSamples { get; set; } = 10;
@@ -85,6 +92,7 @@ public sealed class CaptioningOptions
         if (BeamWidth < 1) throw new ArgumentException($"BeamWidth must be at least 1 (got {BeamWidth}).");
         if (HiddenDim < 1 || WordDim < 1) throw new ArgumentException("HiddenDim and WordDim must be positive.");
         if (MaxWords < 1) throw new ArgumentException($"MaxWords must be at least 1 (got {MaxWords}).");
+        if (Threads < 0) throw new ArgumentException($"Threads must be 0 (libtorch default) or positive (got {Threads}).");
         if (OverfitExamples < 1) throw new ArgumentException($"OverfitExamples must be at least 1 (got {OverfitExamples}).");
     }
 }

@@ -17,7 +17,8 @@ public sealed record CaptionEncodingStats(int Encoded, int SkippedEmpty, int Tru
 /// </summary>
 /// <remarks>
 /// Tokenisation: lower-case, punctuation <c>, . ; : ! ?</c> split off as its own token (and <c>.</c> dropped at the
-/// end), everything else split on white space. A caption is encoded as
+/// end), everything else split on white space; the token <c>&lt;UNK&gt;</c> (any case, as in cs231n's captions) is the
+/// unknown word. A caption is encoded as
 /// <c>START w1 … wk END NULL …</c> of fixed length <c>MaxWords + 2</c>.
 /// Documented edge cases: an empty caption (no words) is skipped by <see cref="EncodeAll"/> and counted; a caption
 /// longer than <c>MaxWords</c> is truncated to its first <c>MaxWords</c> words and still ends with END, and counted.
@@ -80,6 +81,8 @@ public sealed class Vocabulary
         }
         Flush();
         while (tokens.Count > 0 && tokens[^1] == ".") tokens.RemoveAt(tokens.Count - 1);
+        // "<UNK>" in a caption (cs231n's captions contain it) is the unknown word, not a word of its own.
+        for (int i = 0; i < tokens.Count; i++) if (tokens[i] == "<unk>") tokens[i] = SpecialTokens[Unk];
         return tokens;
     }
 

@@ -22,7 +22,14 @@ public sealed class CaptioningModelTests
         model.to(ScalarType.Float64);
         // Non-zero biases, so a bias that is ignored or mis-indexed changes the loss.
         using (no_grad())
+        {
             foreach (var p in model.parameters()) p.add_(randn_like(p) * 0.3);
+            // Word vectors at unit scale (the model starts them at randn / 100, as cs231n does): the checks want
+            // every gradient well above the rounding noise of the loss, and Wx's gradient scales with them.
+            model.Embedding.W.copy_(randn_like(model.Embedding.W));
+        }
+        // A non-zero feature mean, so centring that is skipped or applied twice changes the loss.
+        model.SetFeatureMean(randn(D, dtype: ScalarType.Float64));
         var features = randn(N, D, dtype: ScalarType.Float64);
         // START w w ... END NULL ...: different lengths so the NULL mask matters.
         var caps = new long[N, T];
@@ -40,7 +47,7 @@ public sealed class CaptioningModelTests
     /// <summary>The same formula, written from scratch with autograd ops on the model's parameter tensors.</summary>
     static Tensor ReferenceLoss(CaptioningModel m, Tensor features, Tensor captions)
     {
-        var h = features.matmul(m.FeatureProjection.w) + m.FeatureProjection.b;
+        var h = (features - m.FeatureMean).matmul(m.FeatureProjection.w) + m.FeatureProjection.b;
         var c = zeros_like(h);
         long steps = captions.shape[1] - 1;
         Tensor total = zeros(1, dtype: ScalarType.Float64);

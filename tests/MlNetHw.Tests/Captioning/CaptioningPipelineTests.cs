@@ -116,6 +116,34 @@ public sealed class CaptioningPipelineTests
         StringAssert.Contains(ex.Message, "References");
     }
 
+    [TestMethod]
+    public void TheTrainingFeatureMeanIsSubtractedAndSavedWithTheModel()
+    {
+        var ml = new MLContext(seed: 0);
+        var rng = new Random(4);
+        // Non-negative features with a large shared offset, like pooled CNN features.
+        var rows = Enumerable.Range(0, 5).Select(i => new FeatureRowWithRefs
+        {
+            Features = Enumerable.Range(0, 8).Select(_ => 3f + (float)rng.NextDouble()).ToArray(),
+            References = i == 0 ? new[] { "a red circle", "a circle" } : new[] { "a blue square" },
+        }).ToList();
+        var expected = Enumerable.Range(0, 8).Select(j => rows.Average(r => (double)r.Features[j])).ToArray();
+        var options = new CaptionerOptions { HiddenDim = 8, WordDim = 4, Training = new CaptionTrainingOptions { Epochs = 1, BatchSize = 2 } };
+        var transformer = ml.Transforms.CaptionImageFeatures(options).Fit(ml.Data.LoadFromEnumerable(rows));
+        var mean = transformer.Model.Network.FeatureMean.data<float>().ToArray();
+        for (int j = 0; j < 8; j++) Assert.AreEqual(expected[j], mean[j], 1e-5, $"feature mean [{j}] (each image once)");
+
+        string path = Path.Combine(_dir, "centred.zip");
+        var view = ml.Data.LoadFromEnumerable(rows);
+        ModelArchive.Save(ml, transformer, view.Schema, path);
+        var loaded = (TorchTransformer<CaptionerModel>)ModelArchive.Flatten(ModelArchive.Load(new MLContext(seed: 1), path)).Last();
+        CollectionAssert.AreEqual(mean, loaded.Model.Network.FeatureMean.data<float>().ToArray(), "the mean travels in the .zip");
+
+        options.CenterFeatures = false;
+        var raw = ml.Transforms.CaptionImageFeatures(options).Fit(view);
+        Assert.IsTrue(raw.Model.Network.FeatureMean.data<float>().ToArray().All(v => v == 0), "CenterFeatures = false leaves the input as it is");
+    }
+
     sealed class FeatureRowWithRefs
     {
         [Microsoft.ML.Data.VectorType(8)] public float[] Features { get; set; } = Array.Empty<float>();
