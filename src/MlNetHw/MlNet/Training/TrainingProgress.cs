@@ -35,14 +35,17 @@ public sealed record TrainingProgress
     public TimeSpan? Eta { get; init; }
 
     /// <summary>"epoch 2/10 step 30/50 loss 0.412 lr 1e-3 ETA 01:12" (and validation figures at epoch ends).</summary>
-    public override string ToString()
+    public override string ToString() => Describe(withEta: true);
+
+    /// <summary>As <see cref="ToString"/>; without the ETA where a progress bar already shows its own.</summary>
+    public string Describe(bool withEta)
     {
         string s = $"epoch {Epoch}/{Epochs} step {Step}/{StepsPerEpoch} loss {EpochLoss:0.0000}";
         if (TrainAccuracy is { } ta) s += $" train_acc {ta:0.0000}";
         if (ValidationLoss is { } vl) s += $" val_loss {vl:0.0000}";
         if (ValidationAccuracy is { } va) s += $" val_acc {va:0.0000}";
         s += $" lr {LearningRate:0.###e+0}";
-        if (Eta is { } eta) s += $" ETA {MlNetHw.Cli.ConsoleProgress.FormatTime(eta)}";
+        if (withEta && Eta is { } eta) s += $" ETA {MlNetHw.Cli.ConsoleProgress.FormatTime(eta)}";
         return s;
     }
 }
@@ -90,7 +93,7 @@ public sealed class ConsoleTrainingProgress : IProgress<TrainingProgress>
             (_output ?? Console.Out).WriteLine($"{_label} {value}");
             return;
         }
-        _bar.Report(value.GlobalStep, value.ToString());
+        _bar.Report(value.GlobalStep, value.Describe(withEta: false)); // the bar shows its own ETA
         if (value.EpochEnd && value.GlobalStep < value.TotalSteps)
             Console.Out.WriteLine(); // on a terminal, keep each epoch's final line on screen
     }
