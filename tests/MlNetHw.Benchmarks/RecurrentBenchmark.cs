@@ -25,7 +25,7 @@ public sealed class RecurrentBenchmark : IBenchmarkSection
         torch.manual_seed(0);
         double gemmGflops = GemmCeiling(context);
         GemmCpuCeiling(context);
-        int warmup = 2, iterations = 11;
+        int warmup = 5, iterations = 11; // warm-up also lets .NET's tiered JIT finish optimising the kernels
         var ratios = new Dictionary<string, object>();
 
         foreach (var cell in new[] { "rnn", "lstm" })

@@ -44,6 +44,7 @@ internal static unsafe class LstmFusedCpu
     /// place: i, f, o = σ(·), g = tanh(·). Writes c' = f⊙c + i⊙g, tanh(c') and h' = o⊙tanh(c'); a padded row
     /// (mask 0) then carries both states over (h' = h, c' = c), its gates and tanh(c') kept for the cache.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot numeric loops: skip the unoptimised first JIT tier
     public static void ForwardStep<T>(T* a, T* prevH, T* prevC, T* nextH, T* nextC, T* tanhC, T* mask, int n, int h)
         where T : unmanaged, IExponentialFunctions<T>, IHyperbolicFunctions<T>
     {
@@ -78,6 +79,7 @@ internal static unsafe class LstmFusedCpu
     /// A padded row (mask 0) passed both states through in the forward, so dh goes to
     /// <paramref name="dprevH"/> as is, dc stays, and its dA is 0.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot numeric loops: skip the unoptimised first JIT tier
     public static void BackwardStep<T>(T* gates, T* tanhC, T* prevC, T* dh, T* dprevH, T* dc, T* dA, T* mask, int n, int h)
         where T : unmanaged, INumber<T>
     {
@@ -137,6 +139,7 @@ internal static unsafe class LstmFusedCpu
         else ForwardLoop<double>(gates, states, cells, tanhC, mask, Wh);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot numeric loops: skip the unoptimised first JIT tier
     static void ForwardLoop<T>(Tensor gates, Tensor states, Tensor cells, Tensor tanhC, Tensor? mask, Tensor Wh)
         where T : unmanaged, IExponentialFunctions<T>, IHyperbolicFunctions<T>
     {
@@ -164,6 +167,7 @@ internal static unsafe class LstmFusedCpu
         else BackwardLoop<double>(cache, gradH, dc, dA, WhT);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot numeric loops: skip the unoptimised first JIT tier
     static void BackwardLoop<T>(LstmCache cache, Tensor gradH, Tensor dc, Tensor dA, Tensor WhT)
         where T : unmanaged, INumber<T>
     {
