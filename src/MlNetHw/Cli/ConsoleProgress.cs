@@ -15,6 +15,9 @@ public sealed class ConsoleProgress
     readonly Stopwatch _clock = Stopwatch.StartNew();
     readonly bool _interactive;
     TimeSpan? _lastPlain;
+    // The rate is measured from the first report on: a bar created when the first item is already done (a trainer
+    // reporting after its first batch) would otherwise show that item as done in no time, at an absurd rate.
+    (long Done, TimeSpan Elapsed)? _firstReport;
     int _lastWidth;
 
     /// <summary>Minimum time between two lines when the output is not a terminal.</summary>
@@ -38,6 +41,7 @@ public sealed class ConsoleProgress
     public void Report(long done, string? status = null)
     {
         var elapsed = _clock.Elapsed;
+        _firstReport ??= (done, elapsed);
         bool finished = done >= _total;
         if (!_interactive && !finished && _lastPlain is { } last && elapsed - last < PlainInterval) return;
         _lastPlain = elapsed;
@@ -57,7 +61,9 @@ public sealed class ConsoleProgress
         const int width = 24;
         double frac = Math.Clamp(done / (double)_total, 0, 1);
         int filled = (int)Math.Round(frac * width);
-        double rate = elapsed.TotalSeconds > 0 ? done / elapsed.TotalSeconds : 0;
+        var (baseDone, baseElapsed) = _firstReport is { } f && f.Done > 0 ? f : (0L, TimeSpan.Zero);
+        double seconds = (elapsed - baseElapsed).TotalSeconds;
+        double rate = seconds > 0 && done > baseDone ? (done - baseDone) / seconds : 0;
         string eta = rate > 0 && done < _total ? FormatTime(TimeSpan.FromSeconds((_total - done) / rate)) : "--:--";
         string rateText = Unit == "B" ? $"{FormatBytes(rate)}/s" : $"{rate:0.0} {Unit}/s";
         return $"{_label} [{new string('#', filled)}{new string('-', width - filled)}] {done}/{_total} {rateText} elapsed {FormatTime(elapsed)} ETA {eta}" +

@@ -40,4 +40,18 @@ public sealed class CommandLineArgsTests
         StringAssert.Contains(line, "ETA 00:10");
         StringAssert.Contains(line, "loss 0.5");
     }
+
+    [TestMethod]
+    public void ProgressRateCountsFromTheFirstReportSoABarStartedAfterItsFirstItemShowsNoAbsurdRate()
+    {
+        var output = new StringWriter();
+        var p = new ConsoleProgress("train", 100, output);
+        p.Report(1, "first batch");                 // the bar is created after one item is already done
+        StringAssert.Contains(output.ToString(), "0.0 it/s");
+        StringAssert.Contains(output.ToString(), "ETA --:--");
+        // Later lines measure the items done since that first report.
+        string line = p.Format(11, p.Elapsed + TimeSpan.FromSeconds(10), null);
+        StringAssert.Contains(line, "ETA ");
+        Assert.IsFalse(line.Contains("ETA --:--"), line);
+    }
 }
