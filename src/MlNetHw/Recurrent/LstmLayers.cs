@@ -62,10 +62,7 @@ public static class LstmLayers
         var gates = torch.addmm(b, x, Wx, 1, 1).addmm_(prevH, Wh);
         gates.narrow(1, 0, 3 * h).sigmoid_();
         gates.narrow(1, 3 * h, h).tanh_();
-        var i = gates.narrow(1, 0, h);
-        var f = gates.narrow(1, h, h);
-        var o = gates.narrow(1, 2 * h, h);
-        var g = gates.narrow(1, 3 * h, h);
+        var (i, f, o, g) = GateBlocks(gates, h);
         var nextC = (f * prevC).addcmul_(i, g, 1);
         var tanhC = nextC.tanh();
         var nextH = o * tanhC;
@@ -91,10 +88,7 @@ public static class LstmLayers
         Shapes.Require(dnextC, nameof(dnextC), "(N, H)", n, h);
         using var scope = torch.NewDisposeScope();
         var gates = cache.Gates;
-        var i = gates.narrow(1, 0, h);
-        var f = gates.narrow(1, h, h);
-        var o = gates.narrow(1, 2 * h, h);
-        var g = gates.narrow(1, 3 * h, h);
+        var (i, f, o, g) = GateBlocks(gates, h);
         var dc = dnextC + dnextH * o * (1 - cache.TanhC * cache.TanhC);
         var dA = torch.cat(new[] { dc * g, dc * cache.PrevC, dnextH * cache.TanhC, dc * i }, 1)
             .mul_(GateDerivatives(gates, h));
@@ -106,6 +100,13 @@ public static class LstmLayers
         var db = dA.sum(0L);
         scope.MoveToOuter(dx, dprevH, dprevC, dWx, dWh, db);
         return (dx, dprevH, dprevC, dWx, dWh, db);
+    }
+
+    /// <summary>The four gate blocks i, f, o, g (views along the last dimension) of gates (…, 4H).</summary>
+    static (Tensor i, Tensor f, Tensor o, Tensor g) GateBlocks(Tensor gates, long h)
+    {
+        long last = gates.dim() - 1;
+        return (gates.narrow(last, 0, h), gates.narrow(last, h, h), gates.narrow(last, 2 * h, h), gates.narrow(last, 3 * h, h));
     }
 
     /// <summary>
@@ -139,17 +140,7 @@ public static class LstmLayers
     /// the libtorch-op recurrence on the CPU too (tests compare the two).</summary>
     internal static (Tensor h, LstmCache cache) LstmForwardCore(Tensor x, Tensor h0, Tensor Wx, Tensor Wh, Tensor b, Tensor? mask, bool allowFused)
     {
-        Shapes.Require(x, nameof(x), "(N, T, D)", -1, -1, -1);
-        long n = x.shape[0], t = x.shape[1], d = x.shape[2], hs = Wh.shape[0];
-        Shapes.Require(h0, nameof(h0), "(N, H)", n, hs);
-        Shapes.Require(Wx, nameof(Wx), "(D, 4H)", d, 4 * hs);
-        Shapes.Require(Wh, nameof(Wh), "(H, 4H)", hs, 4 * hs);
-        Shapes.Require(b, nameof(b), "(4H)", 4 * hs);
-        Shapes.SameFloatType(h0, nameof(h0), x, nameof(x));
-        Shapes.SameFloatType(Wx, nameof(Wx), x, nameof(x));
-        Shapes.SameFloatType(Wh, nameof(Wh), x, nameof(x));
-        Shapes.SameFloatType(b, nameof(b), x, nameof(x));
-        if (t == 0) throw new ArgumentException("x has no time steps (T = 0).", nameof(x));
+        var (n, t, d, hs) = Shapes.RequireSequenceArguments(x, h0, Wx, Wh, b, gates: 4);
 
         using var scope = torch.NewDisposeScope();
         var m = Shapes.TimeMajorMask(mask, n, t, x.dtype);
@@ -187,10 +178,7 @@ public static class LstmLayers
             var a = gates[s].addmm_(prevH, Wh);
             a.narrow(1, 0, 3 * hs).sigmoid_();
             a.narrow(1, 3 * hs, hs).tanh_();
-            var i = a.narrow(1, 0, hs);
-            var f = a.narrow(1, hs, hs);
-            var o = a.narrow(1, 2 * hs, hs);
-            var g = a.narrow(1, 3 * hs, hs);
+            var (i, f, o, g) = GateBlocks(a, hs);
             var nextC = cells[s + 1];
             var nextH = states[s + 1];
             var tc = tanhC[s];
@@ -264,10 +252,7 @@ public static class LstmLayers
         // K = [g·σ'(i) | c_prev·σ'(f) | tanh(c)·σ'(o) | i·tanh'(g)], so that dA = [dc | dc | dh | dc] ⊙ K,
         // and oHat = o ⊙ (1 - tanh²(c)), so that dc = dh ⊙ oHat + dc_future.
         var gates = cache.Gates;
-        var i = gates.narrow(2, 0, hs);
-        var f = gates.narrow(2, hs, hs);
-        var o = gates.narrow(2, 2 * hs, hs);
-        var g = gates.narrow(2, 3 * hs, hs);
+        var (i, f, o, g) = GateBlocks(gates, hs);
         var K = GateDerivatives(gates, hs).mul_(torch.cat(new[] { g, cache.Cells.narrow(0, 0, t), cache.TanhC, i }, 2));
         var oHat = o * (1 - cache.TanhC * cache.TanhC);
         Tensor? keep = cache.Mask, pass = keep is null ? null : 1 - keep;

@@ -91,17 +91,7 @@ public static class RnnLayers
     /// <returns>h (N, T, H), the hidden state after every step, and the cache for <see cref="RnnBackward"/>.</returns>
     public static (Tensor h, RnnCache cache) RnnForward(Tensor x, Tensor h0, Tensor Wx, Tensor Wh, Tensor b, Tensor? mask = null)
     {
-        Shapes.Require(x, nameof(x), "(N, T, D)", -1, -1, -1);
-        long n = x.shape[0], t = x.shape[1], d = x.shape[2], hs = Wh.shape[0];
-        Shapes.Require(h0, nameof(h0), "(N, H)", n, hs);
-        Shapes.Require(Wx, nameof(Wx), "(D, H)", d, hs);
-        Shapes.Require(Wh, nameof(Wh), "(H, H)", hs, hs);
-        Shapes.Require(b, nameof(b), "(H)", hs);
-        Shapes.SameFloatType(h0, nameof(h0), x, nameof(x));
-        Shapes.SameFloatType(Wx, nameof(Wx), x, nameof(x));
-        Shapes.SameFloatType(Wh, nameof(Wh), x, nameof(x));
-        Shapes.SameFloatType(b, nameof(b), x, nameof(x));
-        if (t == 0) throw new ArgumentException("x has no time steps (T = 0).", nameof(x));
+        var (n, t, d, hs) = Shapes.RequireSequenceArguments(x, h0, Wx, Wh, b, gates: 1);
 
         using var scope = torch.NewDisposeScope();
         var m = Shapes.TimeMajorMask(mask, n, t, x.dtype);

@@ -25,6 +25,28 @@ internal static class Shapes
             throw new ArgumentException($"{name} has dtype {t.dtype} but {referenceName} has {reference.dtype}; convert them to one dtype.", name);
     }
 
+    /// <summary>
+    /// Checks the forward arguments of a sequence layer: x (N, T, D) with T ≥ 1, h0 (N, H), Wx (D, G·H), Wh (H, G·H) and
+    /// b (G·H), all of x's floating-point dtype, where G is the number of gate blocks (1 for the RNN, 4 for the LSTM).
+    /// </summary>
+    /// <returns>N, T, D and H.</returns>
+    public static (long N, long T, long D, long H) RequireSequenceArguments(Tensor x, Tensor h0, Tensor Wx, Tensor Wh, Tensor b, int gates)
+    {
+        Require(x, nameof(x), "(N, T, D)", -1, -1, -1);
+        long n = x.shape[0], t = x.shape[1], d = x.shape[2], h = Wh.shape[0];
+        string gh = gates == 1 ? "H" : $"{gates}H";
+        Require(h0, nameof(h0), "(N, H)", n, h);
+        Require(Wx, nameof(Wx), $"(D, {gh})", d, gates * h);
+        Require(Wh, nameof(Wh), $"(H, {gh})", h, gates * h);
+        Require(b, nameof(b), $"({gh})", gates * h);
+        SameFloatType(h0, nameof(h0), x, nameof(x));
+        SameFloatType(Wx, nameof(Wx), x, nameof(x));
+        SameFloatType(Wh, nameof(Wh), x, nameof(x));
+        SameFloatType(b, nameof(b), x, nameof(x));
+        if (t == 0) throw new ArgumentException("x has no time steps (T = 0).", nameof(x));
+        return (n, t, d, h);
+    }
+
     /// <summary>Checks an optional (N, T) padding mask and returns it time-major as (T, N, 1) in <paramref name="dtype"/>, or null.</summary>
     public static Tensor? TimeMajorMask(Tensor? mask, long n, long t, ScalarType dtype)
     {
