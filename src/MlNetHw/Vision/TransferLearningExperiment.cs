@@ -126,26 +126,23 @@ public static class TransferLearningExperiment
         };
         var ml = new MLContext(seed: options.Seed);
 
+        // The two ML.NET models: fit on train, evaluate on val, save the .zip, report.
+        void RunMlNet(string name, string description, Func<ITransformer> fit)
+        {
+            log.WriteLine($"[{name}] {description}");
+            var sw = Stopwatch.StartNew();
+            var model = fit();
+            var outcome = ImageRows.Evaluate(ml, model, data.Validation);
+            string zip = Path.Combine(outDir, $"{name}.zip");
+            SaveZip(ml, model, zip);
+            result.Models.Add(Report(name, outcome, sw.Elapsed.TotalSeconds, zip, outDir, options, log));
+        }
         if (options.RunBaseline)
-        {
-            log.WriteLine($"[baseline] multinomial logistic regression on {options.Baseline.ImageSize}x{options.Baseline.ImageSize} RGB pixels (ML.NET)");
-            var sw = Stopwatch.StartNew();
-            var model = PixelBaseline.Fit(ml, data.Train, options.Baseline);
-            var outcome = ImageRows.Evaluate(ml, model, data.Validation);
-            string zip = Path.Combine(outDir, "baseline.zip");
-            SaveZip(ml, model, zip);
-            result.Models.Add(Report("baseline", outcome, sw.Elapsed.TotalSeconds, zip, outDir, options, log));
-        }
+            RunMlNet("baseline", $"multinomial logistic regression on {options.Baseline.ImageSize}x{options.Baseline.ImageSize} RGB pixels (ML.NET)",
+                () => PixelBaseline.Fit(ml, data.Train, options.Baseline));
         if (options.Mode is TransferMode.Freeze or TransferMode.Both)
-        {
-            log.WriteLine("[freeze] ML.NET: LoadImages → ResizeImages(224) → ExtractPixels → DnnFeaturizeImage(ResNet18) → LbfgsMaximumEntropy");
-            var sw = Stopwatch.StartNew();
-            var model = FreezeClassifier.Fit(ml, data.Train, options.Freeze);
-            var outcome = ImageRows.Evaluate(ml, model, data.Validation);
-            string zip = Path.Combine(outDir, "freeze.zip");
-            SaveZip(ml, model, zip);
-            result.Models.Add(Report("freeze", outcome, sw.Elapsed.TotalSeconds, zip, outDir, options, log));
-        }
+            RunMlNet("freeze", "ML.NET: LoadImages → ResizeImages(224) → ExtractPixels → DnnFeaturizeImage(ResNet18) → LbfgsMaximumEntropy",
+                () => FreezeClassifier.Fit(ml, data.Train, options.Freeze));
         if (options.Mode is TransferMode.Finetune or TransferMode.Both)
         {
             log.WriteLine("[finetune] TorchSharp: imported ResNet18 + Linear(512, classes), trained end to end");
