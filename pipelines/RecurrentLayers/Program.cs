@@ -1,3 +1,4 @@
+using MlNetHw.RecurrentLayers;
 using MlNetHw.Cli;
 using MlNetHw.Recurrent;
 

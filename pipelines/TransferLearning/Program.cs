@@ -62,7 +62,7 @@ try
     return 0;
 }
 catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or FormatException
-                              or MlNetHw.Vision.Onnx.OnnxFormatException or InvalidOperationException)
+                              or MlNetHw.Onnx.OnnxFormatException or InvalidOperationException)
 {
     // The innermost message is the useful one (ML.NET wraps worker exceptions).
     var messages = new List<string>();

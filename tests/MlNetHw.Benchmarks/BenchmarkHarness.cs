@@ -1,3 +1,4 @@
+using MlNetHw.IO;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -103,7 +104,7 @@ public static class BenchmarkHarness
             },
             Results = ctx.Results,
         };
-        MlNetHw.Reporting.ImageFiles.WriteAtomically(outPath, stream => JsonSerializer.Serialize(stream, report, Json));
+        MlNetHw.IO.AtomicFile.Write(outPath, stream => JsonSerializer.Serialize(stream, report, Json));
         Console.WriteLine($"wrote {Path.GetFullPath(outPath)}");
         return ctx.Results;
     }

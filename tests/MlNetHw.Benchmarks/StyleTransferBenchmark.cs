@@ -1,3 +1,4 @@
+using MlNetHw.Backbones;
 using System.Text.Json;
 using MlNetHw.Style;
 using TorchSharp;

@@ -1,3 +1,5 @@
+using MlNetHw.Backbones;
+using MlNetHw.IO;
 using System.Text;
 using MlNetHw.Reporting;
 using SkiaSharp;
@@ -53,7 +55,7 @@ public static class CaptionSheet
             }
             md.AppendLine();
         }
-        ImageFiles.WriteAtomically(path, stream =>
+        AtomicFile.Write(path, stream =>
         {
             using var w = new StreamWriter(stream, new UTF8Encoding(false));
             w.Write(md.ToString());

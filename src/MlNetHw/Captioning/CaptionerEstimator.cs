@@ -1,3 +1,4 @@
+using MlNetHw.Backbones;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 using MlNetHw.MlNet;

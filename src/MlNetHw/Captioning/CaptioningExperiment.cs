@@ -1,3 +1,5 @@
+using MlNetHw.Backbones;
+using MlNetHw.IO;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -242,7 +244,7 @@ public static class CaptioningExperiment
                 val_samples = c.ValSamples.Take(o.SheetSamples).Select(s => new { id = s.Id, generated = s.Generated, references = s.References }),
             }),
         };
-        ImageFiles.WriteAtomically(r.MetricsJsonPath, s => JsonSerializer.Serialize(s, json, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.Write(r.MetricsJsonPath, s => JsonSerializer.Serialize(s, json, new JsonSerializerOptions { WriteIndented = true }));
 
         var table = new List<string>
         {
@@ -266,7 +268,7 @@ public static class CaptioningExperiment
         foreach (var s in settings) metricsMd.AppendLine(s);
         metricsMd.AppendLine().AppendLine("Loss: masked temporal softmax summed over time and divided by the batch size (cs231n scale). BLEU: corpus BLEU, all references of an image.").AppendLine();
         foreach (var t in table) metricsMd.AppendLine(t);
-        ImageFiles.WriteAtomically(r.MetricsMarkdownPath, s => { using var w = new StreamWriter(s, new UTF8Encoding(false)); w.Write(metricsMd.ToString()); });
+        AtomicFile.Write(r.MetricsMarkdownPath, s => { using var w = new StreamWriter(s, new UTF8Encoding(false)); w.Write(metricsMd.ToString()); });
 
         var preamble = new List<string>(settings) { "" };
         preamble.AddRange(table);

@@ -1,3 +1,4 @@
+using MlNetHw.IO;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using Microsoft.ML;
@@ -83,7 +84,7 @@ public static class IdxReader
     {
         long length = shape.Aggregate(1L, (a, b) => a * b);
         if (length != values.Length) throw new ArgumentException($"shape [{string.Join("x", shape)}] holds {length} values, got {values.Length}.");
-        Reporting.ImageFiles.WriteAtomically(path, stream =>
+        MlNetHw.IO.AtomicFile.Write(path, stream =>
         {
             stream.Write([0, 0, (byte)IdxDataType.UByte, (byte)shape.Length]);
             Span<byte> four = stackalloc byte[4];

@@ -1,3 +1,4 @@
+using MlNetHw.IO;
 using Microsoft.ML;
 
 namespace MlNetHw.Data;
@@ -46,7 +47,7 @@ public static class LabeledSentenceReader
 
     /// <summary>Writes sentences as <c>LABEL sentence</c> lines (or bare sentences when a label is null), atomically.</summary>
     public static void Write(string path, IEnumerable<LabeledSentence> sentences) =>
-        Reporting.ImageFiles.WriteAtomically(path, stream =>
+        MlNetHw.IO.AtomicFile.Write(path, stream =>
         {
             using var w = new StreamWriter(stream, new System.Text.UTF8Encoding(false)) { NewLine = "\n" };
             foreach (var s in sentences)

@@ -47,7 +47,7 @@ public sealed class WordVectors
     /// <summary>Writes the vectors in GloVe text format (<c>word v1 … vD</c>), e.g. to cut a large file to the
     /// vocabulary in use for ML.NET's <c>ApplyWordEmbedding(customModelFile)</c>.</summary>
     public void SaveText(string path) =>
-        Reporting.ImageFiles.WriteAtomically(path, stream =>
+        MlNetHw.IO.AtomicFile.Write(path, stream =>
         {
             using var w = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
             var line = new System.Text.StringBuilder();

@@ -1,3 +1,4 @@
+using MlNetHw.IO;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
@@ -136,8 +137,8 @@ public static class HomeworkRunner
     static void WriteReports(string outDir, HomeworkOptions options, IReadOnlyList<PartRecord> records, TimeSpan elapsed)
     {
         var md = ReportWriter.Markdown(records, options, elapsed);
-        Reporting.ImageFiles.WriteAtomically(Path.Combine(outDir, "report.md"), s => { using var w = new StreamWriter(s); w.Write(md); });
+        MlNetHw.IO.AtomicFile.Write(Path.Combine(outDir, "report.md"), s => { using var w = new StreamWriter(s); w.Write(md); });
         var html = ReportWriter.Html(md, outDir);
-        Reporting.ImageFiles.WriteAtomically(Path.Combine(outDir, "report.html"), s => { using var w = new StreamWriter(s); w.Write(html); });
+        MlNetHw.IO.AtomicFile.Write(Path.Combine(outDir, "report.html"), s => { using var w = new StreamWriter(s); w.Write(html); });
     }
 }

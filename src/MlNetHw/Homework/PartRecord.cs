@@ -1,3 +1,4 @@
+using MlNetHw.IO;
 using System.Text.Json;
 
 namespace MlNetHw.Homework;
@@ -25,7 +26,7 @@ public sealed record PartRecord
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public void Save(string path) =>
-        Reporting.ImageFiles.WriteAtomically(path, s => JsonSerializer.Serialize(s, this, Json));
+        MlNetHw.IO.AtomicFile.Write(path, s => JsonSerializer.Serialize(s, this, Json));
 
     /// <summary>The record at <paramref name="path"/>, or null when it is missing or unreadable (then the part simply runs again).</summary>
     public static PartRecord? TryLoad(string path)

@@ -1,3 +1,4 @@
+using MlNetHw.Backbones;
 using static TorchSharp.torch;
 
 namespace MlNetHw.Style;
@@ -42,7 +43,7 @@ public sealed record ImageNormalization(string Name, bool Bgr, float Scale, floa
 
     static readonly Lazy<float[]> PackagedMeans = new(() =>
     {
-        var mean = Vision.PackagedResNet18.MeanImage;
+        var mean = PackagedResNet18.MeanImage;
         int plane = mean.Length / 3;
         return Enumerable.Range(0, 3).Select(c => (float)mean.Skip(c * plane).Take(plane).Average(v => (double)v)).ToArray();
     });

@@ -1,5 +1,6 @@
+using MlNetHw.Backbones;
 using MlNetHw.Vision;
-using MlNetHw.Vision.Onnx;
+using MlNetHw.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 

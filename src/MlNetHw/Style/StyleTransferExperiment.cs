@@ -1,3 +1,5 @@
+using MlNetHw.Backbones;
+using MlNetHw.IO;
 using System.Globalization;
 using System.Text;
 using MlNetHw.Cli;
@@ -160,7 +162,7 @@ public static class StyleTransferExperiment
             SweepSheetPng = sweepSheet, SmoothingSheetPng = smoothingSheet, Settings = settingsLine,
             SummaryMarkdown = Path.Combine(dir, "summary.md"),
         };
-        ImageFiles.WriteAtomically(result.SummaryMarkdown, s => { using var w = new StreamWriter(s); w.Write(Summary(result)); });
+        AtomicFile.Write(result.SummaryMarkdown, s => { using var w = new StreamWriter(s); w.Write(Summary(result)); });
         log.WriteLine($"wrote {Path.GetFullPath(resultPng)}, {Path.GetFullPath(sheetPng)}, {Path.GetFullPath(curvePng)}, {Path.GetFullPath(result.SummaryMarkdown)}");
         return result;
     }

@@ -1,3 +1,4 @@
+using MlNetHw.IO;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -146,7 +147,7 @@ public static class TextClassificationExperiment
         {
             predictionsPath = Path.Combine(outDir, $"predictions-{name}.txt");
             var labels = model.Predict(unlabelled).Select(p => p.Label ? "1" : "0");
-            ImageFiles.WriteAtomically(predictionsPath, s => { using var w = new StreamWriter(s, new UTF8Encoding(false)); foreach (var l in labels) w.Write(l + "\n"); });
+            AtomicFile.Write(predictionsPath, s => { using var w = new StreamWriter(s, new UTF8Encoding(false)); foreach (var l in labels) w.Write(l + "\n"); });
         }
         bool? reproduces = null;
         if (options.VerifyReload)
@@ -232,6 +233,6 @@ public static class TextClassificationExperiment
         sb.AppendLine();
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Wall time {result.WallTime.TotalSeconds:0.0} s. Best model: {NameOf(result.Best.Kind)} ({result.Best.TestAccuracy:0.0000})."));
         if (result.DevAccuracyChartPath is not null) sb.AppendLine().AppendLine($"![dev accuracy]({Path.GetFileName(result.DevAccuracyChartPath)})");
-        ImageFiles.WriteAtomically(result.ResultsMarkdownPath, s => { using var w = new StreamWriter(s, new UTF8Encoding(false)); w.Write(sb.ToString()); });
+        AtomicFile.Write(result.ResultsMarkdownPath, s => { using var w = new StreamWriter(s, new UTF8Encoding(false)); w.Write(sb.ToString()); });
     }
 }

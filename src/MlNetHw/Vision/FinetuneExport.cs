@@ -1,9 +1,10 @@
+using MlNetHw.Backbones;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 using Microsoft.ML.Transforms.Image;
 using MlNetHw.Data;
-using MlNetHw.Vision.Onnx;
+using MlNetHw.Onnx;
 using TorchSharp;
 
 namespace MlNetHw.Vision;

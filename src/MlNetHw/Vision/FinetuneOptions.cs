@@ -1,3 +1,5 @@
+using MlNetHw.Backbones;
+
 namespace MlNetHw.Vision;
 
 /// <summary>

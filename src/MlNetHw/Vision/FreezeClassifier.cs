@@ -1,3 +1,4 @@
+using MlNetHw.Backbones;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
@@ -33,10 +34,7 @@ public static class FreezeClassifier
     {
         var o = options ?? new FreezeOptions();
         return ml.Transforms.Conversion.MapValueToKey("LabelKey", nameof(ImageRow.Label))
-            .Append(ml.Transforms.LoadImages("Image", imageFolder: "", inputColumnName: nameof(ImageRow.ImagePath)))
-            .Append(ml.Transforms.ResizeImages("Image", o.ImageSize, o.ImageSize, resizing: ImageResizingEstimator.ResizingKind.IsoCrop))
-            .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))
-            .Append(ml.Transforms.DnnFeaturizeImage("Features", m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn), "Pixels"))
+            .Append(ResNet18Featurizer.Estimator(ml, nameof(ImageRow.ImagePath), "Features", ImageResizingEstimator.ResizingKind.IsoCrop, o.ImageSize))
             .Append(ml.Transforms.DropColumns("Image", "Pixels"))
             // L-BFGS reads the data many times: cache the 512 features instead of re-running ResNet18 per pass.
             .AppendCacheCheckpoint(ml)

@@ -1,4 +1,5 @@
-using MlNetHw.Vision.Onnx;
+using MlNetHw.Backbones;
+using MlNetHw.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using MlNetHw.IO;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -163,10 +164,10 @@ public static class TransferLearningExperiment
 
         WriteCurves(result, outDir);
         result.ConfusionMatrixPath = Path.Combine(outDir, "confusion-matrix.md");
-        ImageFiles.WriteAtomically(result.ConfusionMatrixPath, s => s.Write(Encoding.UTF8.GetBytes(ConfusionMarkdown(result))));
+        AtomicFile.Write(result.ConfusionMatrixPath, s => s.Write(Encoding.UTF8.GetBytes(ConfusionMarkdown(result))));
         result.TotalSeconds = total.Elapsed.TotalSeconds;
         result.SummaryPath = Path.Combine(outDir, "summary.md");
-        ImageFiles.WriteAtomically(result.SummaryPath, s => s.Write(Encoding.UTF8.GetBytes(Summary(result, options))));
+        AtomicFile.Write(result.SummaryPath, s => s.Write(Encoding.UTF8.GetBytes(Summary(result, options))));
         WriteJson(result, Path.Combine(outDir, "results.json"));
         log.WriteLine();
         log.WriteLine(Summary(result, options));
@@ -219,7 +220,7 @@ public static class TransferLearningExperiment
         var sb = new StringBuilder("epoch,lr,train_loss,train_acc,val_loss,val_acc,seconds\n");
         foreach (var e in history)
             sb.AppendLine(FormattableString.Invariant($"{e.Epoch},{e.LearningRate:G6},{e.TrainLoss:F5},{e.TrainAccuracy:F5},{e.ValLoss:F5},{e.ValAccuracy:F5},{e.Seconds:F1}"));
-        ImageFiles.WriteAtomically(path, s => s.Write(Encoding.UTF8.GetBytes(sb.ToString())));
+        AtomicFile.Write(path, s => s.Write(Encoding.UTF8.GetBytes(sb.ToString())));
     }
 
     /// <summary>Confusion matrices of every model as Markdown tables (rows = true class, columns = predicted).</summary>
@@ -258,6 +259,6 @@ public static class TransferLearningExperiment
             Models = r.Models.Select(m => new { m.Name, m.ValAccuracy, m.BestEpoch, m.BestEpochAccuracy, m.LastEpochAccuracy, m.Seconds, m.ModelPath }),
             FinetuneHistory = r.FinetuneHistory,
         }, new JsonSerializerOptions { WriteIndented = true });
-        ImageFiles.WriteAtomically(path, s => s.Write(Encoding.UTF8.GetBytes(json)));
+        AtomicFile.Write(path, s => s.Write(Encoding.UTF8.GetBytes(json)));
     }
 }

@@ -1,3 +1,4 @@
+using MlNetHw.Backbones;
 using System.Text.Json;
 using Microsoft.ML;
 using MlNetHw.Captioning;

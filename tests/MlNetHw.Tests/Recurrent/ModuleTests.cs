@@ -1,3 +1,4 @@
+using MlNetHw.RecurrentLayers;
 using MlNetHw.Recurrent;
 using MlNetHw.Torch;
 using TorchSharp;

@@ -1,5 +1,5 @@
 using MlNetHw.Style;
-using MlNetHw.Vision.Onnx;
+using MlNetHw.Onnx;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using MlNetHw.IO;
 using System.Text;
 using System.Text.Json;
 using MlNetHw.Reporting;
@@ -36,7 +37,7 @@ internal sealed class TrainingCheckpoint
     public TensorFile BestWeights { get; set; } = new();
     public byte[] OptimizerState { get; set; } = Array.Empty<byte>();
 
-    public void Save(string path) => ImageFiles.WriteAtomically(path, stream =>
+    public void Save(string path) => AtomicFile.Write(path, stream =>
     {
         using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         w.Write(Encoding.ASCII.GetBytes(Magic));

@@ -1,7 +1,9 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MlNetHw.Recurrent;
+using MlNetHw.Recurrent;
+
+namespace MlNetHw.RecurrentLayers;
 
 /// <summary>
 /// A tiny sequence task that needs memory and variable lengths: each sequence is random tokens 1..V-1 of a random

@@ -1,8 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 using SkiaSharp;
 
-namespace MlNetHw.Captioning;
+namespace MlNetHw.Backbones;
 
 /// <summary>
 /// The image half of the captioning pipeline, made of ML.NET's own transforms:
@@ -14,10 +15,16 @@ public static class ResNet18Featurizer
     /// <summary>Length of the feature vector.</summary>
     public const int FeatureDim = 512;
 
-    /// <summary>The ML.NET estimator chain from a text column of image paths to a 512-float feature column.</summary>
-    public static IEstimator<ITransformer> Estimator(MLContext ml, string imagePathColumn = "ImagePath", string featuresColumn = "Features") =>
+    /// <summary>
+    /// The ML.NET estimator chain from a text column of image paths to a 512-float feature column, the one chain every
+    /// part uses: 'freeze' (part 1) crops to a square (<see cref="ImageResizingEstimator.ResizingKind.IsoCrop"/>),
+    /// captioning (part 5) stretches (<see cref="ImageResizingEstimator.ResizingKind.Fill"/>, ML.NET's default).
+    /// Leaves the intermediate columns <c>Image</c> and <c>Pixels</c> in the view.
+    /// </summary>
+    public static IEstimator<ITransformer> Estimator(MLContext ml, string imagePathColumn = "ImagePath", string featuresColumn = "Features",
+        ImageResizingEstimator.ResizingKind resizing = ImageResizingEstimator.ResizingKind.Fill, int imageSize = PackagedResNet18.ImageSize) =>
         ml.Transforms.LoadImages("Image", imageFolder: "", inputColumnName: imagePathColumn)
-            .Append(ml.Transforms.ResizeImages("Image", imageWidth: 224, imageHeight: 224))
+            .Append(ml.Transforms.ResizeImages("Image", imageWidth: imageSize, imageHeight: imageSize, resizing: resizing))
             .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))
             .Append(ml.Transforms.DnnFeaturizeImage(featuresColumn, m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn), "Pixels"));
 

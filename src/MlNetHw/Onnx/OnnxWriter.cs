@@ -1,8 +1,9 @@
+using MlNetHw.IO;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using MlNetHw.Reporting;
 
-namespace MlNetHw.Vision.Onnx;
+namespace MlNetHw.Onnx;
 
 /// <summary>Serializes <see cref="OnnxModel"/> to the ONNX protobuf wire format (tensor data as raw little-endian bytes).</summary>
 public static class OnnxWriter
@@ -11,7 +12,7 @@ public static class OnnxWriter
     public static void WriteFile(OnnxModel model, string path)
     {
         byte[] bytes = Write(model);
-        ImageFiles.WriteAtomically(path, s => s.Write(bytes));
+        AtomicFile.Write(path, s => s.Write(bytes));
     }
 
     /// <summary>The serialized ModelProto.</summary>

@@ -4,7 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace MlNetHw.Vision.Onnx;
+namespace MlNetHw.Onnx;
 
 /// <summary>
 /// An ONNX graph run by TorchSharp as a trainable <see cref="nn.Module"/>: float initializers become

@@ -2,6 +2,7 @@
 // one .zip that pipelines/ModelConsumer loads. All logic lives in MlNetHw.MlNet.Mlp.TorchMlpExample.
 using MlNetHw.Cli;
 using MlNetHw.MlNet.Mlp;
+using MlNetHw.Samples.TorchMlp;
 using MlNetHw.MlNet.Training;
 using MlNetHw.Torch;
 

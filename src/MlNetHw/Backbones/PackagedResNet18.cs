@@ -1,8 +1,8 @@
-using MlNetHw.Vision.Onnx;
+using MlNetHw.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MlNetHw.Vision;
+namespace MlNetHw.Backbones;
 
 /// <summary>
 /// The pretrained ResNet18 that ships offline in NuGet <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c>: a CNTK export

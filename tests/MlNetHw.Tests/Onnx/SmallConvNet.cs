@@ -1,6 +1,6 @@
-using MlNetHw.Vision.Onnx;
+using MlNetHw.Onnx;
 
-namespace MlNetHw.Tests.Vision;
+namespace MlNetHw.Tests.Onnx;
 
 /// <summary>
 /// A small conv net written as ONNX (opset 11) with seeded random weights, using most supported operators:

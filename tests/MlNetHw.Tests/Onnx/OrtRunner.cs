@@ -1,6 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 
-namespace MlNetHw.Tests.Vision;
+namespace MlNetHw.Tests.Onnx;
 
 /// <summary>Runs an ONNX file with ONNX Runtime directly (the trusted reference for the importer).</summary>
 sealed class OrtRunner : IDisposable

@@ -1,10 +1,13 @@
+using MlNetHw.IO;
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetHw.MlNet;
+using MlNetHw.MlNet.Mlp;
 using MlNetHw.MlNet.Training;
 using MlNetHw.Torch;
 
-namespace MlNetHw.MlNet.Mlp;
+namespace MlNetHw.Samples.TorchMlp;
 
 /// <summary>Options of <see cref="TorchMlpExample.Run"/>. Defaults in brackets.</summary>
 public sealed class TorchMlpExampleOptions
@@ -121,7 +124,7 @@ public static class TorchMlpExample
         string archive = Path.Combine(options.OutputDirectory, "model.zip");
         ModelArchive.Save(ml, model, train.Schema, archive);
         string sample = Path.Combine(options.OutputDirectory, "sample-input.jsonl");
-        Reporting.ImageFiles.WriteAtomically(sample, s =>
+        MlNetHw.IO.AtomicFile.Write(sample, s =>
         {
             using var w = new StreamWriter(s);
             foreach (var row in samples) w.WriteLine(row.ToJsonString());
@@ -129,7 +132,7 @@ public static class TorchMlpExample
 
         var training = model.LastTransformer.Model.Training!;
         string report = Path.Combine(options.OutputDirectory, "report.md");
-        Reporting.ImageFiles.WriteAtomically(report, s =>
+        MlNetHw.IO.AtomicFile.Write(report, s =>
         {
             using var w = new StreamWriter(s);
             w.WriteLine("# TorchMlp worked example");

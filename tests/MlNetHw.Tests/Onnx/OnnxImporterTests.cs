@@ -1,9 +1,11 @@
+using MlNetHw.Backbones;
+using MlNetHw.Tests.Vision;
 using MlNetHw.Vision;
-using MlNetHw.Vision.Onnx;
+using MlNetHw.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MlNetHw.Tests.Vision;
+namespace MlNetHw.Tests.Onnx;
 
 /// <summary>The ONNX → TorchSharp importer against ONNX Runtime on the packaged ResNet18 and on a net built here.</summary>
 [TestClass]

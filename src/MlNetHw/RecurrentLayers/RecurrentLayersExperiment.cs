@@ -1,3 +1,4 @@
+using MlNetHw.IO;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -7,7 +8,9 @@ using MlNetHw.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MlNetHw.Recurrent;
+using MlNetHw.Recurrent;
+
+namespace MlNetHw.RecurrentLayers;
 
 /// <summary>Settings of <see cref="RecurrentLayersExperiment.Run"/> (homework parts 3 and 4).</summary>
 public sealed class RecurrentLayersOptions
@@ -119,7 +122,7 @@ public static class RecurrentLayersExperiment
         var result = new RecurrentLayersResult(checks, losses, losses.Count > 0 ? losses[0] : null,
             losses.Count > 0 ? losses.TakeLast(Math.Min(20, losses.Count)).Average() : null, accuracy,
             1.0 / (options.Task.Vocabulary - 1), tablePath, curvePath, summaryPath);
-        ImageFiles.WriteAtomically(summaryPath, s => JsonSerializer.Serialize(s, new
+        AtomicFile.Write(summaryPath, s => JsonSerializer.Serialize(s, new
         {
             options.Seed, options.Quick, Task = options.Task, Iterations = options.RunDemo ? options.EffectiveIterations : 0,
             ChecksPassed = checks.Count(c => c.Passed), Checks = checks.Count,

@@ -3,7 +3,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace MlNetHw.Vision.Onnx;
+namespace MlNetHw.Onnx;
 
 /// <summary>Runs one compiled node: its inputs (null for an omitted optional input) to its outputs.</summary>
 public delegate Tensor[] OnnxKernel(OnnxModule module, Tensor?[] inputs);

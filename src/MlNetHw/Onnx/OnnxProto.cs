@@ -1,4 +1,4 @@
-namespace MlNetHw.Vision.Onnx;
+namespace MlNetHw.Onnx;
 
 // A minimal object model of the ONNX protobuf schema (onnx.proto, IR version 3+): only the fields MlNetHw reads and
 // writes. Field numbers are those of onnx.proto; unknown fields are skipped on read and not written back.

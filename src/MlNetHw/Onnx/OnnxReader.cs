@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 
-namespace MlNetHw.Vision.Onnx;
+namespace MlNetHw.Onnx;
 
 /// <summary>
 /// Parses the ONNX protobuf wire format into <see cref="OnnxModel"/> with Google.Protobuf's
