@@ -26,7 +26,7 @@ public sealed class CaptioningBenchmark : IBenchmarkSection
             {
                 using var scope = NewDisposeScope();
                 torch.manual_seed(0);
-                var model = new CaptioningModel(new CaptioningModelShape(D, W, H, V, cell));
+                var model = new CaptionerNetwork(new CaptioningModelShape(D, W, H, V, cell));
                 var features = randn(batch, D);
                 var captions = randint(4, V, new long[] { batch, T });
                 captions[.., 0] = Vocabulary.Start;

@@ -42,7 +42,7 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
             VersusPeer(context, "mlnet features b32 / torchvision features b32", mlnet32, "feature_extraction_b32_no_grad_512d");
 
             torch.manual_seed(0);
-            using var classifier = new ResNet18Classifier(2);
+            using var classifier = new ResNet18Network(2);
             classifier.eval();
             using var x32 = torch.rand(32, 3, 224, 224) * 255;
             var torch32 = context.Measure("torchsharp_imported_features_b32_no_grad", () =>

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace MlNetHw.Captioning;
 
 /// <summary>
-/// Turns image features into word indices with a trained <see cref="CaptioningModel"/>: greedy decoding
+/// Turns image features into word indices with a trained <see cref="CaptionerNetwork"/>: greedy decoding
 /// (cs231n's <c>sample</c>: START, then the arg-max word fed back, up to <c>maxWords</c> words), or beam search.
 /// </summary>
 public static class CaptionDecoder
@@ -12,7 +12,7 @@ public static class CaptionDecoder
     /// Greedy decoding of a batch. Returns (N, maxWords + 1) indices: the chosen words, END where a caption ends,
     /// NULL after it (decode with <see cref="Vocabulary.Decode"/>).
     /// </summary>
-    public static long[][] Greedy(CaptioningModel model, Tensor features, int maxWords)
+    public static long[][] Greedy(CaptionerNetwork model, Tensor features, int maxWords)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
@@ -47,7 +47,7 @@ public static class CaptionDecoder
     /// captions; 1 = mean per word). Beam width 1 equals greedy decoding. Search continues until every beam has
     /// ended, or no alive hypothesis can still beat the best finished one.
     /// </summary>
-    public static long[][] Beam(CaptioningModel model, Tensor features, int maxWords, int beamWidth, double lengthPenalty = 0.7)
+    public static long[][] Beam(CaptionerNetwork model, Tensor features, int maxWords, int beamWidth, double lengthPenalty = 0.7)
     {
         if (beamWidth < 1) throw new ArgumentOutOfRangeException(nameof(beamWidth), beamWidth, "beam width must be at least 1.");
         var result = new long[features.shape[0]][];
@@ -61,7 +61,7 @@ public static class CaptionDecoder
 
     sealed record Hypothesis(List<long> Words, double LogProb);
 
-    static long[] BeamOne(CaptioningModel model, Tensor feature, int maxWords, int k, double alpha)
+    static long[] BeamOne(CaptionerNetwork model, Tensor feature, int maxWords, int k, double alpha)
     {
         using var noGrad = no_grad();
         var h = model.InitialHidden(feature);

@@ -15,11 +15,11 @@ public sealed class CaptionerModel : TorchModel
     /// <summary>The name in archive manifests.</summary>
     public const string ArchitectureName = "mlnethw.captioner";
 
-    readonly CaptioningModel _module;
+    readonly CaptionerNetwork _module;
     readonly Device _device;
 
     /// <summary>Wraps a (trained) module with its vocabulary.</summary>
-    public CaptionerModel(CaptioningModel module, Vocabulary vocabulary, string featureColumn = "Features", string captionColumn = "Caption",
+    public CaptionerModel(CaptionerNetwork module, Vocabulary vocabulary, string featureColumn = "Features", string captionColumn = "Caption",
         int beamWidth = 1, double lengthPenalty = 0.7, Device? device = null)
     {
         if (module.Shape.VocabSize != vocabulary.Count)
@@ -44,7 +44,7 @@ public sealed class CaptionerModel : TorchModel
     public override nn.Module Module => _module;
 
     /// <summary>The network (features → h0, embedding, RNN/LSTM, vocabulary scores).</summary>
-    public CaptioningModel Network => _module;
+    public CaptionerNetwork Network => _module;
     public Vocabulary Vocabulary { get; }
     public string FeatureColumn { get; }
     public string CaptionColumn { get; }
@@ -101,7 +101,7 @@ public sealed class CaptionerModel : TorchModel
             throw new InvalidDataException($"model '{state.Architecture}': unknown cell '{cellName}' (expected Rnn or Lstm)");
         var vocabulary = new Vocabulary(state.Vocabulary("words"), state.Get<int>("maxWords"));
         var shape = new CaptioningModelShape(state.Get<int>("featureDim"), state.Get<int>("wordDim"), state.Get<int>("hiddenDim"), vocabulary.Count, cell);
-        var module = new CaptioningModel(shape);
+        var module = new CaptionerNetwork(shape);
         try { state.LoadWeightsInto(module); }
         catch { module.Dispose(); throw; }
         return new CaptionerModel(module, vocabulary, state.Get<string>("featureColumn"), state.Get<string>("captionColumn"),

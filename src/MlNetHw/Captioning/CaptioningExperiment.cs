@@ -101,7 +101,7 @@ public static class CaptioningExperiment
         foreach (var cell in options.Cells)
         {
             log.WriteLine($"[{cell}] training on {train.Count} images");
-            var captionerOptions = new CaptionerOptions
+            var captionerOptions = new CaptionerTrainerOptions
             {
                 Cell = cell, HiddenDim = options.HiddenDim, WordDim = options.WordDim, MinWordCount = options.MinWordCount,
                 MaxWords = options.MaxWords, BeamWidth = options.BeamWidth, Device = options.Device, CenterFeatures = options.CenterFeatures,

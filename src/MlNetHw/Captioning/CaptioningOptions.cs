@@ -37,7 +37,7 @@ public sealed class CaptioningOptions
     public int MinWordCount { get; set; } = 1;
     /// <summary>Longest caption in words; longer training captions are truncated (END kept). Default 16.</summary>
     public int MaxWords { get; set; } = 16;
-    /// <summary>Subtract the mean training feature before the projection to h0 (see <see cref="CaptionerOptions.CenterFeatures"/>). Default true.</summary>
+    /// <summary>Subtract the mean training feature before the projection to h0 (see <see cref="CaptionerTrainerOptions.CenterFeatures"/>). Default true.</summary>
     public bool CenterFeatures { get; set; } = true;
     /// <summary>libtorch CPU threads; 0 keeps libtorch's default (one per core). Default 0.</summary>
     public int Threads { get; set; }

@@ -10,7 +10,7 @@ using TorchSharp;
 namespace MlNetHw.Vision;
 
 /// <summary>
-/// Writes a finetuned <see cref="ResNet18Classifier"/> back to ONNX and wraps it in a standard ML.NET model.
+/// Writes a finetuned <see cref="ResNet18Network"/> back to ONNX and wraps it in a standard ML.NET model.
 /// The ONNX graph: input 'Pixels' (1, 3, R, R) RGB 0..255 → Slice (centre crop 224) → the packaged preprocessing
 /// (Split/Concat to BGR, Sub mean image) → the original ResNet18 graph with the trained initializers and BatchNorm
 /// statistics → Flatten → Gemm (the new head) → Softmax 'Score' (1, C) and ArgMax 'PredictedIndex'.
@@ -25,7 +25,7 @@ public static class FinetuneExport
     public const string IndexName = "PredictedIndex";
 
     /// <summary>The trained network as one ONNX model taking <paramref name="resize"/>² RGB pixels (opset 8, like the packaged file).</summary>
-    public static OnnxModel ToOnnx(ResNet18Classifier model, int resize = 256)
+    public static OnnxModel ToOnnx(ResNet18Network model, int resize = 256)
     {
         int crop = PackagedResNet18.ImageSize;
         if (resize < crop) throw new ArgumentOutOfRangeException(nameof(resize), resize, $"must be at least {crop}.");
@@ -126,7 +126,7 @@ public static class FinetuneExport
     /// Exports <paramref name="model"/> to <paramref name="onnxPath"/>, builds the ML.NET chain around it and saves it
     /// to <paramref name="zipPath"/> (the ONNX bytes are stored inside the zip). Returns the fitted ML.NET model.
     /// </summary>
-    public static ITransformer Save(MLContext ml, ResNet18Classifier model, IReadOnlyList<string> classes, string onnxPath, string zipPath, int resize = 256)
+    public static ITransformer Save(MLContext ml, ResNet18Network model, IReadOnlyList<string> classes, string onnxPath, string zipPath, int resize = 256)
     {
         ToOnnx(model, resize).Save(onnxPath);
         var empty = ml.Data.LoadFromEnumerable(Array.Empty<ImageRow>());

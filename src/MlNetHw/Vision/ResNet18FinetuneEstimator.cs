@@ -60,7 +60,7 @@ public sealed class ResNet18FinetuneEstimator : IEstimator<ITransformer>
         FinetuneRun run;
         // Epoch lines also reach MLContext.Log, as ML.NET's own trainers report there.
         using (var channel = ((IHostEnvironment)_ml).Register("ResNet18Finetune").Start("Fit"))
-            run = ResNet18Finetuner.Train(train, val, _options.Training, _options.Log, channel);
+            run = ResNet18FinetuneTrainer.Train(train, val, _options.Training, _options.Log, channel);
         LastRun = run;
         string onnx = _options.OnnxPath ?? Path.Combine(Path.GetTempPath(), $"mlnethw-resnet18-finetune-{Guid.NewGuid():N}.onnx");
         FinetuneExport.ToOnnx(run.Model, _options.Training.ResizeSize).Save(onnx);

@@ -147,7 +147,7 @@ public static class TransferLearningExperiment
         if (options.Mode is TransferMode.Finetune or TransferMode.Both)
         {
             log.WriteLine("[finetune] TorchSharp: imported ResNet18 + Linear(512, classes), trained end to end");
-            var run = ResNet18Finetuner.Train(data, options.Finetune, log);
+            var run = ResNet18FinetuneTrainer.Train(data, options.Finetune, log);
             result.FinetuneHistory = run.History;
             WriteHistory(run.History, Path.Combine(outDir, "finetune-history.csv"));
             string onnx = Path.Combine(outDir, "finetune.onnx"), zip = Path.Combine(outDir, "finetune.zip");

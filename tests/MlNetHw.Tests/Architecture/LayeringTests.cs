@@ -24,6 +24,7 @@ public sealed class LayeringTests
         ("MlNetHw.Data", Layer.Shared),
         ("MlNetHw.Datasets", Layer.Shared),
         ("MlNetHw.Reporting", Layer.Shared),
+        ("MlNetHw.Runs", Layer.Shared),
         ("MlNetHw.Vision", Layer.Experiment),
         ("MlNetHw.Style", Layer.Experiment),
         ("MlNetHw.RecurrentLayers", Layer.Experiment),

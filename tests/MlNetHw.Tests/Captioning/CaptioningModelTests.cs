@@ -15,10 +15,10 @@ public sealed class CaptioningModelTests
 {
     const int N = 4, D = 6, W = 5, H = 7, V = 11, T = 7;
 
-    static (CaptioningModel Model, Tensor Features, Tensor Captions) Tiny(CaptionCell cell, int seed)
+    static (CaptionerNetwork Model, Tensor Features, Tensor Captions) Tiny(CaptionCell cell, int seed)
     {
         TorchRuntime.Seed(seed);
-        var model = new CaptioningModel(new CaptioningModelShape(D, W, H, V, cell));
+        var model = new CaptionerNetwork(new CaptioningModelShape(D, W, H, V, cell));
         model.to(ScalarType.Float64);
         // Non-zero biases, so a bias that is ignored or mis-indexed changes the loss.
         using (no_grad())
@@ -45,7 +45,7 @@ public sealed class CaptioningModelTests
     }
 
     /// <summary>The same formula, written from scratch with autograd ops on the model's parameter tensors.</summary>
-    static Tensor ReferenceLoss(CaptioningModel m, Tensor features, Tensor captions)
+    static Tensor ReferenceLoss(CaptionerNetwork m, Tensor features, Tensor captions)
     {
         var h = (features - m.FeatureMean).matmul(m.FeatureProjection.w) + m.FeatureProjection.b;
         var c = zeros_like(h);
@@ -155,8 +155,8 @@ public sealed class CaptioningModelTests
         var features = randn(2, 8);
         foreach (var cell in new[] { CaptionCell.Rnn, CaptionCell.Lstm })
         {
-            var model = new CaptioningModel(new CaptioningModelShape(8, 16, 32, vocab.Count, cell));
-            var history = CaptionTrainer.Train(model, features, captions, new CaptionTrainingOptions { Epochs = 150, BatchSize = 2, LearningRate = 1e-2, LearningRateDecay = 0.99 });
+            var model = new CaptionerNetwork(new CaptioningModelShape(8, 16, 32, vocab.Count, cell));
+            var history = CaptionerTrainer.TrainNetwork(model, features, captions, new CaptionTrainingOptions { Epochs = 150, BatchSize = 2, LearningRate = 1e-2, LearningRateDecay = 0.99 });
             Assert.IsTrue(history.FinalLoss < history.BatchLosses[0] / 20, $"{cell}: loss {history.BatchLosses[0]} -> {history.FinalLoss}");
             var greedy = CaptionDecoder.Greedy(model, features, vocab.MaxWords);
             var beam = CaptionDecoder.Beam(model, features, vocab.MaxWords, beamWidth: 3);
@@ -173,7 +173,7 @@ public sealed class CaptioningModelTests
     public void DecodingStopsAtTheMaximumLength()
     {
         TorchRuntime.Seed(9);
-        var model = new CaptioningModel(new CaptioningModelShape(4, 4, 4, 9, CaptionCell.Rnn));
+        var model = new CaptionerNetwork(new CaptioningModelShape(4, 4, 4, 9, CaptionCell.Rnn));
         using (no_grad()) { model.Output.b.zero_(); model.Output.b[5] = 100.0; } // always says word 5, never END
         var rows = CaptionDecoder.Greedy(model, randn(2, 4), maxWords: 6);
         Assert.AreEqual(7, rows[0].Length);

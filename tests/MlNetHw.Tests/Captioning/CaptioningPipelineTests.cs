@@ -38,7 +38,7 @@ public sealed class CaptioningPipelineTests
         var ml = new MLContext(seed: 0);
         var rows = _data.Train.Select(i => new Row { ImagePath = i.ImagePath!, References = i.Captions.ToArray() }).ToList();
         var view = ml.Data.LoadFromEnumerable(rows);
-        var options = new CaptionerOptions
+        var options = new CaptionerTrainerOptions
         {
             HiddenDim = 32, WordDim = 16, Cell = CaptionCell.Lstm, Device = "cpu",
             Training = new CaptionTrainingOptions { Epochs = 60, BatchSize = 8, LearningRate = 1e-2, LearningRateDecay = 0.99 },
@@ -102,7 +102,7 @@ public sealed class CaptioningPipelineTests
                 _ => new[] { "a blue square" },
             },
         }).ToList();
-        var options = new CaptionerOptions { HiddenDim = 8, WordDim = 4, MaxWords = 5, Training = new CaptionTrainingOptions { Epochs = 2, BatchSize = 2 } };
+        var options = new CaptionerTrainerOptions { HiddenDim = 8, WordDim = 4, MaxWords = 5, Training = new CaptionTrainingOptions { Epochs = 2, BatchSize = 2 } };
         var transformer = ml.Transforms.CaptionImageFeatures(options).Fit(ml.Data.LoadFromEnumerable(rows));
         var stats = transformer.Model.Encoding!;
         Assert.AreEqual(3, stats.Encoded);
@@ -129,7 +129,7 @@ public sealed class CaptioningPipelineTests
             References = i == 0 ? new[] { "a red circle", "a circle" } : new[] { "a blue square" },
         }).ToList();
         var expected = Enumerable.Range(0, 8).Select(j => rows.Average(r => (double)r.Features[j])).ToArray();
-        var options = new CaptionerOptions { HiddenDim = 8, WordDim = 4, Training = new CaptionTrainingOptions { Epochs = 1, BatchSize = 2 } };
+        var options = new CaptionerTrainerOptions { HiddenDim = 8, WordDim = 4, Training = new CaptionTrainingOptions { Epochs = 1, BatchSize = 2 } };
         var transformer = ml.Transforms.CaptionImageFeatures(options).Fit(ml.Data.LoadFromEnumerable(rows));
         var mean = transformer.Model.Network.FeatureMean.data<float>().ToArray();
         for (int j = 0; j < 8; j++) Assert.AreEqual(expected[j], mean[j], 1e-5, $"feature mean [{j}] (each image once)");

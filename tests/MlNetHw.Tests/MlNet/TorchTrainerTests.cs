@@ -21,10 +21,10 @@ public sealed class TorchTrainerTests
         (torch.tensor(picked.SelectMany(r => r.Features).ToArray(), new long[] { picked.Count, 4 }, device: device),
          torch.tensor(picked.Select(r => r.Label ? 1f : 0f).ToArray(), device: device)));
 
-    static (MlpModule Module, TorchTrainer<(Tensor X, Tensor Y)> Trainer) Make(TrainerOptions options, int initSeed)
+    static (MlpNetwork Module, TorchTrainer<(Tensor X, Tensor Y)> Trainer) Make(TrainerOptions options, int initSeed)
     {
         TorchRuntime.Seed(initSeed);
-        var module = new MlpModule(4, new[] { 16 }, 1, dropout: 0.2); // dropout: the resumed run must redraw the same masks
+        var module = new MlpNetwork(4, new[] { 16 }, 1, dropout: 0.2); // dropout: the resumed run must redraw the same masks
         var trainer = new TorchTrainer<(Tensor X, Tensor Y)>(module, options, b =>
         {
             var logits = module.forward(b.X).squeeze(1);
@@ -118,7 +118,7 @@ public sealed class TorchTrainerTests
     {
         // A scripted validation loss (best at epoch 2) drives the decision; the weights still come from real training.
         TorchRuntime.Seed(3);
-        var module = new MlpModule(4, new[] { 8 }, 1, 0);
+        var module = new MlpNetwork(4, new[] { 8 }, 1, 0);
         var scripted = new[] { 0.9, 0.5, 0.6, 0.7, 0.8, 0.9 };
         int epoch = 0;
         var trainer = new TorchTrainer<(Tensor X, Tensor Y)>(module,
@@ -244,7 +244,7 @@ public sealed class TorchTrainerTests
     [TestMethod]
     public void BadOptionsNameTheSetting()
     {
-        var module = new MlpModule(4, new[] { 2 }, 1, 0);
+        var module = new MlpNetwork(4, new[] { 2 }, 1, 0);
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
             new TorchTrainer<int>(module, new TrainerOptions { Epochs = 0 }, _ => default));
         Assert.AreEqual("Epochs", e.ParamName);

@@ -15,7 +15,7 @@ public sealed class TorchMlpBinaryModel : TorchModel
     /// <summary>The name in archive manifests.</summary>
     public const string ArchitectureName = "mlnethw.mlp-binary";
 
-    readonly MlpModule _module;
+    readonly MlpNetwork _module;
     readonly Device _device;
 
     /// <summary>Builds the model with fresh (seeded) weights.</summary>
@@ -27,7 +27,7 @@ public sealed class TorchMlpBinaryModel : TorchModel
         HiddenSizes = hiddenSizes.ToArray();
         Dropout = dropout;
         _device = device ?? torch.CPU;
-        _module = new MlpModule(featureSize, HiddenSizes, 1, dropout);
+        _module = new MlpNetwork(featureSize, HiddenSizes, 1, dropout);
         _module.to(_device);
         InputColumns = new[] { TorchColumn.FloatVector(featureColumn, featureSize) };
     }

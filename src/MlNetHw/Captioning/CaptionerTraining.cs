@@ -31,12 +31,8 @@ public sealed record CaptionTrainingHistory(IReadOnlyList<double> BatchLosses, I
     public double FinalLoss => BatchLosses.Count > 0 ? BatchLosses[^1] : double.NaN;
 }
 
-/// <summary>
-/// Trains a <see cref="CaptioningModel"/> on (features, captions) with MlNetHw's shared training loop
-/// (<see cref="TorchTrainer{TBatch}"/>): Adam, the learning rate multiplied by the decay after every epoch
-/// (its exponential schedule), captions reshuffled every epoch from the seed.
-/// </summary>
-public static class CaptionTrainer
+/// <summary>The network-level half of <see cref="CaptionerTrainer"/>: the training loop on tensors.</summary>
+public sealed partial class CaptionerTrainer
 {
     /// <summary>Rows of two tensors picked by index: the trainer's batch source for in-memory features and captions.</summary>
     sealed class TensorRows(Tensor features, Tensor captions) : IBatchSource<(Tensor Features, Tensor Captions)>
@@ -52,12 +48,17 @@ public static class CaptionTrainer
         }
     }
 
+    /// <summary>
+    /// Trains a <see cref="CaptionerNetwork"/> on (features, captions) with MlNetHw's shared training loop
+    /// (<see cref="TorchTrainer{TBatch}"/>): Adam, the learning rate multiplied by the decay after every epoch
+    /// (its exponential schedule), captions reshuffled every epoch from the seed.
+    /// </summary>
     /// <param name="model">The model (float32; moved to the device of <paramref name="features"/>).</param>
     /// <param name="features">(M, D) features, one row per caption.</param>
     /// <param name="captions">(M, T) int64 encoded captions.</param>
     /// <param name="options">Optimisation settings.</param>
     /// <param name="log">Optional ML.NET channel for log lines.</param>
-    public static CaptionTrainingHistory Train(CaptioningModel model, Tensor features, Tensor captions, CaptionTrainingOptions options,
+    public static CaptionTrainingHistory TrainNetwork(CaptionerNetwork model, Tensor features, Tensor captions, CaptionTrainingOptions options,
         Microsoft.ML.Runtime.IChannel? log = null)
     {
         if (features.shape[0] != captions.shape[0]) throw new ArgumentException($"{features.shape[0]} feature rows but {captions.shape[0]} caption rows.");

@@ -9,8 +9,8 @@ using static TorchSharp.torch;
 
 namespace MlNetHw.Captioning;
 
-/// <summary>Options of <see cref="CaptionerEstimator"/>. Defaults in brackets are the homework's (cs231n) settings.</summary>
-public sealed class CaptionerOptions
+/// <summary>Options of <see cref="CaptionerTrainer"/>. Defaults in brackets are the homework's (cs231n) settings.</summary>
+public sealed class CaptionerTrainerOptions
 {
     /// <summary>Image feature column, Vector&lt;Single&gt; of known size ["Features"].</summary>
     public string FeaturesColumnName { get; set; } = "Features";
@@ -31,7 +31,7 @@ public sealed class CaptionerOptions
     /// <summary>
     /// Subtract the mean training feature vector before the projection to h0 [true]. ResNet18's pooled features
     /// are non-negative with a large shared component; centring them is what cs231n's PCA features already are,
-    /// and without it the RNN overfit run misses its target (see <see cref="CaptioningModel.SetFeatureMean"/>).
+    /// and without it the RNN overfit run misses its target (see <see cref="CaptionerNetwork.SetFeatureMean"/>).
     /// </summary>
     public bool CenterFeatures { get; set; } = true;
     /// <summary>Beam width when scoring; 1 = greedy [1].</summary>
@@ -50,11 +50,11 @@ public sealed class CaptionerOptions
 /// manual RNN/LSTM layers, and returns a transformer that adds a <c>Caption</c> text column.
 /// Empty reference captions are skipped and over-long ones truncated (counts in <see cref="CaptionerModel.Encoding"/>).
 /// </summary>
-public sealed class CaptionerEstimator : TorchEstimator<CaptionerModel>
+public sealed partial class CaptionerTrainer : TorchEstimator<CaptionerModel>
 {
-    readonly CaptionerOptions _options;
+    readonly CaptionerTrainerOptions _options;
 
-    public CaptionerEstimator(IHostEnvironment environment, CaptionerOptions options) : base(environment, "Captioner")
+    public CaptionerTrainer(IHostEnvironment environment, CaptionerTrainerOptions options) : base(environment, "Captioner")
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         if (options.HiddenDim < 1 || options.WordDim < 1) throw new ArgumentOutOfRangeException(nameof(options), "HiddenDim and WordDim must be positive");
@@ -97,7 +97,7 @@ public sealed class CaptionerEstimator : TorchEstimator<CaptionerModel>
         using var captionTensor = torch.tensor(encoded, new long[] { stats.Encoded, vocabulary.SequenceLength }, device: device);
 
         TorchRuntime.Seed(_options.Training.Seed); // the initial weights depend on the seed only
-        var module = new CaptioningModel(new CaptioningModelShape(d, _options.WordDim, _options.HiddenDim, vocabulary.Count, _options.Cell));
+        var module = new CaptionerNetwork(new CaptioningModelShape(d, _options.WordDim, _options.HiddenDim, vocabulary.Count, _options.Cell));
         module.to(device);
         try
         {
@@ -110,7 +110,7 @@ public sealed class CaptionerEstimator : TorchEstimator<CaptionerModel>
                 using var mean = all.mean(new long[] { 0 });
                 module.SetFeatureMean(mean);
             }
-            var history = CaptionTrainer.Train(module, featureTensor, captionTensor, _options.Training, channel);
+            var history = CaptionerTrainer.TrainNetwork(module, featureTensor, captionTensor, _options.Training, channel);
             return new CaptionerModel(module, vocabulary, _options.FeaturesColumnName, _options.CaptionColumnName, _options.BeamWidth, _options.LengthPenalty, device)
             {
                 Training = history,
@@ -133,17 +133,17 @@ public static class CaptioningCatalogExtensions
     /// <c>Features</c> (Vector&lt;Single&gt;) and <c>References</c> (Vector&lt;String&gt;), adds <c>Caption</c>.
     /// Save fitted chains with <see cref="ModelArchive.Save"/>.
     /// </summary>
-    public static CaptionerEstimator CaptionImageFeatures(this TransformsCatalog catalog, CaptionerOptions? options = null) =>
-        new(CatalogEnvironment.Of(catalog), options ?? new CaptionerOptions());
+    public static CaptionerTrainer CaptionImageFeatures(this TransformsCatalog catalog, CaptionerTrainerOptions? options = null) =>
+        new(CatalogEnvironment.Of(catalog), options ?? new CaptionerTrainerOptions());
 
     /// <summary>
     /// The whole image → sentence pipeline: <c>LoadImages → ResizeImages → ExtractPixels → DnnFeaturizeImage(ResNet18)
     /// → captioner</c>, reading image paths from <paramref name="imagePathColumnName"/>.
     /// </summary>
     public static IEstimator<ITransformer> CaptionImages(this TransformsCatalog catalog, MLContext mlContext,
-        string imagePathColumnName = "ImagePath", CaptionerOptions? options = null)
+        string imagePathColumnName = "ImagePath", CaptionerTrainerOptions? options = null)
     {
-        options ??= new CaptionerOptions();
+        options ??= new CaptionerTrainerOptions();
         return ResNet18Featurizer.Estimator(mlContext, imagePathColumnName, options.FeaturesColumnName)
             .Append(catalog.CaptionImageFeatures(options));
     }

@@ -11,7 +11,7 @@ namespace MlNetHw.Vision;
 /// <summary>A finished finetune run: the network (best-validation weights when kept), per-epoch history, val predictions.</summary>
 public sealed class FinetuneRun
 {
-    public required ResNet18Classifier Model { get; init; }
+    public required ResNet18Network Model { get; init; }
     public required IReadOnlyList<string> Classes { get; init; }
     public required IReadOnlyList<FinetuneEpoch> History { get; init; }
     /// <summary>1-based epoch whose weights the model holds (the best validation accuracy, or the last epoch).</summary>
@@ -28,7 +28,7 @@ public sealed class FinetuneRun
 /// (RandomResizedCrop + horizontal flip for training, Resize + CenterCrop for validation). Everything is seeded from
 /// <see cref="FinetuneOptions.Seed"/>: the head's initial weights, the shuffle and the crops of every epoch.
 /// </summary>
-public static class ResNet18Finetuner
+public static class ResNet18FinetuneTrainer
 {
     /// <summary>Trains on <paramref name="data"/>'s train split, validating every epoch on its validation split; see the other overload.</summary>
     public static FinetuneRun Train(ImageFolderDataset data, FinetuneOptions options, TextWriter? log = null, IChannel? channel = null) =>
@@ -54,7 +54,7 @@ public static class ResNet18Finetuner
         var val = (validation ?? ImageFolderSplit.FromRows(classes, Array.Empty<ImageRow>())).Take(options.MaxValImages, options.Seed + 1);
 
         TorchRuntime.Seed(options.Seed); // the new head's initial weights
-        var model = new ResNet18Classifier(classes.Count, options.BatchNormMomentum) { FreezeBackbone = options.FreezeBackbone };
+        var model = new ResNet18Network(classes.Count, options.BatchNormMomentum) { FreezeBackbone = options.FreezeBackbone };
         var trainer = new TorchTrainer<ImageBatch>(model, options.ToTrainerOptions(), batch => Step(model, batch), channel)
         {
             Progress = new ConsoleTrainingProgress("finetune", log == Console.Out ? null : log),
@@ -86,7 +86,7 @@ public static class ResNet18Finetuner
     }
 
     /// <summary>Forward pass and cross-entropy of one batch, with the number of correct predictions.</summary>
-    static BatchOutcome Step(ResNet18Classifier model, ImageBatch batch)
+    static BatchOutcome Step(ResNet18Network model, ImageBatch batch)
     {
         var logits = model.forward(batch.Pixels);
         var loss = nn.functional.cross_entropy(logits, batch.Labels);
@@ -95,7 +95,7 @@ public static class ResNet18Finetuner
     }
 
     /// <summary>Per-image predictions (eval mode, no gradients, Resize + CenterCrop) of <paramref name="model"/> on <paramref name="split"/>.</summary>
-    public static ClassificationOutcome Predict(ResNet18Classifier model, ImageFolderSplit split, FinetuneOptions options, Device device)
+    public static ClassificationOutcome Predict(ResNet18Network model, ImageFolderSplit split, FinetuneOptions options, Device device)
     {
         model.eval();
         using var noGrad = torch.no_grad();

@@ -11,7 +11,7 @@ namespace MlNetHw.Vision;
 /// backbone (trainable, BatchNorm buffers) → flatten → a new linear head (512 → classes).
 /// Input (N, 3, 224, 224) RGB planes in 0..255; output (N, classes) logits.
 /// </summary>
-public sealed class ResNet18Classifier : nn.Module<Tensor, Tensor>
+public sealed class ResNet18Network : nn.Module<Tensor, Tensor>
 {
     readonly OnnxModule backbone;
     readonly Linear head;
@@ -38,7 +38,7 @@ public sealed class ResNet18Classifier : nn.Module<Tensor, Tensor>
     bool _freezeBackbone;
 
     /// <summary>Loads the packaged ResNet18 and adds a head for <paramref name="classCount"/> classes (PyTorch's default Linear init, from the current torch seed).</summary>
-    public ResNet18Classifier(int classCount, double? batchNormMomentum = 0.1) : base(nameof(ResNet18Classifier))
+    public ResNet18Network(int classCount, double? batchNormMomentum = 0.1) : base(nameof(ResNet18Network))
     {
         if (classCount < 2) throw new ArgumentOutOfRangeException(nameof(classCount), "need at least two classes.");
         ClassCount = classCount;

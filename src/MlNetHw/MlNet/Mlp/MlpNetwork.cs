@@ -8,11 +8,11 @@ namespace MlNetHw.MlNet.Mlp;
 /// A fully connected network <c>(N, D) → (N, K)</c>: hidden layers of Linear → ReLU (→ Dropout), then a Linear
 /// output layer producing logits.
 /// </summary>
-public sealed class MlpModule : nn.Module<Tensor, Tensor>
+public sealed class MlpNetwork : nn.Module<Tensor, Tensor>
 {
     readonly Sequential _layers;
 
-    public MlpModule(int inputSize, IReadOnlyList<int> hiddenSizes, int outputSize, double dropout) : base(nameof(MlpModule))
+    public MlpNetwork(int inputSize, IReadOnlyList<int> hiddenSizes, int outputSize, double dropout) : base(nameof(MlpNetwork))
     {
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
         int width = inputSize;

@@ -8,7 +8,7 @@ namespace MlNetHw.Captioning;
 /// <summary>The recurrent cell of a captioner.</summary>
 public enum CaptionCell { Rnn, Lstm }
 
-/// <summary>Sizes of a <see cref="CaptioningModel"/>; the defaults are the homework's (cs231n) settings.</summary>
+/// <summary>Sizes of a <see cref="CaptionerNetwork"/>; the defaults are the homework's (cs231n) settings.</summary>
 public sealed record CaptioningModelShape(int FeatureDim = 512, int WordDim = 256, int HiddenDim = 512, int VocabSize = 1004, CaptionCell Cell = CaptionCell.Lstm);
 
 /// <summary>
@@ -20,7 +20,7 @@ public sealed record CaptioningModelShape(int FeatureDim = 512, int WordDim = 25
 /// loss = temporal softmax(scores, captions[:, 1:], mask = captions[:, 1:] != NULL)   (summed over time, / N)
 /// </code>
 /// </summary>
-public sealed class CaptioningModel : nn.Module
+public sealed class CaptionerNetwork : nn.Module
 {
     /// <summary>Image features → initial hidden state (an affine applied as a one-step temporal affine).</summary>
     public readonly ManualTemporalAffine FeatureProjection;
@@ -43,7 +43,7 @@ public sealed class CaptioningModel : nn.Module
     /// </summary>
     public Tensor FeatureMean => get_buffer(FeatureMeanName)!;
 
-    public CaptioningModel(CaptioningModelShape shape) : base("CaptioningModel")
+    public CaptionerNetwork(CaptioningModelShape shape) : base("CaptionerNetwork")
     {
         if (shape.VocabSize <= Vocabulary.Unk) throw new ArgumentException($"VocabSize must exceed the {Vocabulary.SpecialTokens.Count} special tokens (got {shape.VocabSize}).");
         Shape = shape;
