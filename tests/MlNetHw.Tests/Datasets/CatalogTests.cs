@@ -58,6 +58,7 @@ public sealed class CatalogTests
     [TestMethod]
     [DataRow("gz")]
     [DataRow("xz")]
+    [DataRow("zst")]
     public void DebianPackageGivenAsLocalFileIsUnpackedAndPicked(string compression)
     {
         if (compression == "xz" && ArchiveBuilder.Xz([1]) is null) Assert.Inconclusive("no xz command on this machine");
