@@ -9,6 +9,13 @@ namespace MlNetHw.MlNet;
 /// <c>"MLNHWTS1"</c>, int32 count, then per tensor: name (length-prefixed UTF-8), int32 dtype (libtorch
 /// <c>ScalarType</c>), int32 rank, int64 dims..., int64 byte count, raw bytes (C-contiguous). Values round-trip bit for bit.
 /// </summary>
+/// <remarks>
+/// Kept instead of TorchSharp 0.107's <c>Module.save</c>/<c>load</c> format: that format has no magic or version, and
+/// <c>Module.load</c> only copies into an already-built module, failing with "Mismatched tensor shape while loading"
+/// without the tensor's name or shapes (which <see cref="LoadInto"/> reports and the archive tests assert); its tensor
+/// count is written with an internal LEB128 codec, and <c>save(Stream)</c> closes the stream (a checkpoint holds two state
+/// dicts back to back). Archives already written in this format must stay readable, so this reader stays in any case.
+/// </remarks>
 public sealed class TensorFile
 {
     const string Magic = "MLNHWTS1";
