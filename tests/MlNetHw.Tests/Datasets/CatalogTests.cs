@@ -84,6 +84,19 @@ public sealed class CatalogTests
     }
 
     [TestMethod]
+    [DataRow("xz")]
+    [DataRow("zst")]
+    public void CorruptCompressedDataMemberIsReportedWithTheArchiveName(string compression)
+    {
+        string path = Path.Combine(_cache, $"bad-{compression}.deb");
+        File.WriteAllBytes(path, ArchiveBuilder.Ar(("debian-binary", Encoding.ASCII.GetBytes("2.0\n")), ($"data.tar.{compression}", Payload(500, 3))));
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => ArchiveExtractor.Extract(path, "deb", Path.Combine(_cache, "out")));
+        StringAssert.Contains(e.Message, path);
+        StringAssert.Contains(e.Message, $"data.tar.{compression}");
+        Assert.IsFalse(File.Exists(Path.Combine(_cache, "out", $".deb-data.tar.{compression}")), "the temporary member is removed");
+    }
+
+    [TestMethod]
     public void ArReaderRejectsCorruptArchives()
     {
         string path = Path.Combine(_cache, "bad.deb");
