@@ -6,6 +6,9 @@ namespace MlNetHw.Datasets;
 /// Reader of Unix <c>ar</c> archives, the container of Debian packages (<c>.deb</c> = <c>debian-binary</c>,
 /// <c>control.tar.*</c>, <c>data.tar.*</c>). Format: the magic <c>!&lt;arch&gt;\n</c>, then per member a 60-byte
 /// header (name 16, mtime 12, uid 6, gid 6, mode 8, size 10, <c>`\n</c>) and the data, padded to an even length.
+/// Kept hand-written: neither .NET nor SharpCompress (0.50.8 reads rar, zip, tar, 7z, gzip, arc, arj, ace and lzw; its
+/// "Arc" is SEA's ARC, not Unix <c>ar</c>) reads <c>ar</c>; the one NuGet package seen that does, LibObjectFile, is an
+/// ELF/DWARF/COFF object-file toolkit, a large dependency for this 50-line member list.
 /// </summary>
 public static class ArArchive
 {

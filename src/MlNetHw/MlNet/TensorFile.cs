@@ -9,6 +9,13 @@ namespace MlNetHw.MlNet;
 /// <c>"MLNHWTS1"</c>, int32 count, then per tensor: name (length-prefixed UTF-8), int32 dtype (libtorch
 /// <c>ScalarType</c>), int32 rank, int64 dims..., int64 byte count, raw bytes (C-contiguous). Values round-trip bit for bit.
 /// </summary>
+/// <remarks>
+/// Kept instead of TorchSharp 0.107's <c>Module.save</c>/<c>load</c> format, which has no magic or version and no reader of
+/// a whole state dict without an already-built module (its count uses an internal LEB128 codec): <c>Module.load</c> fails
+/// with "Mismatched tensor shape while loading" without naming the tensor or its shapes (which <see cref="LoadInto"/>
+/// reports and the archive tests assert), and <c>save(Stream)</c> closes the stream, so a checkpoint could not hold two
+/// state dicts back to back. Archives already written in this format must stay readable, so this reader stays in any case.
+/// </remarks>
 public sealed class TensorFile
 {
     const string Magic = "MLNHWTS1";

@@ -27,7 +27,8 @@ static class ArchiveBuilder
         return ms.ToArray();
     }
 
-    /// <summary>xz-compresses with the xz command (what Debian 12 packages use), or returns null when it is missing.</summary>
+    /// <summary>xz-compresses with the xz command (what Debian 12 packages use), or returns null when it is missing.
+    /// SharpCompress, which the library decodes xz with, has an xz decoder but no encoder.</summary>
     public static byte[]? Xz(byte[] data)
     {
         try
@@ -42,6 +43,14 @@ static class ArchiveBuilder
             return p.ExitCode == 0 ? output.ToArray() : null;
         }
         catch (System.ComponentModel.Win32Exception) { return null; }
+    }
+
+    /// <summary>zstd-compresses in-process with SharpCompress (what newer Debian and Ubuntu packages use).</summary>
+    public static byte[] Zstd(byte[] data)
+    {
+        using var ms = new MemoryStream();
+        using (var zst = new SharpCompress.Compressors.ZStandard.CompressionStream(ms, leaveOpen: true)) zst.Write(data);
+        return ms.ToArray();
     }
 
     /// <summary>An ar archive (the .deb container).</summary>
@@ -63,7 +72,12 @@ static class ArchiveBuilder
     public static byte[] Deb(IReadOnlyDictionary<string, byte[]> files, string compression)
     {
         byte[] tar = Tar(files.ToDictionary(kv => "./" + kv.Key, kv => kv.Value));
-        byte[] data = compression == "xz" ? Xz(tar) ?? throw new InvalidOperationException("xz missing") : Gzip(tar);
+        byte[] data = compression switch
+        {
+            "xz" => Xz(tar) ?? throw new InvalidOperationException("xz missing"),
+            "zst" => Zstd(tar),
+            _ => Gzip(tar),
+        };
         byte[] control = Gzip(Tar(new Dictionary<string, byte[]> { ["./control"] = Encoding.ASCII.GetBytes("Package: test\n") }));
         return Ar(("debian-binary", Encoding.ASCII.GetBytes("2.0\n")), ("control.tar.gz", control), ($"data.tar.{compression}", data));
     }

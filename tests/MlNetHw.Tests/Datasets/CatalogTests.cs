@@ -58,6 +58,7 @@ public sealed class CatalogTests
     [TestMethod]
     [DataRow("gz")]
     [DataRow("xz")]
+    [DataRow("zst")]
     public void DebianPackageGivenAsLocalFileIsUnpackedAndPicked(string compression)
     {
         if (compression == "xz" && ArchiveBuilder.Xz([1]) is null) Assert.Inconclusive("no xz command on this machine");
@@ -80,6 +81,19 @@ public sealed class CatalogTests
 
         CollectionAssert.AreEqual(photo, File.ReadAllBytes(Path.Combine(folder, "photo.png")));
         Assert.AreEqual(1, Directory.GetFiles(folder).Count(f => !Path.GetFileName(f).StartsWith('.')), "only the included member is unpacked");
+    }
+
+    [TestMethod]
+    [DataRow("xz")]
+    [DataRow("zst")]
+    public void CorruptCompressedDataMemberIsReportedWithTheArchiveName(string compression)
+    {
+        string path = Path.Combine(_cache, $"bad-{compression}.deb");
+        File.WriteAllBytes(path, ArchiveBuilder.Ar(("debian-binary", Encoding.ASCII.GetBytes("2.0\n")), ($"data.tar.{compression}", Payload(500, 3))));
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => ArchiveExtractor.Extract(path, "deb", Path.Combine(_cache, "out")));
+        StringAssert.Contains(e.Message, path);
+        StringAssert.Contains(e.Message, $"data.tar.{compression}");
+        Assert.IsFalse(File.Exists(Path.Combine(_cache, "out", $".deb-data.tar.{compression}")), "the temporary member is removed");
     }
 
     [TestMethod]
