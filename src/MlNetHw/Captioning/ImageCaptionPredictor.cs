@@ -26,7 +26,7 @@ public sealed class ImageCaptionPredictor : IDisposable
         _engine = mlContext.Model.CreatePredictionEngine<ImageInput, CaptionOutput>(model);
     }
 
-    /// <summary>Loads a saved model; errors name the file (see <see cref="ModelArchive.Load"/>).</summary>
+    /// <summary>Loads a saved model; errors name the file (see <see cref="ModelArchive.Load(MLContext, string)"/>).</summary>
     public static ImageCaptionPredictor Load(string modelPath, MLContext? mlContext = null)
     {
         var ml = mlContext ?? new MLContext();

@@ -14,7 +14,7 @@ namespace MlNetHw.MlNet;
 /// (<c>mlContext.Model.Save</c>), each <see cref="TorchTransformer"/> as its weights (<see cref="TensorFile"/>),
 /// extra files (e.g. ONNX) and a manifest entry (architecture, hyperparameters, vocabularies, columns).
 /// <c>manifest.json</c> also records the format version and the input and output schemas.
-/// <see cref="Load"/> rebuilds the chain, ready for <c>Transform</c> and <c>CreatePredictionEngine</c>.
+/// <see cref="Load(MLContext, string)"/> rebuilds the chain, ready for <c>Transform</c> and <c>CreatePredictionEngine</c>.
 /// </summary>
 public static class ModelArchive
 {
@@ -128,11 +128,18 @@ public static class ModelArchive
     /// Fails with <see cref="InvalidDataException"/> naming the file and the problem (not a zip, truncated, not an
     /// MlNetHw archive, newer format, missing entry, unknown architecture, bad weights); nothing half-built is returned.
     /// </summary>
-    public static ITransformer Load(MLContext mlContext, string path)
+    public static ITransformer Load(MLContext mlContext, string path) => Load(mlContext, path, out _);
+
+    /// <summary>
+    /// As <see cref="Load(MLContext, string)"/>, and gives the input schema the archive was saved with (as
+    /// <c>mlContext.Model.Load(path, out schema)</c> does), read from the same open file.
+    /// </summary>
+    public static ITransformer Load(MLContext mlContext, string path, out DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         using var zip = Open(path);
         var manifest = ReadManifest(zip, path);
+        inputSchema = InputSchema(manifest, path);
         if (manifest["segments"] is JsonArray all && all.Any(s => (s?["kind"] as JsonValue)?.TryGetValue<string>(out var k) == true && k == "torch"))
             MlNetHw.Torch.TorchRuntime.EnsureLoaded(); // a clear message when libtorch cannot load, before any model is built
         var built = new List<ITransformer>();
@@ -199,9 +206,10 @@ public static class ModelArchive
     /// The input schema recorded in the manifest, rebuilt as a <see cref="DataViewSchema"/> (for building input rows,
     /// e.g. with <see cref="JsonRows.Load"/>). Throws naming the column when a type cannot be rebuilt (e.g. images).
     /// </summary>
-    public static DataViewSchema ReadInputSchema(string path)
+    public static DataViewSchema ReadInputSchema(string path) => InputSchema(ReadManifest(path), path);
+
+    static DataViewSchema InputSchema(JsonObject manifest, string path)
     {
-        var manifest = ReadManifest(path);
         var builder = new DataViewSchema.Builder();
         foreach (var node in manifest["inputSchema"] as JsonArray ?? throw Bad(path, "manifest has no 'inputSchema'"))
         {

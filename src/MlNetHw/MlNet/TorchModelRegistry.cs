@@ -4,7 +4,7 @@ using System.Reflection;
 namespace MlNetHw.MlNet;
 
 /// <summary>
-/// Loaders of <see cref="TorchModel"/> types by architecture name, used by <see cref="ModelArchive.Load"/>.
+/// Loaders of <see cref="TorchModel"/> types by architecture name, used by <see cref="ModelArchive.Load(Microsoft.ML.MLContext, string)"/>.
 /// Every type in MlNetHw marked <see cref="TorchArchitectureAttribute"/> is registered automatically; types in other
 /// assemblies are found the same way the first time an unknown architecture is met (assemblies already loaded), or
 /// are registered explicitly with <see cref="Register"/> / <see cref="RegisterAssembly"/>.

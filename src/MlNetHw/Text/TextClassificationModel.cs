@@ -97,14 +97,23 @@ public sealed class TextClassificationModel : ITransformer
     /// <summary>Reads a text model written by <see cref="Save(string)"/>; another archive fails with a message naming the file.</summary>
     public static TextClassificationModel Load(MLContext mlContext, string path)
     {
-        var loaded = ModelArchive.Load(mlContext, path);
+        var loaded = ModelArchive.Load(mlContext, path, out var inputSchema);
         var parts = ModelArchive.Flatten(loaded).ToList();
         var chain = new TransformerChain<ITransformer>(parts.ToArray());
         var classifier = parts.OfType<TorchTransformer>().Select(t => t.Model).OfType<TextClassifierModel>().FirstOrDefault();
-        var input = ModelArchive.ReadManifest(path)["inputSchema"]?.AsArray();
-        string textColumn = input is { Count: 1 } ? input[0]?["name"]?.GetValue<string>() ?? TextColumns.Text : TextColumns.Text;
-        if (classifier is null && !parts.Any(p => p.GetType().Name.Contains("BinaryPrediction", StringComparison.Ordinal)))
-            throw new InvalidDataException($"'{path}' is an MlNetHw model archive but not a text classifier (it holds {string.Join(", ", parts.Select(p => p.GetType().Name))}).");
+        // A text classifier reads one text column and adds the binary classifier's columns; the schema says so, whatever the transformers are.
+        var text = inputSchema.Count == 1 && inputSchema[0].Type is TextDataViewType ? inputSchema[0].Name : null;
+        DataViewSchema? output = null;
+        if (text is not null)
+            try { output = chain.GetOutputSchema(inputSchema); }
+            catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidOperationException) { }
+        bool binary = output?.GetColumnOrNull(nameof(PredictionOutput.PredictedLabel))?.Type is BooleanDataViewType
+                      && output.GetColumnOrNull(nameof(PredictionOutput.Probability))?.Type == NumberDataViewType.Single;
+        if (!binary)
+            throw new InvalidDataException($"'{path}' is an MlNetHw model archive but not a text classifier: it needs one text input column and gives " +
+                                           $"boolean PredictedLabel and float Probability (input: {string.Join(", ", inputSchema.Select(c => $"{c.Name} ({c.Type})"))}; " +
+                                           $"it holds {string.Join(", ", parts.Select(p => p.GetType().Name))}).");
+        string textColumn = text!;
         return new TextClassificationModel(mlContext, classifier?.Kind ?? TextModelKind.BagOfWords, chain, textColumn);
     }
 

@@ -6,7 +6,7 @@ namespace MlNetHw.Tests.MlNet;
 
 /// <summary>
 /// The round-trip check every TorchSharp-backed estimator gets (in the spirit of ML.NET's estimator tests): fit →
-/// <see cref="ModelArchive.Save"/> → <see cref="ModelArchive.Load"/> in a fresh <see cref="MLContext"/> → the loaded
+/// <see cref="ModelArchive.Save"/> → <see cref="ModelArchive.Load(MLContext, string)"/> in a fresh <see cref="MLContext"/> → the loaded
 /// chain's <c>Transform</c> and its row-by-row mapper (what a PredictionEngine runs) both give the original
 /// predictions. Add an estimator with one call:
 /// <code>RoundTrip.Check(ml, estimator, train, test, "Score", "PredictedLabel");</code>
