@@ -37,6 +37,16 @@ public sealed class ModelArchiveTests
     [ClassCleanup]
     public static void Cleanup() => Directory.Delete(_dir, true);
 
+    [TestMethod]
+    public void AnArchiveThatIsNoTextClassifierIsRefusedByTheTextLoaderNamingItsInput()
+    {
+        // A binary classifier over a float vector: right outputs, wrong input, so it is not a text model.
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => MlNetHw.Text.TextClassificationModel.Load(_ml, _good));
+        StringAssert.Contains(e.Message, "not a text classifier");
+        StringAssert.Contains(e.Message, "Features");
+        StringAssert.Contains(e.Message, _good);
+    }
+
     static string Copy(string name, Action<ZipArchive>? edit = null)
     {
         string path = Path.Combine(_dir, name);
