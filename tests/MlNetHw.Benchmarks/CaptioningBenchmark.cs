@@ -29,9 +29,9 @@ public sealed class CaptioningBenchmark : IBenchmarkSection
                 var model = new CaptionerNetwork(new CaptioningModelShape(D, W, H, V, cell));
                 var features = randn(batch, D);
                 var captions = randint(4, V, new long[] { batch, T });
-                captions[.., 0] = Vocabulary.Start;
-                captions[.., T - 1] = Vocabulary.End;
-                captions[.., ^3..^1] = Vocabulary.Null; // some padding, so the mask does work
+                captions[.., 0] = CaptionCodec.Start;
+                captions[.., T - 1] = CaptionCodec.End;
+                captions[.., ^3..^1] = CaptionCodec.Null; // some padding, so the mask does work
                 using var adam = optim.Adam(model.parameters(), lr: 5e-3);
                 void Step()
                 {

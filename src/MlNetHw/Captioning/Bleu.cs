@@ -64,10 +64,10 @@ public static class Bleu
         return new BleuScore(bleu, p, bp, c, r);
     }
 
-    /// <summary>Scores caption strings (tokenised with <see cref="Vocabulary.Tokenize"/>).</summary>
+    /// <summary>Scores caption strings (tokenised with <see cref="CaptionCodec.Tokenize"/>).</summary>
     public static BleuScore Corpus(IReadOnlyList<string> candidates, IReadOnlyList<IReadOnlyList<string>> references) =>
-        CorpusTokens(candidates.Select(s => Vocabulary.Tokenize(s)).ToList(),
-            references.Select(rs => (IReadOnlyList<IReadOnlyList<string>>)rs.Select(s => Vocabulary.Tokenize(s)).ToList()).ToList());
+        CorpusTokens(candidates.Select(s => CaptionCodec.Tokenize(s)).ToList(),
+            references.Select(rs => (IReadOnlyList<IReadOnlyList<string>>)rs.Select(s => CaptionCodec.Tokenize(s)).ToList()).ToList());
 
     static Dictionary<string, int> NGrams(IReadOnlyList<string> words, int n)
     {

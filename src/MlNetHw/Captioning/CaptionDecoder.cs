@@ -10,7 +10,7 @@ public static class CaptionDecoder
 {
     /// <summary>
     /// Greedy decoding of a batch. Returns (N, maxWords + 1) indices: the chosen words, END where a caption ends,
-    /// NULL after it (decode with <see cref="Vocabulary.Decode"/>).
+    /// NULL after it (decode with <see cref="CaptionCodec.Decode"/>).
     /// </summary>
     public static long[][] Greedy(CaptionerNetwork model, Tensor features, int maxWords)
     {
@@ -19,7 +19,7 @@ public static class CaptionDecoder
         long n = features.shape[0];
         var h = model.InitialHidden(features);
         Tensor? c = model.Lstm is not null ? zeros_like(h) : null;
-        var words = full(n, (long)Vocabulary.Start, dtype: ScalarType.Int64, device: features.device);
+        var words = full(n, (long)CaptionCodec.Start, dtype: ScalarType.Int64, device: features.device);
         var result = new long[n][];
         for (int i = 0; i < n; i++) result[i] = new long[maxWords + 1];
         var done = new bool[n];
@@ -27,13 +27,13 @@ public static class CaptionDecoder
         {
             // The last position may only hold END: a caption that reaches maxWords words is cut there.
             (h, c, var logp) = model.Step(words, h, c);
-            words = t == maxWords ? full(n, (long)Vocabulary.End, dtype: ScalarType.Int64, device: features.device) : logp.argmax(1);
+            words = t == maxWords ? full(n, (long)CaptionCodec.End, dtype: ScalarType.Int64, device: features.device) : logp.argmax(1);
             var chosen = words.cpu().data<long>().ToArray();
             for (int i = 0; i < n; i++)
             {
-                if (done[i]) { result[i][t] = Vocabulary.Null; continue; }
+                if (done[i]) { result[i][t] = CaptionCodec.Null; continue; }
                 result[i][t] = chosen[i];
-                if (chosen[i] == Vocabulary.End) done[i] = true;
+                if (chosen[i] == CaptionCodec.End) done[i] = true;
             }
             if (done.All(d => d)) break;
         }
@@ -67,7 +67,7 @@ public static class CaptionDecoder
         var h = model.InitialHidden(feature);
         Tensor? c = model.Lstm is not null ? zeros_like(h) : null;
         var alive = new List<Hypothesis> { new(new List<long>(), 0.0) };
-        var words = tensor(new long[] { Vocabulary.Start }, device: feature.device);
+        var words = tensor(new long[] { CaptionCodec.Start }, device: feature.device);
         var finished = new List<Hypothesis>();
         double Score(Hypothesis hyp) => hyp.LogProb / Math.Pow(hyp.Words.Count + 1, alpha);
         for (int t = 0; t <= maxWords && alive.Count > 0; t++)
@@ -79,9 +79,9 @@ public static class CaptionDecoder
             var candidates = new List<(int From, long Word, double LogProb)>();
             for (int b = 0; b < alive.Count; b++)
             {
-                if (t == maxWords) { candidates.Add((b, Vocabulary.End, alive[b].LogProb + lp[b * v + Vocabulary.End])); continue; }
+                if (t == maxWords) { candidates.Add((b, CaptionCodec.End, alive[b].LogProb + lp[b * v + CaptionCodec.End])); continue; }
                 // Only the k best words of each hypothesis can enter the k best overall.
-                var best = Enumerable.Range(0, v).Where(w => w != Vocabulary.Null && w != Vocabulary.Start)
+                var best = Enumerable.Range(0, v).Where(w => w != CaptionCodec.Null && w != CaptionCodec.Start)
                     .OrderByDescending(w => lp[b * v + w]).Take(k);
                 foreach (int w in best) candidates.Add((b, w, alive[b].LogProb + lp[b * v + w]));
             }
@@ -91,7 +91,7 @@ public static class CaptionDecoder
             foreach (var cand in candidates.OrderByDescending(x => x.LogProb))
             {
                 var hyp = new Hypothesis(new List<long>(alive[cand.From].Words) { cand.Word }, cand.LogProb);
-                if (cand.Word == Vocabulary.End) finished.Add(hyp);
+                if (cand.Word == CaptionCodec.End) finished.Add(hyp);
                 else { next.Add(hyp); rows.Add(cand.From); nextWords.Add(cand.Word); }
                 if (next.Count == k) break;
             }

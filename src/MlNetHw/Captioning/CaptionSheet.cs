@@ -48,7 +48,7 @@ public static class CaptionSheet
                     string? error = WriteThumbnail(s.ImagePath, Path.Combine(folder, rel));
                     cell = error is null ? $"![{Escape(s.Id)}]({rel})<br>{Escape(s.Id)}" : $"{Escape(s.Id)} (image not shown: {Escape(error)})";
                 }
-                double bleu1 = s.References.Any(r => Vocabulary.Tokenize(r).Count > 0) && Vocabulary.Tokenize(s.Generated).Count > 0
+                double bleu1 = s.References.Any(r => CaptionCodec.Tokenize(r).Count > 0) && CaptionCodec.Tokenize(s.Generated).Count > 0
                     ? Bleu.Corpus(new[] { s.Generated }, new[] { s.References }).Bleu1 : 0;
                 string refs = string.Join("<br>", s.References.Select(Escape));
                 md.AppendLine($"| {cell} | **{Escape(s.Generated)}** | {refs} | {bleu1:0.00} |");

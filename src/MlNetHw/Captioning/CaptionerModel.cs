@@ -19,14 +19,14 @@ public sealed class CaptionerModel : TorchModel
     readonly Device _device;
 
     /// <summary>Wraps a (trained) module with its vocabulary.</summary>
-    public CaptionerModel(CaptionerNetwork module, Vocabulary vocabulary, string featureColumn = "Features", string captionColumn = "Caption",
+    public CaptionerModel(CaptionerNetwork module, CaptionCodec vocabulary, string featureColumn = "Features", string captionColumn = "Caption",
         int beamWidth = 1, double lengthPenalty = 0.7, Device? device = null)
     {
         if (module.Shape.VocabSize != vocabulary.Count)
             throw new ArgumentException($"the module has {module.Shape.VocabSize} vocabulary rows but the vocabulary has {vocabulary.Count} words.");
         if (beamWidth < 1) throw new ArgumentOutOfRangeException(nameof(beamWidth), beamWidth, "beam width must be at least 1.");
         _module = module;
-        Vocabulary = vocabulary;
+        Codec = vocabulary;
         FeatureColumn = featureColumn;
         CaptionColumn = captionColumn;
         BeamWidth = beamWidth;
@@ -45,7 +45,7 @@ public sealed class CaptionerModel : TorchModel
 
     /// <summary>The network (features → h0, embedding, RNN/LSTM, vocabulary scores).</summary>
     public CaptionerNetwork Network => _module;
-    public Vocabulary Vocabulary { get; }
+    public CaptionCodec Codec { get; }
     public string FeatureColumn { get; }
     public string CaptionColumn { get; }
     /// <summary>Beam width used when scoring; 1 = greedy decoding.</summary>
@@ -71,9 +71,9 @@ public sealed class CaptionerModel : TorchModel
         }
         var x = torch.tensor(flat, new long[] { features.Count, d }, device: _device);
         var rows = BeamWidth > 1
-            ? CaptionDecoder.Beam(_module, x, Vocabulary.MaxWords, BeamWidth, LengthPenalty)
-            : CaptionDecoder.Greedy(_module, x, Vocabulary.MaxWords);
-        return rows.Select(r => Vocabulary.Decode(r)).ToArray();
+            ? CaptionDecoder.Beam(_module, x, Codec.MaxWords, BeamWidth, LengthPenalty)
+            : CaptionDecoder.Greedy(_module, x, Codec.MaxWords);
+        return rows.Select(r => Codec.Decode(r)).ToArray();
     }
 
     protected override void ScoreBatch(ColumnTable inputs, ColumnTable outputs) =>
@@ -87,10 +87,10 @@ public sealed class CaptionerModel : TorchModel
         state.Set("featureDim", _module.Shape.FeatureDim);
         state.Set("wordDim", _module.Shape.WordDim);
         state.Set("hiddenDim", _module.Shape.HiddenDim);
-        state.Set("maxWords", Vocabulary.MaxWords);
+        state.Set("maxWords", Codec.MaxWords);
         state.Set("beamWidth", BeamWidth);
         state.Set("lengthPenalty", LengthPenalty);
-        state.Vocabularies["words"] = Vocabulary.Words.ToArray();
+        state.Vocabularies["words"] = Codec.Words.ToArray();
     }
 
     /// <summary>Rebuilds a saved model (the archive's loader for <see cref="ArchitectureName"/>).</summary>
@@ -99,7 +99,7 @@ public sealed class CaptionerModel : TorchModel
         string cellName = state.Get<string>("cell");
         if (!Enum.TryParse<CaptionCell>(cellName, ignoreCase: true, out var cell))
             throw new InvalidDataException($"model '{state.Architecture}': unknown cell '{cellName}' (expected Rnn or Lstm)");
-        var vocabulary = new Vocabulary(state.Vocabulary("words"), state.Get<int>("maxWords"));
+        var vocabulary = new CaptionCodec(state.Vocabulary("words"), state.Get<int>("maxWords"));
         var shape = new CaptioningModelShape(state.Get<int>("featureDim"), state.Get<int>("wordDim"), state.Get<int>("hiddenDim"), vocabulary.Count, cell);
         var module = new CaptionerNetwork(shape);
         try { state.LoadWeightsInto(module); }

@@ -45,7 +45,7 @@ public sealed class CaptionerNetwork : nn.Module
 
     public CaptionerNetwork(CaptioningModelShape shape) : base("CaptionerNetwork")
     {
-        if (shape.VocabSize <= Vocabulary.Unk) throw new ArgumentException($"VocabSize must exceed the {Vocabulary.SpecialTokens.Count} special tokens (got {shape.VocabSize}).");
+        if (shape.VocabSize <= CaptionCodec.Unk) throw new ArgumentException($"VocabSize must exceed the {CaptionCodec.SpecialTokens.Count} special tokens (got {shape.VocabSize}).");
         Shape = shape;
         FeatureProjection = new ManualTemporalAffine(shape.FeatureDim, shape.HiddenDim);
         Embedding = new ManualWordEmbedding(shape.VocabSize, shape.WordDim);
@@ -105,7 +105,7 @@ public sealed class CaptionerNetwork : nn.Module
         long t = captions.shape[1];
         var scores = Scores(features, captions);
         var target = captions.narrow(1, 1, t - 1);
-        var mask = target.ne(Vocabulary.Null);
+        var mask = target.ne(CaptionCodec.Null);
         return ManualLosses.TemporalSoftmaxLoss(scores, target, mask);
     }
 

@@ -84,7 +84,7 @@ public sealed partial class CaptionerTrainer : TorchEstimator<CaptionerModel>
         var imageOf = new List<int>();
         for (int i = 0; i < references.Length; i++)
             foreach (var r in references[i] ?? Array.Empty<string>()) { captions.Add(r); imageOf.Add(i); }
-        var vocabulary = Vocabulary.Build(captions.Where(c => c is not null).Select(c => c!), _options.MinWordCount, _options.MaxWords);
+        var vocabulary = CaptionCodec.Build(captions.Where(c => c is not null).Select(c => c!), _options.MinWordCount, _options.MaxWords);
         var encoded = vocabulary.EncodeAll(captions, out var kept, out var stats);
         channel.Info(MessageSensitivity.None, $"Captioner: {table.Count} images, {stats.Encoded} captions ({stats.SkippedEmpty} empty skipped, " +
                                               $"{stats.Truncated} truncated to {_options.MaxWords} words, {stats.UnknownWords} unknown words), vocabulary {vocabulary.Count}");

@@ -115,7 +115,7 @@ public static class CaptioningExperiment
             var model = transformer.Model;
             var history = model.Training!;
             encoding = model.Encoding!;
-            vocabSize = model.Vocabulary.Count;
+            vocabSize = model.Codec.Count;
             log.WriteLine($"[{cell}] final training loss {history.FinalLoss:0.0000} (last epoch mean {history.EpochLosses[^1]:0.0000}), {history.Seconds:0.0} s");
 
             var trainCaptions = Caption(ml, transformer, trainEval, featureDim);
@@ -205,13 +205,13 @@ public static class CaptioningExperiment
 
     static BleuScore Score(IReadOnlyList<string> generated, IReadOnlyList<Item> items)
     {
-        var usable = Enumerable.Range(0, items.Count).Where(i => items[i].References.Any(r => Vocabulary.Tokenize(r).Count > 0)).ToList();
+        var usable = Enumerable.Range(0, items.Count).Where(i => items[i].References.Any(r => CaptionCodec.Tokenize(r).Count > 0)).ToList();
         return Bleu.Corpus(usable.Select(i => generated[i]).ToList(), usable.Select(i => items[i].References).ToList());
     }
 
     static double ExactMatch(IReadOnlyList<string> generated, IReadOnlyList<Item> items) =>
         items.Count == 0 ? 0 : Enumerable.Range(0, items.Count).Count(i =>
-            items[i].References.Any(r => string.Join(' ', Vocabulary.Tokenize(r)) == string.Join(' ', Vocabulary.Tokenize(generated[i])))) / (double)items.Count;
+            items[i].References.Any(r => string.Join(' ', CaptionCodec.Tokenize(r)) == string.Join(' ', CaptionCodec.Tokenize(generated[i])))) / (double)items.Count;
 
     static List<CaptionSample> Samples(string split, IReadOnlyList<Item> items, IReadOnlyList<string> generated) =>
         items.Select((x, i) => new CaptionSample(split, x.Image.Id, x.Image.ImagePath, generated[i], x.References)).ToList();

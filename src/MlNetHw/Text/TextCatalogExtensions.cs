@@ -1,3 +1,4 @@
+using MlNetHw.Data;
 using Microsoft.ML;
 using MlNetHw.MlNet;
 
@@ -20,7 +21,7 @@ public static class TextCatalogExtensions
 
     /// <summary>A TorchSharp sentence classifier (averaged vectors, RNN or LSTM) on word ids of <paramref name="vocabulary"/>.</summary>
     public static TextClassifierTrainer TextClassifier(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
-        TextVocabulary vocabulary, TextClassifierTrainerOptions? options = null) =>
+        Vocabulary vocabulary, TextClassifierTrainerOptions? options = null) =>
         new(CatalogEnvironment.Of(catalog), vocabulary, options);
 
     /// <summary>

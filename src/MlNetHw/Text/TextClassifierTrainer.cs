@@ -1,3 +1,4 @@
+using MlNetHw.Data;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 using MlNetHw.MlNet;
@@ -21,13 +22,13 @@ public sealed class TextClassifierTrainer : TorchEstimator<TextClassifierModel>
     /// <summary>Size of learned word vectors when none is given.</summary>
     public const int DefaultEmbeddingDimension = 100;
 
-    readonly TextVocabulary _vocabulary;
+    readonly Vocabulary _vocabulary;
     readonly TextClassifierTrainerOptions _options;
 
     /// <param name="environment">The MLContext (or a catalog's environment).</param>
     /// <param name="vocabulary">The vocabulary the ids come from: its size sizes the word-vector table, its words pick the pretrained vectors.</param>
     /// <param name="options">Settings; null = defaults.</param>
-    public TextClassifierTrainer(IHostEnvironment environment, TextVocabulary vocabulary, TextClassifierTrainerOptions? options = null)
+    public TextClassifierTrainer(IHostEnvironment environment, Vocabulary vocabulary, TextClassifierTrainerOptions? options = null)
         : base(environment, "TextClassifier")
     {
         _vocabulary = vocabulary ?? throw new ArgumentNullException(nameof(vocabulary));
@@ -119,7 +120,7 @@ public sealed class TextClassifierTrainer : TorchEstimator<TextClassifierModel>
     }
 
     /// <summary>(V, D) table: pretrained rows where a word has one, the network's random rows elsewhere, zeros for &lt;pad&gt;/&lt;unk&gt;.</summary>
-    static Tensor PretrainedTable(TextVocabulary vocabulary, PretrainedWordVectors vectors, Tensor initial, out int found)
+    static Tensor PretrainedTable(Vocabulary vocabulary, PretrainedWordVectors vectors, Tensor initial, out int found)
     {
         int v = vocabulary.Count, d = vectors.Dimension;
         var table = initial.detach().cpu().to_type(ScalarType.Float32).data<float>().ToArray();

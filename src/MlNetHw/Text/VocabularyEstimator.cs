@@ -1,3 +1,4 @@
+using MlNetHw.Data;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -83,7 +84,7 @@ public sealed class TextVocabularyModel : TorchModel
     readonly NoWeights _module = new();
 
     /// <summary>The word list.</summary>
-    public TextVocabulary Vocabulary { get; }
+    public Vocabulary Vocabulary { get; }
     /// <summary>Column of words read.</summary>
     public string InputColumnName { get; }
     /// <summary>Column of ids written.</summary>
@@ -91,7 +92,7 @@ public sealed class TextVocabularyModel : TorchModel
     /// <summary>Sentences are cut to this many words (0 = never).</summary>
     public int MaxLength { get; }
 
-    public TextVocabularyModel(TextVocabulary vocabulary, string inputColumnName = TextColumns.Tokens,
+    public TextVocabularyModel(Vocabulary vocabulary, string inputColumnName = TextColumns.Tokens,
         string outputColumnName = TextColumns.TokenIds, int maxLength = 0)
     {
         Vocabulary = vocabulary ?? throw new ArgumentNullException(nameof(vocabulary));

@@ -95,9 +95,9 @@ public sealed class CaptionDataSourcesTests
             Assert.IsNull(ds.Val[0].ImagePath);
 
             // <UNK> is the unknown word of the captioner, not a word of its own.
-            var vocabulary = Vocabulary.Build(ds.Train.SelectMany(i => i.Captions));
-            Assert.IsFalse(vocabulary.Words.Skip(Vocabulary.SpecialTokens.Count).Any(w => w.Contains("unk", StringComparison.OrdinalIgnoreCase)));
-            Assert.AreEqual(Vocabulary.Unk, vocabulary.IndexOf(Vocabulary.Tokenize("<UNK>")[0]));
+            var vocabulary = CaptionCodec.Build(ds.Train.SelectMany(i => i.Captions));
+            Assert.IsFalse(vocabulary.Words.Skip(CaptionCodec.SpecialTokens.Count).Any(w => w.Contains("unk", StringComparison.OrdinalIgnoreCase)));
+            Assert.AreEqual(CaptionCodec.Unk, vocabulary.IndexOf(CaptionCodec.Tokenize("<UNK>")[0]));
 
             File.Delete(Path.Combine(dir, "coco2014_vocab.json"));
             StringAssert.Contains(Assert.ThrowsExactly<FileNotFoundException>(() => CaptionDataSources.Load(dir, false)).Message, "coco2014_vocab.json");

@@ -37,9 +37,9 @@ public sealed class CaptioningModelTests
         for (int i = 0; i < N; i++)
         {
             int len = 1 + i % (T - 2);
-            caps[i, 0] = Vocabulary.Start;
-            for (int t = 1; t <= len; t++) caps[i, t] = rng.Next(Vocabulary.End, V);
-            caps[i, len + 1] = Vocabulary.End;
+            caps[i, 0] = CaptionCodec.Start;
+            for (int t = 1; t <= len; t++) caps[i, t] = rng.Next(CaptionCodec.End, V);
+            caps[i, len + 1] = CaptionCodec.End;
         }
         return (model, features, tensor(caps));
     }
@@ -67,7 +67,7 @@ public sealed class CaptioningModelTests
             var logp = scores - scores.exp().sum(1, keepdim: true).log();
             var target = captions[.., t + 1];
             var picked = logp.gather(1, target.unsqueeze(1)).squeeze(1);
-            total = total - (picked * target.ne(Vocabulary.Null).to_type(ScalarType.Float64)).sum();
+            total = total - (picked * target.ne(CaptionCodec.Null).to_type(ScalarType.Float64)).sum();
         }
         return total.squeeze() / captions.shape[0];
     }
@@ -149,7 +149,7 @@ public sealed class CaptioningModelTests
     public void GreedyAndBeamDecodingReproduceAMemorisedCaption()
     {
         TorchRuntime.Seed(4);
-        var vocab = Vocabulary.Build(new[] { "a small red circle", "a large blue square left of a small green triangle" }, maxWords: 12);
+        var vocab = CaptionCodec.Build(new[] { "a small red circle", "a large blue square left of a small green triangle" }, maxWords: 12);
         var caps = vocab.EncodeAll(new[] { "a small red circle", "a large blue square left of a small green triangle" }, out _, out _);
         var captions = tensor(caps).reshape(2, vocab.SequenceLength);
         var features = randn(2, 8);
@@ -177,8 +177,8 @@ public sealed class CaptioningModelTests
         using (no_grad()) { model.Output.b.zero_(); model.Output.b[5] = 100.0; } // always says word 5, never END
         var rows = CaptionDecoder.Greedy(model, randn(2, 4), maxWords: 6);
         Assert.AreEqual(7, rows[0].Length);
-        CollectionAssert.AreEqual(new long[] { 5, 5, 5, 5, 5, 5, Vocabulary.End }, rows[0]);
+        CollectionAssert.AreEqual(new long[] { 5, 5, 5, 5, 5, 5, CaptionCodec.End }, rows[0]);
         var beams = CaptionDecoder.Beam(model, randn(1, 4), maxWords: 6, beamWidth: 2);
-        Assert.AreEqual(Vocabulary.End, beams[0][6]);
+        Assert.AreEqual(CaptionCodec.End, beams[0][6]);
     }
 }

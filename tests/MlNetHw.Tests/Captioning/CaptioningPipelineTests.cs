@@ -49,7 +49,7 @@ public sealed class CaptioningPipelineTests
         Assert.IsTrue(history.FinalLoss < history.BatchLosses[0] / 2, $"loss {history.BatchLosses[0]} -> {history.FinalLoss}");
         var before = ml.Data.CreateEnumerable<Out>(model.Transform(view), reuseRowObject: false).Select(o => o.Caption).ToList();
         Assert.IsTrue(before.All(c => c.Length > 0), "every image gets a caption");
-        Assert.IsTrue(before.All(c => Vocabulary.Tokenize(c).All(w => captioner.Model.Vocabulary.IndexOf(w) > Vocabulary.Unk)));
+        Assert.IsTrue(before.All(c => CaptionCodec.Tokenize(c).All(w => captioner.Model.Codec.IndexOf(w) > CaptionCodec.Unk)));
 
         string path = Path.Combine(_dir, "captioner.zip");
         ModelArchive.Save(ml, model, view.Schema, path);
@@ -110,7 +110,7 @@ public sealed class CaptioningPipelineTests
         Assert.AreEqual(1, stats.Truncated);
         var captions = ml.Data.CreateEnumerable<Out>(transformer.Transform(ml.Data.LoadFromEnumerable(rows)), reuseRowObject: false).ToList();
         Assert.AreEqual(4, captions.Count);
-        Assert.IsTrue(captions.All(c => Vocabulary.Tokenize(c.Caption).Count <= 5), "decoding stops at MaxWords");
+        Assert.IsTrue(captions.All(c => CaptionCodec.Tokenize(c.Caption).Count <= 5), "decoding stops at MaxWords");
 
         var allEmpty = rows.Select(r => new FeatureRowWithRefs { Features = r.Features, References = new[] { "" } });
         var ex = Assert.ThrowsExactly<ArgumentException>(() => ml.Transforms.CaptionImageFeatures(options).Fit(ml.Data.LoadFromEnumerable(allEmpty)));

@@ -24,7 +24,7 @@ public sealed class ShapeScenesTests
         }
         foreach (var s in val) Assert.IsTrue(s.Contains(Small.HeldOut), $"val scene {s.Id} has no held-out combination");
         // Every colour and every shape still occurs in training, only not in the held-out pairs.
-        var words = train.SelectMany(s => s.Captions).SelectMany(c => Vocabulary.Tokenize(c)).ToHashSet();
+        var words = train.SelectMany(s => s.Captions).SelectMany(c => CaptionCodec.Tokenize(c)).ToHashSet();
         foreach (var w in ShapeScenes.Colours.Concat(ShapeScenes.Shapes).Concat(ShapeScenes.Sizes)) Assert.IsTrue(words.Contains(w), w);
         Assert.IsTrue(train.Select(s => s.Layout).Distinct().Count() == 4, "all four layouts occur");
     }
@@ -36,7 +36,7 @@ public sealed class ShapeScenesTests
         foreach (var s in train)
         {
             Assert.IsTrue(s.Captions.Count >= 3);
-            Assert.IsTrue(s.Captions.All(c => Vocabulary.Tokenize(c).Count <= 16), string.Join(" | ", s.Captions));
+            Assert.IsTrue(s.Captions.All(c => CaptionCodec.Tokenize(c).Count <= 16), string.Join(" | ", s.Captions));
             if (s.Layout == "horizontal") Assert.IsTrue(s.Shapes[0].X + s.Shapes[0].Radius < s.Shapes[1].X - s.Shapes[1].Radius);
             if (s.Layout == "vertical") Assert.IsTrue(s.Shapes[0].Y + s.Shapes[0].Radius < s.Shapes[1].Y - s.Shapes[1].Radius);
             if (s.Layout == "row")

@@ -1,9 +1,10 @@
+using MlNetHw.Data;
 using System.Text;
 using System.Text.Json;
 
 namespace MlNetHw.Captioning;
 
-/// <summary>What happened to the captions encoded by <see cref="Vocabulary.EncodeAll"/>.</summary>
+/// <summary>What happened to the captions encoded by <see cref="CaptionCodec.EncodeAll"/>.</summary>
 /// <param name="Encoded">Captions turned into rows of the caption matrix.</param>
 /// <param name="SkippedEmpty">Captions with no word after tokenisation: not encoded (there is nothing to learn).</param>
 /// <param name="Truncated">Captions longer than the maximum: cut to the first <c>MaxWords</c> words, END kept.</param>
@@ -11,7 +12,8 @@ namespace MlNetHw.Captioning;
 public sealed record CaptionEncodingStats(int Encoded, int SkippedEmpty, int Truncated, int UnknownWords);
 
 /// <summary>
-/// Word ↔ index map of the captioner, in the cs231n layout: index 0 <c>&lt;NULL&gt;</c> (padding, masked out of
+/// Captions ↔ rows of ids for the captioner, on the library's one word ↔ id table (<see cref="Vocabulary"/>) in the
+/// cs231n layout: index 0 <c>&lt;NULL&gt;</c> (padding, masked out of
 /// the loss), 1 <c>&lt;START&gt;</c>, 2 <c>&lt;END&gt;</c>, 3 <c>&lt;UNK&gt;</c>, then the words seen at least
 /// <c>minCount</c> times, most frequent first (ties in ordinal order, so the same captions give the same map).
 /// </summary>
@@ -23,47 +25,39 @@ public sealed record CaptionEncodingStats(int Encoded, int SkippedEmpty, int Tru
 /// Documented edge cases: an empty caption (no words) is skipped by <see cref="EncodeAll"/> and counted; a caption
 /// longer than <c>MaxWords</c> is truncated to its first <c>MaxWords</c> words and still ends with END, and counted.
 /// </remarks>
-public sealed class Vocabulary
+public sealed class CaptionCodec
 {
     public const int Null = 0, Start = 1, End = 2, Unk = 3;
     public static readonly IReadOnlyList<string> SpecialTokens = new[] { "<NULL>", "<START>", "<END>", "<UNK>" };
 
-    readonly string[] _words;
-    readonly Dictionary<string, int> _index;
-
+    /// <summary>The word ↔ id table (specials first).</summary>
+    public Vocabulary Vocabulary { get; }
     /// <summary>Index → word, specials included.</summary>
-    public IReadOnlyList<string> Words => _words;
-    public int Count => _words.Length;
+    public IReadOnlyList<string> Words => Vocabulary.Words;
+    public int Count => Vocabulary.Count;
     /// <summary>The longest caption, in words, that fits a row; longer ones are truncated.</summary>
     public int MaxWords { get; }
     /// <summary>Length of an encoded row: START + <see cref="MaxWords"/> + END.</summary>
     public int SequenceLength => MaxWords + 2;
 
-    public Vocabulary(IReadOnlyList<string> words, int maxWords)
+    public CaptionCodec(IReadOnlyList<string> words, int maxWords) : this(FromList(words), maxWords) { }
+
+    CaptionCodec(Vocabulary vocabulary, int maxWords)
     {
         if (maxWords < 1) throw new ArgumentOutOfRangeException(nameof(maxWords), maxWords, "must be at least 1.");
-        if (words.Count < SpecialTokens.Count || !SpecialTokens.SequenceEqual(words.Take(SpecialTokens.Count)))
-            throw new ArgumentException($"a vocabulary starts with {string.Join(" ", SpecialTokens)}.", nameof(words));
-        _words = words.ToArray();
-        _index = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < _words.Length; i++)
-            if (!_index.TryAdd(_words[i], i)) throw new ArgumentException($"word '{_words[i]}' appears twice in the vocabulary.", nameof(words));
+        Vocabulary = vocabulary;
         MaxWords = maxWords;
     }
 
-    /// <summary>Builds the vocabulary of <paramref name="captions"/>: words seen at least <paramref name="minCount"/> times.</summary>
-    public static Vocabulary Build(IEnumerable<string> captions, int minCount = 1, int maxWords = 16)
+    static Vocabulary FromList(IReadOnlyList<string> words)
     {
-        if (minCount < 1) throw new ArgumentOutOfRangeException(nameof(minCount), minCount, "must be at least 1.");
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var c in captions)
-            foreach (var w in Tokenize(c))
-                counts[w] = counts.GetValueOrDefault(w) + 1;
-        var words = SpecialTokens.Concat(counts.Where(kv => kv.Value >= minCount && !SpecialTokens.Contains(kv.Key))
-                .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key))
-            .ToList();
-        return new Vocabulary(words, maxWords);
+        try { return Vocabulary.FromList(words, SpecialTokens, Unk); }
+        catch (InvalidDataException e) { throw new ArgumentException(e.Message, nameof(words), e); }
     }
+
+    /// <summary>Builds the vocabulary of <paramref name="captions"/>: words seen at least <paramref name="minCount"/> times.</summary>
+    public static CaptionCodec Build(IEnumerable<string> captions, int minCount = 1, int maxWords = 16) =>
+        new(Vocabulary.Build(captions.Select(Tokenize), SpecialTokens, Unk, minCount), maxWords);
 
     /// <summary>Lower-cased tokens of a caption (see the class remarks).</summary>
     public static IReadOnlyList<string> Tokenize(string? caption)
@@ -86,7 +80,7 @@ public sealed class Vocabulary
         return tokens;
     }
 
-    public int IndexOf(string word) => _index.TryGetValue(word, out int i) ? i : Unk;
+    public int IndexOf(string word) => Vocabulary.IdOf(word);
 
     /// <summary>
     /// Encodes one caption into a row of <see cref="SequenceLength"/> indices. Returns false for an empty caption.
@@ -143,20 +137,20 @@ public sealed class Vocabulary
         {
             if (id == End) break;
             if (id is Null or Start) continue;
-            words.Add(id >= 0 && id < _words.Length ? _words[id] : SpecialTokens[Unk]);
+            words.Add(id >= 0 && id < Count ? Words[(int)id] : SpecialTokens[Unk]);
         }
         return string.Join(' ', words);
     }
 
     /// <summary>JSON form stored in the model archive: <c>{"maxWords": 16, "words": [...]}</c>.</summary>
-    public string ToJson() => JsonSerializer.Serialize(new VocabularyFile(MaxWords, _words));
+    public string ToJson() => JsonSerializer.Serialize(new VocabularyFile(MaxWords, Words.ToArray()));
 
-    public static Vocabulary FromJson(string json)
+    public static CaptionCodec FromJson(string json)
     {
         var f = JsonSerializer.Deserialize<VocabularyFile>(json)
                 ?? throw new InvalidDataException("vocabulary JSON is empty.");
         if (f.Words is null) throw new InvalidDataException("vocabulary JSON has no 'Words' field.");
-        return new Vocabulary(f.Words, f.MaxWords);
+        return new CaptionCodec(f.Words, f.MaxWords);
     }
 
     sealed record VocabularyFile(int MaxWords, string[] Words);
