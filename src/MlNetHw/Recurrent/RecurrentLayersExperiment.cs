@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using MlNetHw.Cli;
 using MlNetHw.Reporting;
 using MlNetHw.Torch;
 using TorchSharp;
@@ -70,7 +69,7 @@ public static class RecurrentLayersExperiment
 {
     public static RecurrentLayersResult Run(RecurrentLayersOptions options, TextWriter? log = null)
     {
-        log ??= Console.Out;
+        log ??= TextWriter.Null;
         TorchRuntime.EnsureLoaded();
         Directory.CreateDirectory(options.OutputDirectory);
         var device = TorchRuntime.ResolveDevice(options.Device);
@@ -151,7 +150,7 @@ public static class RecurrentLayersExperiment
             return head.forward(lstm.forward(embed.forward(x), h0, mask));
         }
 
-        var progress = new ConsoleProgress("train", iterations, log == Console.Out ? null : log);
+        var progress = new TextProgressBar("train", iterations, log);
         for (int it = 1; it <= iterations; it++)
         {
             using var scope = torch.NewDisposeScope();
