@@ -120,9 +120,20 @@ public static class CliOptions
     /// <summary>One of a fixed set of words.</summary>
     public static Option<string> Choice(string name, string defaultValue, string description, params string[] choices)
     {
-        var o = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
-        o.AcceptOnlyFromAmong(choices);
+        var o = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = string.Join("|", choices) };
+        AcceptOnly(o, choices);
         return o;
+    }
+
+    /// <summary>Restricts a text option to <paramref name="choices"/>, with an error naming the option (absent stays allowed).</summary>
+    public static void AcceptOnly(Option o, params string[] choices)
+    {
+        o.HelpName ??= string.Join("|", choices);
+        o.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && r.Tokens[^1].Value is var v && !choices.Contains(v, StringComparer.Ordinal))
+                r.AddError($"{o.Name} must be one of {string.Join("|", choices)} (got '{v}').");
+        });
     }
 
     /// <summary>A flag (<c>--quick</c>, or <c>--quick true|false</c>); default false.</summary>

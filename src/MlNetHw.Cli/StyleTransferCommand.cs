@@ -19,7 +19,7 @@ public static class StyleTransferCommand
         var contentWeight = CliOptions.Double("--content-weight", 1.0, "Content weight");
         var tvWeight = CliOptions.OptionalDouble("--tv-weight", "Total-variation weight (default: the packaged ResNet18's; 0 with --model)");
         var smoothing = new Option<string?>("--smoothing") { Description = "Activation smoothing before the Gram matrices, Wang et al. 2021 (default: softmax for the packaged ResNet18, none with --model)" };
-        smoothing.AcceptOnlyFromAmong("none", "softmax");
+        CliOptions.AcceptOnly(smoothing, "none", "softmax");
         var optimizer = CliOptions.Choice("--optimizer", "lbfgs", "Optimizer of the pixels", "lbfgs", "adam");
         var lr = CliOptions.OptionalDouble("--lr", "Learning rate (default 1 for L-BFGS, 0.02 for Adam)");
         var init = CliOptions.Choice("--init", "content", "Starting image", "content", "noise");
