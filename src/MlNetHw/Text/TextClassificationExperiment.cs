@@ -43,7 +43,7 @@ public static class TextClassificationExperiment
         var log = options.Log ?? TextWriter.Null;
         var wall = Stopwatch.StartNew();
         if (options.Models.Count == 0) throw new ArgumentException("no model chosen.");
-        string dataFolder = options.DataFolder ?? TextDataSources.DefaultSentimentFolder();
+        string dataFolder = options.DataFolder ?? TextDataSources.DefaultSentimentFolder(log);
         var split = SentenceSplit.Load(dataFolder);
         string outDir = Path.GetFullPath(options.OutputDirectory);
         Directory.CreateDirectory(outDir);
@@ -66,7 +66,7 @@ public static class TextClassificationExperiment
         string? glovePath = null;
         if (options.Models.Any(k => k != TextModelKind.BagOfWords && k != TextModelKind.Embeddings))
         {
-            glovePath = options.GloVePath ?? TextDataSources.DefaultGloVeFile();
+            glovePath = options.GloVePath ?? TextDataSources.DefaultGloVeFile(log);
             // Only the training words can enter a vocabulary, so only their vectors are kept in memory.
             var trainWords = TextTokenization.Tokenize(ml, split.Train.Select(s => s.Text)).SelectMany(t => t).ToHashSet(StringComparer.Ordinal);
             var clock = Stopwatch.StartNew();
