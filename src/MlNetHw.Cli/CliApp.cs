@@ -44,7 +44,7 @@ public static class CliApp
             parse = root.Parse(args);
             if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
             {
-                error.WriteLine("error: " + OneLine(string.Join("; ", parse.Errors.Select(e => e.Message).Distinct())) + " (see --help)");
+                error.WriteLine("error: " + OneLine(string.Join(" ", parse.Errors.Select(e => e.Message).Distinct())) + " (see --help)");
                 return UsageError;
             }
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

@@ -27,8 +27,8 @@ public static class HomeworkCommand
             HelpName = "key=value", DefaultValueFactory = _ => Array.Empty<string>(),
         };
         var root = new RootCommand("The main job: runs the six homework parts and writes out/homework/report.md (+ report.html).");
-        run.AddTo(root);
         foreach (Option o in new Option[] { full, tiny, only, force, dataDir, set }) root.Options.Add(o);
+        run.AddTo(root);
         root.SetAction(r =>
         {
             var s = run.Read(r);

@@ -70,9 +70,9 @@ public static class TextClassificationCommand
         var extraWords = CliOptions.Int("--glove-extra-words", 0, "Extra GloVe words beyond the training vocabulary", min: 0);
         var noVerify = CliOptions.Flag("--no-verify", "Skip the reload check of every saved .zip");
         var noChild = CliOptions.Flag("--no-child-check", "Skip the separate-process reload check");
-        run.AddTo(command);
         foreach (Option o in new Option[] { model, dataFolder, glove, epochs, batch, lr, hidden, minCount, embeddingDim, extraWords, noVerify, noChild })
             command.Options.Add(o);
+        run.AddTo(command);
         command.SetAction(r =>
         {
             var s = run.Read(r);
