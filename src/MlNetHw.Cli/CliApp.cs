@@ -33,15 +33,20 @@ public static class CliApp
     {
         output ??= Console.Out;
         error ??= Console.Error;
-        var verbose = new Option<bool>("--verbose")
+        var verbose = root.Options.OfType<Option<bool>>().FirstOrDefault(o => o.Name == "--verbose");
+        if (verbose is null)
         {
-            Description = "On a failure, print the stack trace too", DefaultValueFactory = _ => false, Recursive = true,
-        };
-        root.Options.Add(verbose);
+            verbose = new Option<bool>("--verbose")
+            {
+                Description = "On a failure, print the stack trace too", DefaultValueFactory = _ => false, Recursive = true,
+            };
+            root.Options.Add(verbose);
+        }
         ParseResult? parse = null;
         try
         {
-            parse = root.Parse(args);
+            // No @response-file expansion: a word starting with '@' (a sentence to classify) stays a word, as before.
+            parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
             if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
             {
                 error.WriteLine("error: " + OneLine(string.Join(" ", parse.Errors.Select(e => e.Message).Distinct())) + " (see --help)");

@@ -45,4 +45,31 @@ public sealed class CliAppTests
         Assert.AreEqual(0, Run(() => 0).Code);
         Assert.AreEqual(1, Run(() => 1).Code);
     }
+
+    [TestMethod]
+    public void AWordStartingWithAnAtSignIsAnArgumentNotAResponseFile()
+    {
+        var root = new RootCommand("test");
+        var words = new Argument<string[]>("word") { Arity = ArgumentArity.ZeroOrMore };
+        root.Arguments.Add(words);
+        string[]? seen = null;
+        root.SetAction(r => { seen = r.GetValue(words); return 0; });
+        Assert.AreEqual(0, CliApp.Run(root, ["@someone great film"], new StringWriter(), new StringWriter()));
+        CollectionAssert.AreEqual(new[] { "@someone great film" }, seen);
+    }
+
+    [TestMethod]
+    public void ABadValueOfACommonOptionNamesTheOption()
+    {
+        var run = new RunOptions(seed: 3, outDefault: "out/x", quickDescription: "quick");
+        var root = new RootCommand("test");
+        run.AddTo(root);
+        RunSettings? settings = null;
+        root.SetAction(r => { settings = run.Read(r); return 0; });
+        var error = new StringWriter();
+        Assert.AreEqual(2, CliApp.Run(root, ["--seed", "x"], new StringWriter(), error));
+        StringAssert.Contains(error.ToString(), "--seed");
+        Assert.AreEqual(0, CliApp.Run(root, ["--threads", "2", "--device", "cuda:1", "--quick"], new StringWriter(), new StringWriter()));
+        Assert.AreEqual(new RunSettings(3, "cuda:1", 2, "out/x", true), settings);
+    }
 }
