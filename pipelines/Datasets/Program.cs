@@ -1,2 +1,2 @@
-// The dataset catalog's command line: list, fetch, verify, path (see docs/datasets.md).
-return MlNetHw.Datasets.DatasetsCommand.Run(args);
+// The dataset catalog's command line: list, fetch, verify, path, hash (see docs/datasets.md). Options: --help.
+return MlNetHw.Cli.DatasetsCommand.Run(args);

@@ -49,7 +49,7 @@ public sealed record TorchMlpExampleResult(
 /// <summary>
 /// The worked example as a program: a pipeline of an ML.NET-native featurizer and the TorchSharp MLP, trained,
 /// evaluated on a held-out test set, saved as one <see cref="ModelArchive"/> (native + torch segments) that
-/// <c>pipelines/ModelConsumer</c> loads. With sentences: <c>FeaturizeText</c> → <c>TorchMlp</c>; with the synthetic
+/// <c>samples/ModelConsumer</c> loads. With sentences: <c>FeaturizeText</c> → <c>TorchMlp</c>; with the synthetic
 /// blobs: <c>NormalizeMeanVariance</c> → <c>TorchMlp</c>.
 /// </summary>
 public static class TorchMlpExample
@@ -147,7 +147,7 @@ public static class TorchMlpExample
                 w.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {e.Epoch} | {e.TrainLoss:0.0000} | {e.TrainAccuracy:0.0000} | {e.ValidationLoss:0.0000} | {e.ValidationAccuracy:0.0000} | {e.LearningRate:0.####e+0} |"));
             w.WriteLine();
-            w.WriteLine($"Model archive: `{archive}` (load with `ModelArchive.Load`, or `dotnet run --project pipelines/ModelConsumer -- --model {archive} --input {sample}`).");
+            w.WriteLine($"Model archive: `{archive}` (load with `ModelArchive.Load`, or `dotnet run --project samples/ModelConsumer -- --model {archive} --input {sample}`).");
         });
         return new TorchMlpExampleResult(description, (int)(train.GetRowCount() ?? 0), (int)(test.GetRowCount() ?? 0),
             metrics.Accuracy, metrics.AreaUnderRocCurve, metrics.F1Score, training, archive, report, sample);

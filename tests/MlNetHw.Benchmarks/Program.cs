@@ -1,21 +1,20 @@
+using System.CommandLine;
 using MlNetHw.Benchmarks;
 using MlNetHw.Cli;
 using MlNetHw.Torch;
 
-var args_ = new CommandLineArgs(args);
-var only = args_.List("--only", Array.Empty<string>());
-string outPath = args_.String("--out", "benchmarks.json")!;
-bool quick = args_.Flag("--quick");
-int threads = args_.Number("--threads", 0);
-if (args_.HelpRequested)
+var only = CliOptions.List("--only", "Run only these sections: " + string.Join(", ", BenchmarkHarness.AllSections().Select(s => $"{s.Name} ({s.Description})")), helpName: "s1,s2");
+var outPath = CliOptions.String("--out", "benchmarks.json", "Results file (JSON: median/min/max per figure)", "file.json");
+var quick = CliOptions.Flag("--quick", "Fewer repetitions (smoke run)");
+var threads = CliOptions.Threads();
+var root = new RootCommand("The benchmark harness of MlNetHw.");
+foreach (Option o in new Option[] { only, outPath, quick, threads }) root.Options.Add(o);
+root.SetAction(r =>
 {
-    Console.WriteLine("usage: dotnet run -c Release --project tests/MlNetHw.Benchmarks -- [--only s1,s2] [--out file.json] [--quick] [--threads N (libtorch threads; default: libtorch's own choice)]");
-    foreach (var s in BenchmarkHarness.AllSections()) Console.WriteLine($"  {s.Name,-12} {s.Description}");
+    TorchRuntime.EnsureLoaded();
+    CliOptions.ApplyThreads(r.GetValue(threads));
+    Console.WriteLine(TorchRuntime.Describe(TorchRuntime.ResolveDevice("cpu")));
+    BenchmarkHarness.Run(r.GetValue(only)!, r.GetValue(outPath)!, r.GetValue(quick));
     return 0;
-}
-args_.ThrowOnUnknown();
-TorchRuntime.EnsureLoaded();
-if (threads > 0) TorchSharp.torch.set_num_threads(threads);
-Console.WriteLine(TorchRuntime.Describe(TorchRuntime.ResolveDevice("cpu")));
-BenchmarkHarness.Run(only, outPath, quick);
-return 0;
+});
+return CliApp.Run(root, args);

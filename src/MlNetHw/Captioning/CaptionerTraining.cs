@@ -17,7 +17,7 @@ public sealed class CaptionTrainingOptions
     public double LearningRateDecay { get; set; } = 0.995;
     /// <summary>Seed of the batch order. Default 0.</summary>
     public int Seed { get; set; } = 0;
-    /// <summary>Receives every batch and epoch report (e.g. <see cref="ConsoleTrainingProgress"/>). Default none.</summary>
+    /// <summary>Receives every batch and epoch report (e.g. <see cref="MlNetHw.IO.TextTrainingProgress"/>). Default none.</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
 }
 

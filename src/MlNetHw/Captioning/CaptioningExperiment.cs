@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MlNetHw.Cli;
 using MlNetHw.MlNet;
 using MlNetHw.MlNet.Training;
 using MlNetHw.Reporting;
@@ -46,7 +45,7 @@ public static class CaptioningExperiment
     public static CaptioningResult Run(CaptioningOptions options)
     {
         options.Validate();
-        var log = options.Log ?? Console.Out;
+        var log = options.Log ?? TextWriter.Null;
         TorchRuntime.EnsureLoaded();
         int previousThreads = torch.get_num_threads();
         if (options.Threads > 0) torch.set_num_threads(options.Threads);
@@ -108,7 +107,7 @@ public static class CaptioningExperiment
                 Training = new CaptionTrainingOptions
                 {
                     Epochs = options.EpochsOrDefault, BatchSize = options.BatchOrDefault, LearningRate = options.LrOrDefault,
-                    LearningRateDecay = options.DecayOrDefault, Seed = options.Seed, Progress = new ConsoleTrainingProgress($"{cell}", log),
+                    LearningRateDecay = options.DecayOrDefault, Seed = options.Seed, Progress = new TextTrainingProgress($"{cell}", log),
                 },
             };
             var transformer = ml.Transforms.CaptionImageFeatures(captionerOptions).Fit(trainView);
@@ -186,7 +185,7 @@ public static class CaptioningExperiment
         if (featurizer is null) features = images.Select(i => i.Features).ToArray();
         else
         {
-            var bar = new ConsoleProgress($"ResNet18 {split}", images.Count, log) { Unit = "img" };
+            var bar = new TextProgressBar($"ResNet18 {split}", images.Count, log) { Unit = "img" };
             features = ResNet18Featurizer.Compute(ml, images.Select(i => i.ImagePath ?? "").ToList(), out var failures,
                 (done, _) => bar.Report(done), featurizer);
             log.WriteLine();

@@ -1,8 +1,9 @@
+using MlNetHw.IO;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using MlNetHw.Cli;
+using MlNetHw.Reporting;
 using MlNetHw.Data;
 
 namespace MlNetHw.Datasets;
@@ -14,7 +15,7 @@ public sealed record ConvertContext(string Input, string Output, DatasetSource S
     public TextWriter? ProgressOutput { get; init; }
 
     /// <summary>A progress bar for a long step.</summary>
-    public ConsoleProgress Progress(string label, long total, string unit) => new("  " + label, total, ProgressOutput) { Unit = unit };
+    public TextProgressBar Progress(string label, long total, string unit) => new("  " + label, total, ProgressOutput) { Unit = unit };
 
     /// <summary>Integer parameter of the step, or <paramref name="fallback"/>.</summary>
     public int Int(string name, int fallback) =>

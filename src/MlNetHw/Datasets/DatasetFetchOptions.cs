@@ -42,7 +42,7 @@ public sealed record DatasetFetchOptions
         return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "mlnethw");
     }
 
-    internal TextWriter Writer => Log ?? Console.Out;
+    internal TextWriter Writer => Log ?? TextWriter.Null;
 }
 
 /// <summary>A source could not deliver the dataset (network error, 404, checksum mismatch, missing package client).

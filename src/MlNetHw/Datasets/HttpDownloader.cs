@@ -1,6 +1,7 @@
+using MlNetHw.IO;
 using System.Net;
 using System.Net.Http.Headers;
-using MlNetHw.Cli;
+using MlNetHw.Reporting;
 
 namespace MlNetHw.Datasets;
 
@@ -101,7 +102,7 @@ public static class HttpDownloader
         long? length = response.Content.Headers.ContentLength;
         long total2 = (length ?? 0) + have;
         if (size is long s && total2 == 0) total2 = s;
-        var progress = new ConsoleProgress("  " + Path.GetFileName(part[..^5]), Math.Max(total2, 1), options.Log) { Unit = "B" };
+        var progress = new TextProgressBar("  " + Path.GetFileName(part[..^5]), Math.Max(total2, 1), options.Log) { Unit = "B" };
         using var body = response.Content.ReadAsStream();
         using var file = new FileStream(part, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
         var buffer = new byte[1 << 16];

@@ -27,7 +27,7 @@ public sealed class PartContext
     /// <summary>Receives (fraction done 0..1, status line) while the part runs.</summary>
     public Action<double, string> Progress { get; init; } = (_, _) => { };
     /// <summary>Where the part's own progress bars and settings lines go.</summary>
-    public TextWriter Log { get; init; } = Console.Out;
+    public TextWriter Log { get; init; } = TextWriter.Null;
 
     /// <summary>An override from <c>--set key=value</c>, or null.</summary>
     public string? Override(string key) => Overrides.TryGetValue(key, out var v) ? v : null;
@@ -58,6 +58,8 @@ public interface IHomeworkPart
     string Title { get; }
     /// <summary>A rough share of the whole quick run's time, for the overall ETA.</summary>
     double QuickMinutes { get; }
+    /// <summary>The <c>--set key=value</c> keys this part reads through <see cref="PartContext.Override"/> (none by default).</summary>
+    IReadOnlyList<string> OverrideKeys => Array.Empty<string>();
     /// <summary>The settings that decide whether an earlier result is still up to date (besides size, seed and code version).</summary>
     string Fingerprint(PartContext context);
     PartResult Run(PartContext context);

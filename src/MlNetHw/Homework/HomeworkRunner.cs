@@ -2,7 +2,7 @@ using MlNetHw.IO;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
-using MlNetHw.Cli;
+using MlNetHw.Reporting;
 
 namespace MlNetHw.Homework;
 
@@ -20,7 +20,7 @@ public sealed class HomeworkOptions
     public string Device { get; init; } = "auto";
     public string? DataDirectory { get; init; }
     public IReadOnlyDictionary<string, string> Overrides { get; init; } = new Dictionary<string, string>();
-    public TextWriter Log { get; init; } = Console.Out;
+    public TextWriter Log { get; init; } = TextWriter.Null;
 }
 
 /// <summary>
@@ -35,6 +35,10 @@ public static class HomeworkRunner
         var unknown = options.Parts.Where(p => allParts.All(x => x.Number != p)).ToList();
         if (unknown.Count > 0)
             throw new ArgumentException($"--parts: no part {string.Join(",", unknown)}; the parts are {string.Join(",", allParts.Select(p => p.Number))}.");
+        var validKeys = allParts.SelectMany(p => p.OverrideKeys).Distinct().Order(StringComparer.Ordinal).ToList();
+        var unknownKeys = options.Overrides.Keys.Where(k => !validKeys.Contains(k)).ToList();
+        if (unknownKeys.Count > 0)
+            throw new ArgumentException($"--set: unknown key(s) {string.Join(", ", unknownKeys)}; the keys are {string.Join(", ", validKeys)}.");
         var parts = allParts.Where(p => options.Parts.Count == 0 || options.Parts.Contains(p.Number)).OrderBy(p => p.Number).ToList();
         string outDir = Path.GetFullPath(options.OutputDirectory);
         Directory.CreateDirectory(outDir);
@@ -65,7 +69,7 @@ public static class HomeworkRunner
             }
             else
             {
-                log.WriteLine($"== part {part.Number}: {part.Title} ({i + 1} of {parts.Count}), elapsed {ConsoleProgress.FormatTime(clock.Elapsed)}");
+                log.WriteLine($"== part {part.Number}: {part.Title} ({i + 1} of {parts.Count}), elapsed {TextProgressBar.FormatTime(clock.Elapsed)}");
                 var record = RunOne(part, context, fingerprint, log);
                 record.Save(recordPath);
                 records.Add(record);
@@ -73,7 +77,7 @@ public static class HomeworkRunner
             doneMinutes += part.QuickMinutes;
             WriteReports(outDir, options, records, clock.Elapsed); // after every part, so a crash later loses nothing
         }
-        log.WriteLine($"report: {Path.Combine(outDir, "report.md")} ({records.Count(r => r.Ok)} ok, {records.Count(r => !r.Ok)} failed, {ConsoleProgress.FormatTime(clock.Elapsed)})");
+        log.WriteLine($"report: {Path.Combine(outDir, "report.md")} ({records.Count(r => r.Ok)} ok, {records.Count(r => !r.Ok)} failed, {TextProgressBar.FormatTime(clock.Elapsed)})");
         return records;
     }
 
@@ -120,8 +124,8 @@ public static class HomeworkRunner
             if (last is { } l && clock.Elapsed - l < TimeSpan.FromSeconds(10) && fraction < 1) return;
             last = clock.Elapsed;
             double done = doneMinutes + part.QuickMinutes * Math.Clamp(fraction, 0, 1);
-            string eta = done > 0 ? ConsoleProgress.FormatTime(TimeSpan.FromMinutes(Math.Max(0, clock.Elapsed.TotalMinutes / done * plannedMinutes - clock.Elapsed.TotalMinutes))) : "--:--";
-            log.WriteLine($"   [part {part.Number} {index + 1}/{count} {fraction * 100:0}%] {status}  elapsed {ConsoleProgress.FormatTime(clock.Elapsed)} ETA {eta}");
+            string eta = done > 0 ? TextProgressBar.FormatTime(TimeSpan.FromMinutes(Math.Max(0, clock.Elapsed.TotalMinutes / done * plannedMinutes - clock.Elapsed.TotalMinutes))) : "--:--";
+            log.WriteLine($"   [part {part.Number} {index + 1}/{count} {fraction * 100:0}%] {status}  elapsed {TextProgressBar.FormatTime(clock.Elapsed)} ETA {eta}");
         };
     }
 

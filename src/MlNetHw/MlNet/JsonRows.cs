@@ -9,7 +9,7 @@ namespace MlNetHw.MlNet;
 /// <summary>
 /// Rows as JSON objects, in and out of ML.NET: build an <see cref="IDataView"/> of a given schema from
 /// <c>{"Features": [0.1, 0.2], "Text": "..."}</c> objects, and turn scored rows back into JSON. Lets an app score a
-/// saved model without compile-time row classes (see <c>pipelines/ModelConsumer</c>).
+/// saved model without compile-time row classes (see <c>samples/ModelConsumer</c>).
 /// </summary>
 public static class JsonRows
 {

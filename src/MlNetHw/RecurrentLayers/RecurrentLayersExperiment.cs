@@ -2,7 +2,6 @@ using MlNetHw.IO;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using MlNetHw.Cli;
 using MlNetHw.Reporting;
 using MlNetHw.Torch;
 using TorchSharp;
@@ -73,7 +72,7 @@ public static class RecurrentLayersExperiment
 {
     public static RecurrentLayersResult Run(RecurrentLayersOptions options, TextWriter? log = null)
     {
-        log ??= Console.Out;
+        log ??= TextWriter.Null;
         TorchRuntime.EnsureLoaded();
         Directory.CreateDirectory(options.OutputDirectory);
         var device = TorchRuntime.ResolveDevice(options.Device);
@@ -154,7 +153,7 @@ public static class RecurrentLayersExperiment
             return head.forward(lstm.forward(embed.forward(x), h0, mask));
         }
 
-        var progress = new ConsoleProgress("train", iterations, log == Console.Out ? null : log);
+        var progress = new TextProgressBar("train", iterations, log);
         for (int it = 1; it <= iterations; it++)
         {
             using var scope = torch.NewDisposeScope();

@@ -2,7 +2,6 @@ using MlNetHw.Backbones;
 using MlNetHw.IO;
 using System.Globalization;
 using System.Text;
-using MlNetHw.Cli;
 using MlNetHw.Reporting;
 using MlNetHw.Torch;
 using SkiaSharp;
@@ -19,7 +18,7 @@ public static class StyleTransferExperiment
 {
     public static StyleTransferResult Run(StyleTransferOptions options)
     {
-        var log = options.Log ?? Console.Out;
+        var log = options.Log ?? TextWriter.Null;
         TorchRuntime.EnsureLoaded();
         var device = TorchRuntime.ResolveDevice(options.Device);
         if (options.Threads is { } threads)
@@ -97,7 +96,7 @@ public static class StyleTransferExperiment
 
         StyleRunSummary RunOne(StyleLossSettings s, string label, string png)
         {
-            var progress = new ConsoleProgress($"{label,-22}", s.Evaluations, options.Log) { Unit = "eval" };
+            var progress = new TextProgressBar($"{label,-22}", s.Evaluations, options.Log) { Unit = "eval" };
             var r = GatysStyleTransfer.Optimize(extractor, content, style, Initial(), s,
                 sample => progress.Report(sample.Evaluation, $"style {sample.Style:0.###e+0} content {sample.Content:0.###e+0} total {sample.Total:0.###e+0}"));
             using var image = r.Image;

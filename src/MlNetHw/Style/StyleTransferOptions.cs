@@ -55,6 +55,6 @@ public sealed class StyleTransferOptions
     /// processes, 1 can be several times faster: libtorch's worker threads wait for each other at every operator.
     /// </summary>
     public int? Threads { get; set; }
-    /// <summary>Where progress and settings are printed; null = Console.Out.</summary>
+    /// <summary>Where progress and settings are printed; null = nowhere (the command line passes stderr).</summary>
     public TextWriter? Log { get; set; }
 }

@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MlNetHw.Cli;
 using MlNetHw.Data;
 using MlNetHw.MlNet.Training;
 using MlNetHw.Reporting;
@@ -42,10 +41,10 @@ public static class TextClassificationExperiment
     /// <summary>Runs the experiment.</summary>
     public static TextClassificationResult Run(TextClassificationOptions options)
     {
-        var log = options.Log ?? Console.Out;
+        var log = options.Log ?? TextWriter.Null;
         var wall = Stopwatch.StartNew();
         if (options.Models.Count == 0) throw new ArgumentException("no model chosen.");
-        string dataFolder = options.DataFolder ?? TextDataSources.DefaultSentimentFolder();
+        string dataFolder = options.DataFolder ?? TextDataSources.DefaultSentimentFolder(log);
         var split = SentenceSplit.Load(dataFolder);
         string outDir = Path.GetFullPath(options.OutputDirectory);
         Directory.CreateDirectory(outDir);
@@ -68,7 +67,7 @@ public static class TextClassificationExperiment
         string? glovePath = null;
         if (options.Models.Any(k => k != TextModelKind.BagOfWords && k != TextModelKind.Embeddings))
         {
-            glovePath = options.GloVePath ?? TextDataSources.DefaultGloVeFile();
+            glovePath = options.GloVePath ?? TextDataSources.DefaultGloVeFile(log);
             // Only the training words can enter a vocabulary, so only their vectors are kept in memory.
             var trainWords = TextTokenization.Tokenize(ml, split.Train.Select(s => s.Text)).SelectMany(t => t).ToHashSet(StringComparer.Ordinal);
             var clock = Stopwatch.StartNew();
@@ -118,12 +117,12 @@ public static class TextClassificationExperiment
         if (kind == TextModelKind.Embeddings) trainer.EmbeddingDimension = options.EmbeddingDimension ?? TextClassifierTrainer.DefaultEmbeddingDimension;
         // On a terminal: a progress bar over all steps, redrawn in place, leaving one line per epoch with the train/dev
         // figures. In a log (redirected output): one plain line per epoch with the same figures and the ETA.
-        bool interactive = options.Log is null && !Console.IsOutputRedirected;
-        if (interactive) trainer.Progress = new ConsoleTrainingProgress($"  {name}");
+        bool interactive = InteractiveWriters.IsInteractive(log);
+        if (interactive) trainer.Progress = new TextTrainingProgress($"  {name}", log);
         else
             trainer.EpochEnd = p => log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {name} epoch {p.Epoch,3}/{p.Epochs}: train loss {p.EpochLoss:0.0000} acc {p.TrainAccuracy:0.0000} | dev loss {p.ValidationLoss:0.0000} acc {p.ValidationAccuracy:0.0000}" +
-                $"  elapsed {ConsoleProgress.FormatTime(p.Elapsed)} ETA {(p.Eta is { } eta ? ConsoleProgress.FormatTime(eta) : "--:--")}"));
+                $"  elapsed {TextProgressBar.FormatTime(p.Elapsed)} ETA {(p.Eta is { } eta ? TextProgressBar.FormatTime(eta) : "--:--")}"));
         if (kind == TextModelKind.BagOfWords) log.WriteLine("  (L-BFGS on the whole training set: no epochs)");
 
         var estimator = new TextClassificationEstimator(ml, kind, vectors, trainer, new VocabularyOptions { MinCount = options.MinCount, ExtraWords = extraWords });

@@ -45,6 +45,6 @@ public sealed class TextClassificationOptions
     public string OutputDirectory { get; set; } = Path.Combine("out", "text-classification");
     /// <summary>Reload every saved <c>.zip</c> in a fresh MLContext and check it reproduces the test predictions. Default true.</summary>
     public bool VerifyReload { get; set; } = true;
-    /// <summary>Where progress is printed. Default <see cref="Console.Out"/>.</summary>
+    /// <summary>Where progress is printed. Default: nowhere (the command line passes stderr).</summary>
     public TextWriter? Log { get; set; }
 }

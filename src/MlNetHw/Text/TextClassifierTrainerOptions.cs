@@ -39,7 +39,7 @@ public sealed class TextClassifierTrainerOptions
     public Microsoft.ML.IDataView? ValidationData { get; set; }
     /// <summary>The training loop [Epochs 20, BatchSize 100, Adam, LearningRate 0.001, KeepBestWeights, Seed 1, Device cpu].</summary>
     public TrainerOptions Training { get; set; } = new() { Epochs = 20, BatchSize = 100, LearningRate = 1e-3, KeepBestWeights = true, Device = "cpu" };
-    /// <summary>Progress receiver (e.g. <see cref="ConsoleTrainingProgress"/>) [null].</summary>
+    /// <summary>Progress receiver (e.g. <see cref="MlNetHw.IO.TextTrainingProgress"/>) [null].</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
     /// <summary>Called after every epoch (validation done) [null].</summary>
     public Action<TrainingProgress>? EpochEnd { get; set; }

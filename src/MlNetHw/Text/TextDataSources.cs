@@ -11,11 +11,11 @@ public static class TextDataSources
     /// <summary>Catalog id of the default word vectors (GloVe 6B, 100 dimensions).</summary>
     public const string DefaultGloVeId = "glove-100d";
 
-    /// <summary>The catalog's UCI sentiment folder (fetched and cached on first use).</summary>
-    public static string DefaultSentimentFolder() => DatasetCatalog.Default.Resolve(DefaultSentimentId);
+    /// <summary>The catalog's UCI sentiment folder (fetched and cached on first use; fetch progress to <paramref name="log"/>).</summary>
+    public static string DefaultSentimentFolder(TextWriter? log = null) => DatasetCatalog.Default.Resolve(DefaultSentimentId, new DatasetFetchOptions { Log = log });
 
-    /// <summary>The catalog's GloVe 100d file (fetched and cached on first use).</summary>
-    public static string DefaultGloVeFile() => Path.Combine(DatasetCatalog.Default.Resolve(DefaultGloVeId), "glove.100d.txt");
+    /// <summary>The catalog's GloVe 100d file (fetched and cached on first use; fetch progress to <paramref name="log"/>).</summary>
+    public static string DefaultGloVeFile(TextWriter? log = null) => Path.Combine(DatasetCatalog.Default.Resolve(DefaultGloVeId, new DatasetFetchOptions { Log = log }), "glove.100d.txt");
 
     /// <summary>
     /// Reads a GloVe text file with <see cref="GloVeReader"/>, keeping only <paramref name="words"/> (a model can only

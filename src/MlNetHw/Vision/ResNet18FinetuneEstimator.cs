@@ -18,7 +18,7 @@ public sealed class ResNet18FinetuneEstimatorOptions
     public IDataView? ValidationData { get; set; }
     /// <summary>Where the trained network is written as ONNX; null = a new file in the temp folder. The zip stores its bytes.</summary>
     public string? OnnxPath { get; set; }
-    /// <summary>Progress output; null = Console.</summary>
+    /// <summary>Progress output; null = none.</summary>
     public TextWriter? Log { get; set; }
 }
 

@@ -38,14 +38,14 @@ public static class ResNet18FinetuneTrainer
     /// Trains on <paramref name="train"/>, validating every epoch on <paramref name="validation"/> (null or empty:
     /// no validation, the last epoch's weights are kept). <see cref="FinetuneOptions.MaxTrainImages"/> and
     /// <see cref="FinetuneOptions.MaxValImages"/> take seeded class-balanced subsets. Progress goes to
-    /// <paramref name="log"/> (Console by default: a progress bar on a terminal, one line per epoch otherwise) and,
+    /// <paramref name="log"/> (nowhere by default; a progress bar on a terminal, one line per epoch otherwise) and,
     /// when given, to the ML.NET <paramref name="channel"/>.
     /// </summary>
     public static FinetuneRun Train(ImageFolderSplit train, ImageFolderSplit? validation, FinetuneOptions options, TextWriter? log = null,
         IChannel? channel = null)
     {
         options.Validate();
-        log ??= Console.Out;
+        log ??= TextWriter.Null;
         var clock = Stopwatch.StartNew();
         var classes = train.Classes;
         if (validation is not null && !validation.Classes.SequenceEqual(classes))
@@ -57,7 +57,7 @@ public static class ResNet18FinetuneTrainer
         var model = new ResNet18Network(classes.Count, options.BatchNormMomentum) { FreezeBackbone = options.FreezeBackbone };
         var trainer = new TorchTrainer<ImageBatch>(model, options.ToTrainerOptions(), batch => Step(model, batch), channel)
         {
-            Progress = new ConsoleTrainingProgress("finetune", log == Console.Out ? null : log),
+            Progress = new MlNetHw.IO.TextTrainingProgress("finetune", log),
         };
         var epochSeconds = new List<double>();
         var lastEnd = TimeSpan.Zero;

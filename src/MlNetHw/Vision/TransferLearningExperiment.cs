@@ -85,7 +85,7 @@ public static class TransferLearningExperiment
         TorchRuntime.EnsureLoaded();
         int previousThreads = torch.get_num_threads();
         if (options.Threads > 0) torch.set_num_threads(options.Threads);
-        try { return RunCore(options, log ?? Console.Out); }
+        try { return RunCore(options, log ?? TextWriter.Null); }
         finally { torch.set_num_threads(previousThreads); }
     }
 

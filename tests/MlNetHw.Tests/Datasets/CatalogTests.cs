@@ -271,25 +271,29 @@ public sealed class CatalogTests
         string[] Args(params string[] a) => [.. a, "--data-dir", _cache];
 
         var output = new StringWriter();
-        Assert.AreEqual(1, DatasetsCommand.Run(Args("verify", "probe"), catalog, output));
+        Assert.AreEqual(1, MlNetHw.Cli.DatasetsCommand.Run(Args("verify", "probe"), catalog, output));
         StringAssert.Contains(output.ToString(), "not in the cache");
-        Assert.AreEqual(0, DatasetsCommand.Run(Args("fetch", "probe"), catalog, output = new StringWriter()));
+        Assert.AreEqual(0, MlNetHw.Cli.DatasetsCommand.Run(Args("fetch", "probe"), catalog, output = new StringWriter()));
         StringAssert.Contains(output.ToString(), Path.Combine(_cache, "probe"));
-        Assert.AreEqual(0, DatasetsCommand.Run(Args("verify", "probe"), catalog, output = new StringWriter()));
+        Assert.AreEqual(0, MlNetHw.Cli.DatasetsCommand.Run(Args("verify", "probe"), catalog, output = new StringWriter()));
         StringAssert.Contains(output.ToString(), "probe: OK (1 sha256 checked");
-        Assert.AreEqual(0, DatasetsCommand.Run(Args("list"), catalog, output = new StringWriter()));
+        Assert.AreEqual(0, MlNetHw.Cli.DatasetsCommand.Run(Args("list"), catalog, output = new StringWriter()));
         StringAssert.Contains(output.ToString(), "cached");
-        Assert.AreEqual(0, DatasetsCommand.Run(Args("path", "probe"), catalog, output = new StringWriter()));
+        Assert.AreEqual(0, MlNetHw.Cli.DatasetsCommand.Run(Args("path", "probe"), catalog, output = new StringWriter()));
         Assert.AreEqual(Path.Combine(_cache, "probe"), output.ToString().Trim());
 
         // A file damaged after the fetch is caught by verify.
         File.WriteAllBytes(Path.Combine(_cache, "probe", "data.bin"), [1, 2, 3]);
-        Assert.AreEqual(1, DatasetsCommand.Run(Args("verify", "probe"), catalog, output = new StringWriter()));
+        Assert.AreEqual(1, MlNetHw.Cli.DatasetsCommand.Run(Args("verify", "probe"), catalog, output = new StringWriter()));
         StringAssert.Contains(output.ToString(), "data.bin: sha256");
 
-        Assert.AreEqual(1, DatasetsCommand.Run(Args("fetch", "probe", "--typo"), catalog, output = new StringWriter()));
-        StringAssert.Contains(output.ToString(), "--typo");
-        Assert.AreEqual(1, DatasetsCommand.Run(Args("path", "nope"), catalog, output = new StringWriter()));
-        StringAssert.Contains(output.ToString(), "unknown dataset 'nope'");
+        // Usage errors: exit 2, one line on the error writer, nothing on the output.
+        var error = new StringWriter();
+        Assert.AreEqual(2, MlNetHw.Cli.DatasetsCommand.Run(Args("fetch", "probe", "--typo"), catalog, output = new StringWriter(), error));
+        StringAssert.Contains(error.ToString(), "--typo");
+        Assert.AreEqual("", output.ToString());
+        Assert.AreEqual(2, MlNetHw.Cli.DatasetsCommand.Run(Args("path", "nope"), catalog, output = new StringWriter(), error = new StringWriter()));
+        StringAssert.Contains(error.ToString(), "unknown dataset 'nope'");
+        Assert.AreEqual(1, error.ToString().Trim().Split('\n').Length, error.ToString());
     }
 }

@@ -1,4 +1,5 @@
-using MlNetHw.Cli;
+using MlNetHw.IO;
+using MlNetHw.Reporting;
 using MlNetHw.Datasets;
 using SkiaSharp;
 
@@ -34,7 +35,7 @@ public sealed class StoredPngTests
     public void ByteProgressToARedirectedWriterPrintsPlainLinesWithARate()
     {
         var output = new StringWriter();
-        var progress = new ConsoleProgress("file.bin", 3_000_000, output) { Unit = "B" };
+        var progress = new TextProgressBar("file.bin", 3_000_000, output) { Unit = "B" };
         progress.Report(1_000_000);
         progress.Report(2_000_000); // within the plain-line interval: not printed
         progress.Report(3_000_000);

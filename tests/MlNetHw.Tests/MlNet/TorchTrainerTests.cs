@@ -153,7 +153,7 @@ public sealed class TorchTrainerTests
         ml.Log += (_, e) => { if (e.Source.Contains("TorchMlp", StringComparison.Ordinal)) lock (messages) messages.Add(e.Message); };
         var reports = new List<TrainingProgress>();
         var text = new StringWriter();
-        var bar = new ConsoleTrainingProgress("mlp", text);
+        var bar = new MlNetHw.IO.TextTrainingProgress("mlp", text);
         ml.BinaryClassification.Trainers.TorchMlp(new TorchMlpBinaryOptions
         {
             HiddenSizes = new[] { 4 },

@@ -9,12 +9,14 @@ public sealed class StyleTransferPart : IHomeworkPart
     public int Number => 2;
     public string Title => "Neural style transfer (Gatys, L-BFGS)";
     public double QuickMinutes => 3;
+    const string ContentKey = "style.content", StyleKey = "style.style";
+    public IReadOnlyList<string> OverrideKeys => [ContentKey, StyleKey];
 
     /// <summary>Overrides: <c>style.content</c>, <c>style.style</c> (image files).</summary>
     static StyleTransferOptions Options(PartContext c) => new()
     {
-        ContentPath = c.Override("style.content"),
-        StylePath = c.Override("style.style"),
+        ContentPath = c.Override(ContentKey),
+        StylePath = c.Override(StyleKey),
         Size = c.Size switch { RunSize.Tiny => 32, RunSize.Full => 512, _ => 256 },
         Steps = c.Size == RunSize.Tiny ? 5 : 300,
         Seed = c.Seed, Device = c.Device, OutputDirectory = c.OutputDirectory, Log = c.Log,

@@ -9,12 +9,14 @@ public sealed class TextClassificationPart : IHomeworkPart
     public int Number => 6;
     public string Title => "Text classification: BoW, embeddings, GloVe, RNN, LSTM";
     public double QuickMinutes => 6;
+    const string DataKey = "text.data", GloVeKey = "text.glove";
+    public IReadOnlyList<string> OverrideKeys => [DataKey, GloVeKey];
 
     /// <summary>Overrides: <c>text.data</c> (folder with train/dev/test[/unlabelled].txt), <c>text.glove</c> (vectors file).</summary>
     static TextClassificationOptions Options(PartContext c) => new()
     {
-        DataFolder = c.Override("text.data"),
-        GloVePath = c.Override("text.glove"),
+        DataFolder = c.Override(DataKey),
+        GloVePath = c.Override(GloVeKey),
         Epochs = c.Size == RunSize.Tiny ? 1 : null,
         Quick = c.Size == RunSize.Tiny,
         Seed = c.Seed,

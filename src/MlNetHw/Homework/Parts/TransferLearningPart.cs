@@ -9,13 +9,15 @@ public sealed class TransferLearningPart : IHomeworkPart
     public int Number => 1;
     public string Title => "Transfer learning: ResNet18, freeze and finetune";
     public double QuickMinutes => 8;
+    const string DataKey = "transfer.data";
+    public IReadOnlyList<string> OverrideKeys => [DataKey];
 
     /// <summary>Overrides: <c>transfer.data</c> (an image folder with train/ and val/).</summary>
     static TransferLearningOptions Options(PartContext c)
     {
         var o = new TransferLearningOptions
         {
-            Mode = TransferMode.Both, DataFolder = c.Override("transfer.data"), OutputFolder = c.OutputDirectory,
+            Mode = TransferMode.Both, DataFolder = c.Override(DataKey), OutputFolder = c.OutputDirectory,
             Seed = c.Seed, Device = c.Device,
         };
         switch (c.Size)

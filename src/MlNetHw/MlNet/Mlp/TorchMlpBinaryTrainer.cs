@@ -24,7 +24,7 @@ public sealed class TorchMlpBinaryOptions
     public IDataView? ValidationData { get; set; }
     /// <summary>The training loop settings [Epochs 20, BatchSize 32, Adam, LearningRate 1e-2, Metric Accuracy, Seed 1].</summary>
     public TrainerOptions Training { get; set; } = new() { Epochs = 20, BatchSize = 32, LearningRate = 1e-2 };
-    /// <summary>Progress receiver (e.g. <see cref="ConsoleTrainingProgress"/>) [null].</summary>
+    /// <summary>Progress receiver (e.g. <see cref="MlNetHw.IO.TextTrainingProgress"/>) [null].</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
     /// <summary>Cancels training (the last epoch checkpoint, if any, is kept) [none].</summary>
     public CancellationToken CancellationToken { get; set; }

@@ -46,7 +46,7 @@ public sealed class TorchTrainer<TBatch>
     /// <summary>Raised after every epoch (validation done, checkpoint written).</summary>
     public event Action<TrainingProgress>? EpochEnd;
 
-    /// <summary>Receives every batch and epoch report (e.g. a <see cref="ConsoleTrainingProgress"/>).</summary>
+    /// <summary>Receives every batch and epoch report (e.g. a <see cref="MlNetHw.IO.TextTrainingProgress"/>).</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
 
     /// <summary>The seed of libtorch's generator and of the shuffle for (0-based) <paramref name="epoch"/>.</summary>

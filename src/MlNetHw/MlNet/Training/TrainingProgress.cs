@@ -45,7 +45,7 @@ public sealed record TrainingProgress
         if (ValidationLoss is { } vl) s += $" val_loss {vl:0.0000}";
         if (ValidationAccuracy is { } va) s += $" val_acc {va:0.0000}";
         s += $" lr {LearningRate:0.###e+0}";
-        if (withEta && Eta is { } eta) s += $" ETA {MlNetHw.Cli.ConsoleProgress.FormatTime(eta)}";
+        if (withEta && Eta is { } eta) s += $" ETA {MlNetHw.IO.TextProgressBar.FormatTime(eta)}";
         return s;
     }
 }
@@ -66,35 +66,4 @@ public sealed record TrainingResult
     public bool StoppedEarly { get; init; }
     /// <summary>1-based epoch this run resumed after (0 = fresh start).</summary>
     public int ResumedAfterEpoch { get; init; }
-}
-
-/// <summary>Renders training progress as a console progress bar (<see cref="MlNetHw.Cli.ConsoleProgress"/>).</summary>
-public sealed class ConsoleTrainingProgress : IProgress<TrainingProgress>
-{
-    readonly string _label;
-    readonly TextWriter? _output;
-    MlNetHw.Cli.ConsoleProgress? _bar;
-
-    /// <param name="label">Text in front of the bar (e.g. "train").</param>
-    /// <param name="output">Writer (default: the console, redrawn in place on a terminal).</param>
-    public ConsoleTrainingProgress(string label = "train", TextWriter? output = null)
-    {
-        _label = label;
-        _output = output;
-    }
-
-    public void Report(TrainingProgress value)
-    {
-        _bar ??= new MlNetHw.Cli.ConsoleProgress(_label, value.TotalSteps, _output) { Unit = "batch" };
-        bool interactive = _output is null && !Console.IsOutputRedirected;
-        if (value.EpochEnd && !interactive)
-        {
-            // Logs keep one full line per epoch, whatever the bar's rate limit skipped.
-            (_output ?? Console.Out).WriteLine($"{_label} {value}");
-            return;
-        }
-        _bar.Report(value.GlobalStep, value.Describe(withEta: false)); // the bar shows its own ETA
-        if (value.EpochEnd && value.GlobalStep < value.TotalSteps)
-            Console.Out.WriteLine(); // on a terminal, keep each epoch's final line on screen
-    }
 }

@@ -1,13 +1,30 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using MlNetHw.MlNet.Training;
 
-namespace MlNetHw.Cli;
+namespace MlNetHw.IO;
 
 /// <summary>
-/// A one-line progress bar with rate and ETA: <c>[#####-----] 50/100  12.3 it/s  ETA 00:04  loss 0.512</c>.
-/// Redraws in place on a terminal; when output is redirected (CI, log files) it prints a plain line at most
-/// every <see cref="PlainInterval"/> so logs stay readable.
+/// Writers that are a terminal, where progress bars redraw in place. The library never looks at the console itself:
+/// the command line (MlNetHw.Cli) registers its standard error writer here when that is not redirected.
 /// </summary>
-public sealed class ConsoleProgress
+public static class InteractiveWriters
+{
+    static readonly ConditionalWeakTable<TextWriter, object> Registered = new();
+
+    /// <summary>Marks <paramref name="writer"/> as a terminal.</summary>
+    public static void Register(TextWriter writer) => Registered.AddOrUpdate(writer, Registered);
+
+    /// <summary>True when <paramref name="writer"/> was registered as a terminal.</summary>
+    public static bool IsInteractive(TextWriter? writer) => writer is not null && Registered.TryGetValue(writer, out _);
+}
+
+/// <summary>
+/// A one-line progress bar with rate and ETA: <c>[#####-----] 50/100  12.3 it/s  ETA 00:04  loss 0.512</c>, written to a
+/// <see cref="TextWriter"/>. Redraws in place on a terminal (<see cref="InteractiveWriters"/>); elsewhere (CI, log files)
+/// it prints a plain line at most every <see cref="PlainInterval"/> so logs stay readable.
+/// </summary>
+public sealed class TextProgressBar
 {
     readonly string _label;
     readonly long _total;
@@ -26,16 +43,22 @@ public sealed class ConsoleProgress
     /// <summary>Optional unit shown after the rate ("it", "img", "B").</summary>
     public string Unit { get; init; } = "it";
 
-    public ConsoleProgress(string label, long total, TextWriter? output = null)
+    /// <param name="label">Text in front of the bar.</param>
+    /// <param name="total">Items planned.</param>
+    /// <param name="output">Writer (null: nothing is written).</param>
+    public TextProgressBar(string label, long total, TextWriter? output)
     {
         _label = label;
         _total = Math.Max(1, total);
-        _out = output ?? Console.Out;
-        _interactive = output is null && !Console.IsOutputRedirected;
+        _out = output ?? TextWriter.Null;
+        _interactive = InteractiveWriters.IsInteractive(output);
     }
 
     /// <summary>Elapsed time since the bar was created.</summary>
     public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <summary>True when the bar redraws in place (its writer is a terminal).</summary>
+    public bool Interactive => _interactive;
 
     /// <summary>Shows <paramref name="done"/> of the total with an optional status text (e.g. "loss 0.51 acc 0.93").</summary>
     public void Report(long done, string? status = null)
@@ -81,5 +104,38 @@ public sealed class ConsoleProgress
         int u = 0;
         while (bytes >= 1024 && u < units.Length - 1) { bytes /= 1024; u++; }
         return $"{bytes:0.0} {units[u]}";
+    }
+}
+
+/// <summary>
+/// Renders training progress on a <see cref="TextWriter"/>: a <see cref="TextProgressBar"/> over all batches on a
+/// terminal (keeping each epoch's final line), one full line per epoch in a log.
+/// </summary>
+public sealed class TextTrainingProgress : IProgress<TrainingProgress>
+{
+    readonly string _label;
+    readonly TextWriter _output;
+    TextProgressBar? _bar;
+
+    /// <param name="label">Text in front of the bar (e.g. "train").</param>
+    /// <param name="output">Writer (null: nothing is written).</param>
+    public TextTrainingProgress(string label, TextWriter? output)
+    {
+        _label = label;
+        _output = output ?? TextWriter.Null;
+    }
+
+    public void Report(TrainingProgress value)
+    {
+        _bar ??= new TextProgressBar(_label, value.TotalSteps, _output) { Unit = "batch" };
+        if (value.EpochEnd && !_bar.Interactive)
+        {
+            // Logs keep one full line per epoch, whatever the bar's rate limit skipped.
+            _output.WriteLine($"{_label} {value}");
+            return;
+        }
+        _bar.Report(value.GlobalStep, value.Describe(withEta: false)); // the bar shows its own ETA
+        if (value.EpochEnd && value.GlobalStep < value.TotalSteps)
+            _output.WriteLine(); // on a terminal, keep each epoch's final line on screen
     }
 }

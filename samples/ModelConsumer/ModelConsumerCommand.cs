@@ -1,0 +1,86 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Microsoft.ML;
+using MlNetHw.MlNet;
+
+using MlNetHw.Cli;
+
+namespace MlNetHw.Samples.ModelConsumer;
+
+/// <summary>
+/// samples/ModelConsumer: how an app embeds a trained MlNetHw model: load the .zip, predict JSON rows. Rows are JSON
+/// objects whose properties are the model's input columns (printed by --info), e.g. <c>{"Text": "great phone"}</c>.
+/// </summary>
+public static class ModelConsumerCommand
+{
+    public static int Run(string[] args) => CliApp.Run(Create(), args);
+
+    public static RootCommand Create()
+    {
+        var modelOption = CliOptions.ExistingFile("--model", "The model .zip to load", "model.zip");
+        modelOption.Required = true;
+        var inputOption = CliOptions.ExistingFile("--input", "Rows to predict, one JSON object per line", "rows.jsonl");
+        var jsonOption = CliOptions.String("--json", null, "One row as a JSON object, e.g. '{\"Text\": \"...\"}'", "JSON");
+        var columnsOption = CliOptions.List("--columns", "Output columns (default: the model's new scalar columns)", helpName: "Score,PredictedLabel");
+        var outOption = CliOptions.String("--out", null, "Write the predictions (JSON lines) to this file instead of stdout", "predictions.jsonl");
+        var infoOption = CliOptions.Flag("--info", "Print the model's manifest and input columns (on stderr) and stop");
+        var threadsOption = CliOptions.Threads();
+        var root = new RootCommand("Loads a model .zip written by an MlNetHw pipeline and predicts JSON rows (one JSON object per line on stdout).");
+        foreach (Option o in new Option[] { modelOption, inputOption, jsonOption, columnsOption, outOption, infoOption, threadsOption }) root.Options.Add(o);
+        root.SetAction(r =>
+        {
+            string modelPath = r.GetValue(modelOption)!;
+            string? input = r.GetValue(inputOption), json = r.GetValue(jsonOption), outPath = r.GetValue(outOption);
+            var columns = r.GetValue(columnsOption)!;
+            var log = ConsoleProgress.Log;
+
+            var manifest = ModelArchive.ReadManifest(modelPath);
+            log.WriteLine($"model {modelPath}: format {manifest["format"]} v{manifest["formatVersion"]}, written by {manifest["writer"]} at {manifest["createdUtc"]}");
+            foreach (var segment in manifest["segments"]!.AsArray())
+                log.WriteLine(segment!["kind"]!.GetValue<string>() == "torch"
+                    ? $"  torch segment: {segment["architecture"]} {segment["hyperparameters"]!.ToJsonString()}"
+                    : $"  ML.NET segment: {string.Join(" → ", segment["transformers"]!.AsArray().Select(t => t!.GetValue<string>()))}");
+            log.WriteLine("  input columns: " + string.Join(", ", manifest["inputSchema"]!.AsArray().Select(c => $"{c!["name"]} ({c["type"]})")));
+            if (r.GetValue(infoOption)) return CliApp.Success;
+
+            var rows = new List<JsonObject>();
+            if (json is not null)
+            {
+                try { rows.Add(JsonNode.Parse(json) as JsonObject ?? throw new ArgumentException("--json must be one JSON object")); }
+                catch (System.Text.Json.JsonException e) { throw new ArgumentException($"--json: {e.Message}", e); }
+            }
+            if (input is not null)
+            {
+                int n = 0;
+                foreach (var line in File.ReadLines(input))
+                {
+                    n++;
+                    if (string.IsNullOrWhiteSpace(line)) continue;
+                    try { rows.Add(JsonNode.Parse(line) as JsonObject ?? throw new FormatException("not a JSON object")); }
+                    catch (Exception e) when (e is System.Text.Json.JsonException or FormatException)
+                    {
+                        throw new InvalidDataException($"{input}:{n}: {e.Message}", e);
+                    }
+                }
+            }
+            if (rows.Count == 0) throw new ArgumentException("give rows with --input rows.jsonl or --json '{...}'");
+
+            CliOptions.ApplyThreads(r.GetValue(threadsOption));
+            var mlContext = new MLContext(seed: 1);
+            ITransformer model = ModelArchive.Load(mlContext, modelPath);
+            // Only the columns the model reads need values; the others of the recorded input schema are filled from the rows if present.
+            var schema = ModelArchive.ReadInputSchema(modelPath);
+            var needed = new DataViewSchema.Builder();
+            needed.AddColumns(schema.Where(c => rows.All(x => x.ContainsKey(c.Name))));
+            IDataView data = JsonRows.Load(needed.ToSchema(), rows);
+            IDataView scored = model.Transform(data);
+            var outputColumns = columns.Count > 0 ? columns
+                : scored.Schema.Where(c => !c.IsHidden && data.Schema.GetColumnOrNull(c.Name) is null && c.Type is not Microsoft.ML.Data.VectorDataViewType).Select(c => c.Name).ToList();
+            using var writer = outPath is null ? Console.Out : new StreamWriter(outPath);
+            foreach (var prediction in JsonRows.Read(scored, outputColumns)) writer.WriteLine(prediction.ToJsonString());
+            if (outPath is not null) log.WriteLine($"wrote {rows.Count} predictions to {outPath}");
+            return CliApp.Success;
+        });
+        return root;
+    }
+}

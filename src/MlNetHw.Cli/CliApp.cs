@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using MlNetHw.Datasets;
+
+namespace MlNetHw.Cli;
+
+/// <summary>
+/// The conventions every MlNetHw program follows, on top of System.CommandLine:
+/// <list type="bullet">
+/// <item><c>--help</c>: every option with its description and default, exit 0.</item>
+/// <item>a usage or input error (unknown option, bad value, missing file, <see cref="ArgumentException"/>,
+/// <see cref="InvalidDataException"/>, <see cref="FileNotFoundException"/>, <see cref="DirectoryNotFoundException"/>,
+/// <see cref="DatasetUnavailableException"/>, OnnxFormatException ...): one line <c>error: ...</c> on stderr, exit 2.</item>
+/// <item>a failed run (any other exception): one line on stderr, exit 1; <c>--verbose</c> adds the stack trace.</item>
+/// <item>progress and logs on stderr (<see cref="ConsoleProgress.Log"/>), results on stdout.</item>
+/// </list>
+/// </summary>
+public static class CliApp
+{
+    /// <summary>Exit code of a successful run.</summary>
+    public const int Success = 0;
+    /// <summary>Exit code of a run that failed (or whose checks failed).</summary>
+    public const int Failure = 1;
+    /// <summary>Exit code of a usage or input error.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Parses <paramref name="args"/> against <paramref name="root"/> and runs the chosen command's action.</summary>
+    /// <param name="root">The program's command tree (a <c>--verbose</c> option is added to it).</param>
+    /// <param name="args">The process arguments.</param>
+    /// <param name="output">Standard output (help); default <see cref="Console.Out"/>.</param>
+    /// <param name="error">Where the one-line errors go; default <see cref="Console.Error"/>.</param>
+    public static int Run(RootCommand root, string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        output ??= Console.Out;
+        error ??= Console.Error;
+        var verbose = root.Options.OfType<Option<bool>>().FirstOrDefault(o => o.Name == "--verbose");
+        if (verbose is null)
+        {
+            verbose = new Option<bool>("--verbose")
+            {
+                Description = "On a failure, print the stack trace too", DefaultValueFactory = _ => false, Recursive = true,
+            };
+            root.Options.Add(verbose);
+        }
+        ParseResult? parse = null;
+        try
+        {
+            // No @response-file expansion: a word starting with '@' (a sentence to classify) stays a word, as before.
+            parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+            if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+            {
+                error.WriteLine("error: " + OneLine(string.Join(" ", parse.Errors.Select(e => e.Message).Distinct())) + " (see --help)");
+                return UsageError;
+            }
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            bool showTrace;
+            try { showTrace = parse?.GetValue(verbose) ?? args.Contains("--verbose"); }
+            catch (InvalidOperationException) { showTrace = false; }
+            return Report(e, showTrace, error);
+        }
+    }
+
+    /// <summary>Writes the one-line error for <paramref name="e"/> (and its stack trace when asked); returns the exit code.</summary>
+    public static int Report(Exception e, bool verbose, TextWriter error)
+    {
+        var chain = Chain(e).ToList();
+        var usage = chain.LastOrDefault(IsUsageError);
+        int code = usage is null ? Failure : UsageError;
+        var shown = usage ?? chain.LastOrDefault(x => !string.IsNullOrWhiteSpace(x.Message)) ?? e;
+        string message = OneLine(shown.Message);
+        error.WriteLine(code == UsageError
+            ? $"error: {message}"
+            : $"error: {message} ({shown.GetType().Name}{(verbose ? "" : "; run with --verbose for the stack trace")})");
+        if (verbose) error.WriteLine(e.ToString());
+        return code;
+    }
+
+    /// <summary>True for the exceptions that mean "the command line or an input file is wrong", not "the run failed".</summary>
+    public static bool IsUsageError(Exception e) =>
+        e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or FormatException
+            or DatasetUnavailableException or CliUsageException
+        // By name: the ONNX reader's exception type is moving between namespaces.
+        || e.GetType().Name == "OnnxFormatException";
+
+    /// <summary>The exception and its inner ones, outermost first (the first inner exception of an aggregate).</summary>
+    static IEnumerable<Exception> Chain(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x is AggregateException a && a.InnerExceptions.Count > 0 ? a.InnerExceptions[0] : x.InnerException)
+            yield return x;
+    }
+
+    static string OneLine(string s) =>
+        string.Join(" ", s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}
+
+/// <summary>A usage error found by a command's own checks (exit 2).</summary>
+public sealed class CliUsageException(string message) : Exception(message);

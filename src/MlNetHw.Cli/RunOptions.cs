@@ -1,0 +1,192 @@
+using System.CommandLine;
+using System.Globalization;
+using MlNetHw.Torch;
+
+namespace MlNetHw.Cli;
+
+/// <summary>The run options every experiment shares, read from one parse.</summary>
+/// <param name="Seed">--seed</param>
+/// <param name="Device">--device auto|cpu|cuda[:N]</param>
+/// <param name="Threads">--threads (0 = libtorch's default)</param>
+/// <param name="Out">--out (null: the experiment's own default)</param>
+/// <param name="Quick">--quick</param>
+public sealed record RunSettings(int Seed, string Device, int Threads, string? Out, bool Quick);
+
+/// <summary>
+/// <c>--seed</c>, <c>--device auto|cpu|cuda</c>, <c>--threads N</c>, <c>--out DIR</c> and <c>--quick</c>, defined once.
+/// Each program gives its own defaults (they differ per pipeline and are kept so results are unchanged).
+/// </summary>
+public sealed class RunOptions
+{
+    public Option<int> Seed { get; }
+    public Option<string> Device { get; }
+    public Option<int> Threads { get; }
+    public Option<string?> Out { get; }
+    public Option<bool> Quick { get; }
+
+    /// <param name="seed">Default of --seed.</param>
+    /// <param name="outDefault">Default of --out (null: described by <paramref name="outDescription"/>).</param>
+    /// <param name="quickDescription">What --quick does in this program.</param>
+    /// <param name="device">Default of --device.</param>
+    /// <param name="threads">Default of --threads.</param>
+    /// <param name="outDescription">Description of --out.</param>
+    public RunOptions(int seed, string? outDefault, string quickDescription, string device = "auto", int threads = 0,
+        string outDescription = "Output folder")
+    {
+        Seed = CliOptions.Int("--seed", seed, "Seed of everything random");
+        Device = CliOptions.Device(device);
+        Threads = CliOptions.Threads(threads);
+        Out = CliOptions.String("--out", outDefault, outDescription, "DIR");
+        Quick = CliOptions.Flag("--quick", quickDescription);
+    }
+
+    /// <summary>Adds the five options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (Option o in new Option[] { Seed, Device, Threads, Out, Quick }) command.Options.Add(o);
+    }
+
+    public RunSettings Read(ParseResult r) =>
+        new(r.GetValue(Seed), r.GetValue(Device)!, r.GetValue(Threads), r.GetValue(Out), r.GetValue(Quick));
+}
+
+/// <summary>Option factories with the programs' conventions: a description and a default on every option.</summary>
+public static class CliOptions
+{
+    /// <summary>An integer option, at least <paramref name="min"/>.</summary>
+    public static Option<int> Int(string name, int defaultValue, string description, int min = int.MinValue) =>
+        new(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = "N", CustomParser = r => ParseInt(name, r, min) ?? defaultValue };
+
+    /// <summary>An optional integer (absent: the experiment's own default, which <paramref name="description"/> states).</summary>
+    public static Option<int?> OptionalInt(string name, string description, int min = int.MinValue) =>
+        new(name) { Description = description, HelpName = "N", CustomParser = r => ParseInt(name, r, min) };
+
+    static int? ParseInt(string name, System.CommandLine.Parsing.ArgumentResult r, int min)
+    {
+        if (r.Tokens.Count == 0) return null;
+        string text = r.Tokens[^1].Value;
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v)) r.AddError($"{name} must be an integer (got '{text}').");
+        else if (v < min) r.AddError($"{name} must be at least {min} (got {v}).");
+        return v;
+    }
+
+    /// <summary>A floating-point option (parsed with the invariant culture).</summary>
+    public static Option<double> Double(string name, double defaultValue, string description) =>
+        new(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = "X", CustomParser = r => r.Tokens.Count == 0 ? defaultValue : ParseDouble(name, r.Tokens[^1].Value, r) };
+
+    /// <summary>An optional floating-point option.</summary>
+    public static Option<double?> OptionalDouble(string name, string description) =>
+        new(name) { Description = description, HelpName = "X", CustomParser = r => r.Tokens.Count == 0 ? null : ParseDouble(name, r.Tokens[^1].Value, r) };
+
+    static double ParseDouble(string name, string text, System.CommandLine.Parsing.ArgumentResult r)
+    {
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)) return v;
+        r.AddError($"{name} must be a number (got '{text}').");
+        return 0;
+    }
+
+    /// <summary>A text option; null default means "absent" (and <paramref name="description"/> says what that does).</summary>
+    public static Option<string?> String(string name, string? defaultValue, string description, string helpName = "VALUE")
+    {
+        var o = new Option<string?>(name) { Description = description, HelpName = helpName };
+        if (defaultValue is not null) o.DefaultValueFactory = _ => defaultValue;
+        return o;
+    }
+
+    /// <summary>An input file that must exist.</summary>
+    public static Option<string?> ExistingFile(string name, string description, string helpName = "FILE")
+    {
+        var o = String(name, null, description, helpName);
+        o.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && r.GetValueOrDefault<string?>() is { } path && !File.Exists(path))
+                r.AddError($"{name}: file not found: {path}");
+        });
+        return o;
+    }
+
+    /// <summary>An input folder that must exist.</summary>
+    public static Option<string?> ExistingFolder(string name, string description, string helpName = "DIR")
+    {
+        var o = String(name, null, description, helpName);
+        o.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && r.GetValueOrDefault<string?>() is { } path && !Directory.Exists(path))
+                r.AddError($"{name}: folder not found: {path}");
+        });
+        return o;
+    }
+
+    /// <summary>One of a fixed set of words.</summary>
+    public static Option<string> Choice(string name, string defaultValue, string description, params string[] choices)
+    {
+        var o = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = string.Join("|", choices) };
+        AcceptOnly(o, choices);
+        return o;
+    }
+
+    /// <summary>Restricts a text option to <paramref name="choices"/>, with an error naming the option (absent stays allowed).</summary>
+    public static void AcceptOnly(Option o, params string[] choices)
+    {
+        o.HelpName ??= string.Join("|", choices);
+        o.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && r.Tokens[^1].Value is var v && !choices.Contains(v, StringComparer.Ordinal))
+                r.AddError($"{o.Name} must be one of {string.Join("|", choices)} (got '{v}').");
+        });
+    }
+
+    /// <summary>A flag (<c>--quick</c>, or <c>--quick true|false</c>); default false.</summary>
+    public static Option<bool> Flag(string name, string description) =>
+        new(name) { Description = description, DefaultValueFactory = _ => false };
+
+    /// <summary>A comma-separated list (<c>--parts 1,3,6</c>); absent: empty.</summary>
+    public static Option<IReadOnlyList<string>> List(string name, string description, IReadOnlyList<string>? defaultValue = null, string helpName = "A,B,...")
+    {
+        var o = new Option<IReadOnlyList<string>>(name)
+        {
+            Description = description, HelpName = helpName,
+            CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
+        };
+        o.DefaultValueFactory = _ => defaultValue ?? Array.Empty<string>();
+        return o;
+    }
+
+    /// <summary>A comma-separated list of numbers.</summary>
+    public static Option<IReadOnlyList<double>> DoubleList(string name, string description, string helpName = "X,Y,...") =>
+        new(name)
+        {
+            Description = description, HelpName = helpName, DefaultValueFactory = _ => Array.Empty<double>(),
+            CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                .Select(s => ParseDouble(name, s, r)).ToList(),
+        };
+
+    /// <summary><c>--device auto|cpu|cuda[:N]</c>.</summary>
+    public static Option<string> Device(string defaultValue = "auto")
+    {
+        var o = new Option<string>("--device")
+        {
+            Description = "Compute device: auto (CUDA when available), cpu, cuda or cuda:N", DefaultValueFactory = _ => defaultValue,
+            HelpName = "auto|cpu|cuda",
+        };
+        o.Validators.Add(r =>
+        {
+            string v = (r.GetValueOrDefault<string>() ?? "").Trim().ToLowerInvariant();
+            bool ok = v is "auto" or "cpu" or "cuda" || (v.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(v[5..], out int n) && n >= 0);
+            if (!ok) r.AddError($"--device must be auto, cpu or cuda[:N] (got '{r.GetValueOrDefault<string>()}').");
+        });
+        return o;
+    }
+
+    /// <summary><c>--threads N</c>: libtorch CPU threads.</summary>
+    public static Option<int> Threads(int defaultValue = 0) =>
+        Int("--threads", defaultValue, "libtorch CPU threads (0 = libtorch's default, one per core; 1 is faster on a busy shared machine)", min: 0);
+
+    /// <summary>Sets libtorch's CPU threads for the whole process (0: leave libtorch's default).</summary>
+    public static void ApplyThreads(int threads)
+    {
+        if (threads <= 0) return;
+        TorchRuntime.EnsureLoaded();
+        TorchSharp.torch.set_num_threads(threads);
+    }
+}

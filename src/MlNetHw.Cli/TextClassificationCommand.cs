@@ -1,0 +1,176 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML;
+using MlNetHw.Text;
+using MlNetHw.Torch;
+
+namespace MlNetHw.Cli;
+
+/// <summary>
+/// pipelines/TextClassification (homework part 6): train (the default, or <c>train</c>), <c>predict</c> with a saved
+/// model, and <c>verify</c> (the child-process reload check of a training run).
+/// </summary>
+public static class TextClassificationCommand
+{
+    public static int Run(string[] args) => CliApp.Run(Create(), args);
+
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("Homework part 6: text classification as ML.NET pipelines (bag of words, embeddings, GloVe, RNN, LSTM).");
+        AddTrain(root);
+        var train = new Command("train", "Train and evaluate the chosen models (the same as giving no sub-command)");
+        AddTrain(train);
+        root.Subcommands.Add(train);
+
+        var predict = new Command("predict", "Print label, probability and sentence for each sentence (no sentence: read stdin)");
+        var predictModel = ModelFile("A model written by a training run, e.g. out/text-classification/lstm.zip");
+        var sentences = new Argument<string[]>("sentence") { Description = "Sentences to classify (none: one per line from stdin)", Arity = ArgumentArity.ZeroOrMore };
+        var predictThreads = CliOptions.Threads();
+        predict.Options.Add(predictModel);
+        predict.Options.Add(predictThreads);
+        predict.Arguments.Add(sentences);
+        predict.SetAction(r => Predict(r.GetValue(predictModel)!, r.GetValue(sentences)!.ToList(), r.GetValue(predictThreads)));
+        root.Subcommands.Add(predict);
+
+        var verify = new Command("verify", "Check that a saved model reproduces the given test scores bit for bit (exit 1 if not)");
+        var verifyModel = ModelFile("The model to reload");
+        var data = CliOptions.ExistingFolder("--data", "Folder with the train/dev/test sentences");
+        data.Required = true;
+        var scores = CliOptions.ExistingFile("--scores", "Expected test scores, one per line");
+        scores.Required = true;
+        verify.Options.Add(verifyModel);
+        verify.Options.Add(data);
+        verify.Options.Add(scores);
+        verify.SetAction(r => Verify(r.GetValue(verifyModel)!, r.GetValue(data)!, r.GetValue(scores)!));
+        root.Subcommands.Add(verify);
+        return root;
+    }
+
+    static Option<string?> ModelFile(string description)
+    {
+        var o = CliOptions.ExistingFile("--model-file", description, "x.zip");
+        o.Required = true;
+        return o;
+    }
+
+    static void AddTrain(Command command)
+    {
+        var run = new RunOptions(seed: 1, outDefault: Path.Combine("out", "text-classification"),
+            quickDescription: "Small sizes and few epochs (smoke run)", device: "cpu");
+        var model = CliOptions.String("--model", "all", "Model(s) to train: bow, embed, glove, rnn, lstm, a comma list, or all", "bow|embed|glove|rnn|lstm|all");
+        var dataFolder = CliOptions.ExistingFolder("--data", "Folder with train/dev/test[/unlabelled].txt (default: the sentiment dataset from the catalog)");
+        var glove = CliOptions.ExistingFile("--glove", "GloVe vectors file (default: from the dataset catalog)");
+        var epochs = CliOptions.OptionalInt("--epochs", "Epochs of the neural models (default: the experiment's per model)", min: 1);
+        var batch = CliOptions.Int("--batch", 100, "Batch size", min: 1);
+        var lr = CliOptions.Double("--lr", 1e-3, "Learning rate");
+        var hidden = CliOptions.Int("--hidden", 64, "Hidden size of the RNN/LSTM", min: 1);
+        var minCount = CliOptions.Int("--min-count", 1, "Vocabulary: minimum count of a word", min: 1);
+        var embeddingDim = CliOptions.OptionalInt("--embedding-dim", $"Size of the learned embeddings (default {TextClassifierTrainer.DefaultEmbeddingDimension})", min: 1);
+        var extraWords = CliOptions.Int("--glove-extra-words", 0, "Extra GloVe words beyond the training vocabulary", min: 0);
+        var noVerify = CliOptions.Flag("--no-verify", "Skip the reload check of every saved .zip");
+        var noChild = CliOptions.Flag("--no-child-check", "Skip the separate-process reload check");
+        foreach (Option o in new Option[] { model, dataFolder, glove, epochs, batch, lr, hidden, minCount, embeddingDim, extraWords, noVerify, noChild })
+            command.Options.Add(o);
+        run.AddTo(command);
+        command.SetAction(r =>
+        {
+            var s = run.Read(r);
+            string m = r.GetValue(model)!;
+            var options = new TextClassificationOptions
+            {
+                Models = m == "all" ? Enum.GetValues<TextModelKind>() : m.Split(',').Select(TextClassificationExperiment.Parse).ToArray(),
+                DataFolder = r.GetValue(dataFolder),
+                GloVePath = r.GetValue(glove),
+                Epochs = r.GetValue(epochs),
+                Seed = s.Seed,
+                Quick = s.Quick,
+                OutputDirectory = s.Out!,
+                Device = s.Device,
+                BatchSize = r.GetValue(batch),
+                LearningRate = r.GetValue(lr),
+                HiddenSize = r.GetValue(hidden),
+                MinCount = r.GetValue(minCount),
+                EmbeddingDimension = r.GetValue(embeddingDim),
+                VerifyReload = !r.GetValue(noVerify),
+                GloVeExtraWords = r.GetValue(extraWords),
+                Log = ConsoleProgress.Log,
+            };
+            // On a shared machine libtorch's default (all cores) can oversubscribe them; fewer threads is then faster.
+            CliOptions.ApplyThreads(s.Threads);
+            return Train(options, childCheck: !r.GetValue(noChild));
+        });
+    }
+
+    static int Train(TextClassificationOptions options, bool childCheck)
+    {
+        var result = TextClassificationExperiment.Run(options);
+        if (options.VerifyReload && childCheck)
+        {
+            // The strongest check: a separate process (fresh runtime, nothing shared) loads each .zip and must
+            // reproduce the scores this process computed on the test sentences, bit for bit.
+            var split = SentenceSplit.Load(result.DataFolder);
+            foreach (var m in result.Models)
+            {
+                var ml = new MLContext();
+                var scores = TextClassificationModel.Load(ml, m.ModelPath).Scores(split.Test.Select(t => t.Text));
+                string scoresPath = Path.ChangeExtension(m.ModelPath, ".test-scores.txt");
+                File.WriteAllLines(scoresPath, scores.Select(s => s.ToString("R", CultureInfo.InvariantCulture)));
+                int rc = RunSelf("verify", "--model-file", m.ModelPath, "--data", result.DataFolder, "--scores", scoresPath);
+                Console.WriteLine($"child process reload of {Path.GetFileName(m.ModelPath)}: {(rc == 0 ? "identical test scores" : $"FAILED (exit {rc})")}");
+                if (rc != 0) return CliApp.Failure;
+            }
+        }
+        Console.WriteLine($"wall time {result.WallTime.TotalSeconds:0.0} s; results in {Path.GetDirectoryName(result.ResultsMarkdownPath)}");
+        return CliApp.Success;
+    }
+
+    static int RunSelf(params string[] args)
+    {
+        string self = Environment.ProcessPath!;
+        var psi = new ProcessStartInfo(self) { UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) is "dotnet")
+            psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, (System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name ?? "TextClassification") + ".dll"));
+        foreach (var x in args) psi.ArgumentList.Add(x);
+        using var p = Process.Start(psi)!;
+        p.WaitForExit();
+        return p.ExitCode;
+    }
+
+    static int Verify(string modelFile, string data, string scoresFile)
+    {
+        var ml = new MLContext();
+        var model = TextClassificationModel.Load(ml, modelFile);
+        var test = SentenceSplit.Load(data).Test.Select(t => t.Text).ToList();
+        var scores = model.Scores(test);
+        var expected = File.ReadAllLines(scoresFile).Select(l => float.Parse(l, CultureInfo.InvariantCulture)).ToArray();
+        if (expected.Length != scores.Length) { Console.Error.WriteLine($"{expected.Length} expected scores, {scores.Length} computed"); return CliApp.Failure; }
+        for (int i = 0; i < scores.Length; i++)
+            if (BitConverter.SingleToInt32Bits(scores[i]) != BitConverter.SingleToInt32Bits(expected[i]))
+            {
+                Console.Error.WriteLine($"test sentence {i + 1}: score {scores[i]:R}, expected {expected[i]:R}");
+                return CliApp.Failure;
+            }
+        return CliApp.Success;
+    }
+
+    static int Predict(string modelFile, List<string> sentences, int threads)
+    {
+        if (sentences.Count == 0)
+        {
+            string? line;
+            while ((line = Console.In.ReadLine()) is not null) if (line.Trim().Length > 0) sentences.Add(line);
+        }
+        if (sentences.Count == 0) throw new ArgumentException("no sentence given (on the command line or stdin).");
+        TorchRuntime.EnsureLoaded();
+        CliOptions.ApplyThreads(threads);
+        var ml = new MLContext();
+        var model = TextClassificationModel.Load(ml, modelFile);
+        var predictions = model.Predict(sentences);
+        var unknown = model.UnknownOnly(sentences);
+        for (int i = 0; i < sentences.Count; i++)
+            Console.WriteLine($"{(predictions[i].Label ? 1 : 0)}\t{predictions[i].Probability:0.0000}\t{sentences[i]}" +
+                              (unknown[i] ? "\t(no word of this sentence is in the model's vocabulary: the answer is the model's default, not a judgement of the sentence)" : ""));
+        return CliApp.Success;
+    }
+}

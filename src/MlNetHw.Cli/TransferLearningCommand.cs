@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Globalization;
+using MlNetHw.Vision;
+
+namespace MlNetHw.Cli;
+
+/// <summary>
+/// pipelines/TransferLearning (homework part 1): the packaged ResNet18, 'freeze' in ML.NET and 'finetune' in TorchSharp,
+/// plus a raw-pixel baseline.
+/// </summary>
+public static class TransferLearningCommand
+{
+    public static int Run(string[] args) => CliApp.Run(Create(), args);
+
+    public static RootCommand Create()
+    {
+        var d = new FinetuneOptions();
+        var run = new RunOptions(seed: 0, outDefault: Path.Combine("out", "transfer-learning"), quickDescription: "Smoke run: 2 epochs, 32 train / 32 val images");
+        var mode = CliOptions.Choice("--mode", "both", "Scenarios to run", "freeze", "finetune", "both");
+        var data = CliOptions.ExistingFolder("--data", "Image folder with train/<class>/ and val/<class>/ (default: catalog fashion-mnist-2class)", "FOLDER");
+        var epochs = CliOptions.Int("--epochs", d.Epochs, "Finetune epochs", min: 1);
+        var batch = CliOptions.Int("--batch", d.BatchSize, "Finetune batch size", min: 1);
+        var lr = CliOptions.Double("--lr", d.LearningRate, "Finetune SGD learning rate");
+        var momentum = CliOptions.Double("--momentum", d.Momentum, "SGD momentum");
+        var step = CliOptions.Int("--step", d.LrStepEpochs, "StepLR: epochs between learning-rate drops", min: 1);
+        var gamma = CliOptions.Double("--gamma", d.LrGamma, "StepLR: factor of each drop");
+        var bn = CliOptions.String("--bn-momentum", "0.1", "BatchNorm momentum while training ('file' keeps the CNTK value)", "X|file");
+        bn.Validators.Add(r =>
+        {
+            string v = r.GetValueOrDefault<string?>() ?? "";
+            if (v != "file" && !double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                r.AddError($"--bn-momentum must be a number or 'file' (got '{v}').");
+        });
+        var freezeBackbone = CliOptions.Flag("--freeze-backbone", "Finetune trains only the new head");
+        var maxTrain = CliOptions.Int("--max-train", 0, "Use at most N training images (0 = all)", min: 0);
+        var maxVal = CliOptions.Int("--max-val", 0, "Use at most N validation images (0 = all)", min: 0);
+        var noBaseline = CliOptions.Flag("--no-baseline", "Skip the raw-pixel logistic regression");
+        var skipNonImages = CliOptions.Flag("--skip-non-images", "Skip non-image files in the data folder instead of failing");
+        var root = new RootCommand("Homework part 1: transfer learning with the packaged ResNet18 ('freeze' in ML.NET, 'finetune' in TorchSharp), plus a raw-pixel baseline.");
+        foreach (Option o in new Option[] { mode, data, epochs, batch, lr, momentum, step, gamma, bn, freezeBackbone, maxTrain, maxVal, noBaseline, skipNonImages })
+            root.Options.Add(o);
+        run.AddTo(root);
+        root.SetAction(r =>
+        {
+            var s = run.Read(r);
+            var o = new TransferLearningOptions
+            {
+                Mode = r.GetValue(mode) switch { "freeze" => TransferMode.Freeze, "finetune" => TransferMode.Finetune, _ => TransferMode.Both },
+                DataFolder = r.GetValue(data),
+                OutputFolder = s.Out!,
+                Seed = s.Seed,
+                Device = s.Device,
+                Quick = s.Quick,
+                RunBaseline = !r.GetValue(noBaseline),
+                SkipNonImages = r.GetValue(skipNonImages),
+                MaxTrainImages = r.GetValue(maxTrain),
+                MaxValImages = r.GetValue(maxVal),
+                Threads = s.Threads,
+            };
+            var f = o.Finetune;
+            f.Epochs = r.GetValue(epochs);
+            f.BatchSize = r.GetValue(batch);
+            f.LearningRate = r.GetValue(lr);
+            f.Momentum = r.GetValue(momentum);
+            f.LrStepEpochs = r.GetValue(step);
+            f.LrGamma = r.GetValue(gamma);
+            string bnValue = r.GetValue(bn)!;
+            f.BatchNormMomentum = bnValue == "file" ? null : double.Parse(bnValue, CultureInfo.InvariantCulture);
+            f.FreezeBackbone = r.GetValue(freezeBackbone);
+
+            var result = TransferLearningExperiment.Run(o, ConsoleProgress.Log);
+            Console.WriteLine($"wrote {result.SummaryPath}, {result.ConfusionMatrixPath}, {result.AccuracyCurvesPath}");
+            return CliApp.Success;
+        });
+        return root;
+    }
+}
