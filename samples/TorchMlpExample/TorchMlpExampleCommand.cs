@@ -18,7 +18,7 @@ public static class TorchMlpExampleCommand
     public static RootCommand Create()
     {
         var d = new TorchMlpExampleOptions();
-        var run = new RunOptions(seed: d.Seed, outDefault: d.OutputDirectory, quickDescription: "At most 3 epochs (smoke run)", device: d.Device);
+        var run = new RunOptionGroup(seed: d.Seed, outDefault: d.OutputDirectory, quickDescription: "At most 3 epochs (smoke run)", device: d.Device);
         var data = CliOptions.ExistingFolder("--data", "Folder with train.txt/dev.txt/test.txt of 'LABEL sentence' lines (e.g. the sentiment-uci dataset); default: synthetic 4-feature blobs");
         var epochs = CliOptions.Int("--epochs", d.Epochs, "Epochs", min: 1);
         var lr = CliOptions.Double("--lr", d.LearningRate, "Learning rate");
@@ -35,7 +35,7 @@ public static class TorchMlpExampleCommand
             var options = new TorchMlpExampleOptions
             {
                 DataDirectory = r.GetValue(data),
-                OutputDirectory = s.Out!,
+                OutputDirectory = s.OutputDirectory!,
                 Epochs = r.GetValue(epochs),
                 LearningRate = r.GetValue(lr),
                 HiddenSizes = r.GetValue(hidden)!.Select(h => int.TryParse(h, out int n) && n > 0 ? n

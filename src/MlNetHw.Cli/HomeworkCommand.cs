@@ -13,7 +13,7 @@ public static class HomeworkCommand
     {
         var parts = HomeworkParts.All();
         var keys = parts.SelectMany(p => p.OverrideKeys).Distinct().Order(StringComparer.Ordinal).ToList();
-        var run = new RunOptions(seed: 1, outDefault: Path.Combine("out", "homework"),
+        var run = new RunOptionGroup(seed: 1, outDefault: Path.Combine("out", "homework"),
             quickDescription: "Sizes for <= 30 minutes on 2 CPU cores (the default size)", outDescription: "Report folder");
         run.Threads.Description = "libtorch CPU threads of the parts that do not set their own (0 = libtorch's default, one per core)";
         var full = CliOptions.Flag("--full", "The homework's reference settings (hours on a CPU)");
@@ -46,17 +46,14 @@ public static class HomeworkCommand
                 Parts = r.GetValue(only)!.Select(p => int.TryParse(p, out int n) ? n
                     : throw new ArgumentException($"--parts takes part numbers 1..6 (got '{p}').")).ToList(),
                 Force = r.GetValue(force),
-                Seed = s.Seed,
-                Device = s.Device,
-                OutputDirectory = s.Out!,
+                Run = s with { Quick = false }, // --quick is a size here, like --full and --tiny
                 DataDirectory = r.GetValue(dataDir),
                 Overrides = overrides,
-                Log = ConsoleProgress.Log,
             };
-            // Unknown --set keys and --parts numbers are rejected by the runner before any part starts.
-            CliOptions.ApplyThreads(s.Threads);
+            // Unknown --set keys and --parts numbers are rejected by the runner before any part starts; --threads
+            // reaches every part through options.Run.
             var records = HomeworkRunner.Run(options, parts);
-            Console.WriteLine($"report {Path.Combine(Path.GetFullPath(options.OutputDirectory), "report.md")}: {records.Count(x => x.Ok)} ok, {records.Count(x => !x.Ok)} failed");
+            Console.WriteLine($"report {Path.Combine(Path.GetFullPath(options.Run.OutputDirectory!), "report.md")}: {records.Count(x => x.Ok)} ok, {records.Count(x => !x.Ok)} failed");
             return records.All(x => x.Ok) ? CliApp.Success : CliApp.Failure;
         });
         return root;

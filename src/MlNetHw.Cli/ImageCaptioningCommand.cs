@@ -11,7 +11,7 @@ public static class ImageCaptioningCommand
 
     public static RootCommand Create()
     {
-        var run = new RunOptions(seed: 0, outDefault: null, quickDescription: "Small sizes for a smoke run",
+        var run = new RunOptionGroup(seed: 0, outDefault: null, quickDescription: "Small sizes for a smoke run",
             outDescription: "Output folder (default out/image-captioning-<experiment>)");
         var experiment = CliOptions.Choice("--experiment", "overfit", "overfit: the homework's 50-example check; train: full generated set, BLEU on held-out scenes", "overfit", "train");
         var cell = CliOptions.Choice("--cell", "both", "Recurrent cell(s) to train", "rnn", "lstm", "both");
@@ -39,10 +39,6 @@ public static class ImageCaptioningCommand
             {
                 Experiment = r.GetValue(experiment)!,
                 Cell = r.GetValue(cell)!,
-                Epochs = r.GetValue(epochs),
-                BatchSize = r.GetValue(batch),
-                LearningRate = r.GetValue(lr),
-                LearningRateDecay = r.GetValue(decay),
                 HiddenDim = r.GetValue(hidden),
                 WordDim = r.GetValue(wordDim),
                 BeamWidth = r.GetValue(beam),
@@ -52,13 +48,18 @@ public static class ImageCaptioningCommand
                 TrainScenes = r.GetValue(trainScenes),
                 ValScenes = r.GetValue(valScenes),
                 CenterFeatures = !r.GetValue(noCenter),
-                Threads = s.Threads,
-                Quick = s.Quick,
-                Seed = s.Seed,
-                Device = s.Device,
-                OutputDirectory = s.Out,
-                Log = ConsoleProgress.Log,
+                Run = s,
             };
+            // Loop settings: the experiment's defaults, with what the command line gives.
+            if (r.GetValue(epochs) is not null || r.GetValue(batch) is not null || r.GetValue(lr) is not null || r.GetValue(decay) is not null)
+            {
+                var t = CaptioningExperiment.DefaultTraining(options.Experiment, s.Quick);
+                if (r.GetValue(epochs) is { } ev) t.Epochs = ev;
+                if (r.GetValue(batch) is { } bv) t.BatchSize = bv;
+                if (r.GetValue(lr) is { } lv) t.LearningRate = lv;
+                if (r.GetValue(decay) is { } dv) t.Gamma = dv;
+                options.Training = t;
+            }
             var result = CaptioningExperiment.Run(options);
 
             Console.WriteLine($"{"cell",-5} {"final loss",10} {"train BLEU-4",12} {"val BLEU-1",10} {"val BLEU-4",10} {"train exact",11} {"val exact",9}");

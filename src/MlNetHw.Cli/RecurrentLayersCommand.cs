@@ -11,7 +11,7 @@ public static class RecurrentLayersCommand
 
     public static RootCommand Create()
     {
-        var run = new RunOptions(seed: 0, outDefault: Path.Combine("out", "recurrent-layers"),
+        var run = new RunOptionGroup(seed: 0, outDefault: Path.Combine("out", "recurrent-layers"),
             quickDescription: "Small sizes and a short demo (smoke run)", threads: 1);
         run.Threads.Description = "libtorch CPU threads during the run (the tensors are tiny: 1 is fastest; 0 = libtorch's default)";
         var noChecks = CliOptions.Flag("--no-checks", "Skip the gradient checks");
@@ -28,19 +28,15 @@ public static class RecurrentLayersCommand
             var s = run.Read(r);
             var options = new RecurrentLayersOptions
             {
-                OutputDirectory = s.Out!,
-                Seed = s.Seed,
-                Device = s.Device,
-                Quick = s.Quick,
+                Run = s,
                 RunGradientChecks = !r.GetValue(noChecks),
                 RunDemo = !r.GetValue(noDemo),
                 Iterations = r.GetValue(iterations),
                 BatchSize = r.GetValue(batch),
                 HiddenSize = r.GetValue(hidden),
                 LearningRate = r.GetValue(lr),
-                Threads = s.Threads,
             };
-            var result = RecurrentLayersExperiment.Run(options, ConsoleProgress.Log);
+            var result = RecurrentLayersExperiment.Run(options);
             if (result.TablePath is { } table) Console.WriteLine($"gradient checks: {result.Checks.Count(c => c.Passed)}/{result.Checks.Count} passed, table {table}");
             Console.WriteLine($"summary: {result.SummaryPath}");
             return result.AllChecksPassed ? CliApp.Success : CliApp.Failure;

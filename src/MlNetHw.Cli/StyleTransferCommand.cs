@@ -10,7 +10,7 @@ public static class StyleTransferCommand
 
     public static RootCommand Create()
     {
-        var run = new RunOptions(seed: 0, outDefault: Path.Combine("out", "style-transfer"), quickDescription: "128 px, 60 evaluations");
+        var run = new RunOptionGroup(seed: 0, outDefault: Path.Combine("out", "style-transfer"), quickDescription: "128 px, 60 evaluations");
         var content = CliOptions.ExistingFile("--content", "Photo (default: astronaut.png from the dataset catalog)");
         var style = CliOptions.ExistingFile("--style", "Painting (default: starry_night.jpg from the dataset catalog)");
         var size = CliOptions.OptionalInt("--size", "Longer side of the result in pixels (default 256; 128 with --quick)", min: 1);
@@ -47,16 +47,12 @@ public static class StyleTransferCommand
                 ContentWeight = r.GetValue(contentWeight),
                 Optimizer = r.GetValue(optimizer) == "adam" ? StyleOptimizer.Adam : StyleOptimizer.Lbfgs,
                 InitFromNoise = r.GetValue(init) == "noise",
-                Seed = s.Seed,
-                Device = s.Device,
-                OutputDirectory = s.Out!,
+                Run = s,
                 CompareSmoothing = r.GetValue(compare),
                 StyleWeight = r.GetValue(styleWeight),
                 TvWeight = r.GetValue(tvWeight),
                 LearningRate = r.GetValue(lr),
-                Threads = s.Threads > 0 ? s.Threads : null,
                 Smoothing = r.GetValue(smoothing) switch { "none" => ActivationSmoothing.None, "softmax" => ActivationSmoothing.Softmax, _ => null },
-                Log = ConsoleProgress.Log,
             };
             if (r.GetValue(styleLayers) is { Count: > 0 } layers) o.StyleLayers = layers;
             if (r.GetValue(contentLayer) is { } cl) o.ContentLayer = cl;

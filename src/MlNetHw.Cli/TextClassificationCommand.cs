@@ -56,7 +56,7 @@ public static class TextClassificationCommand
 
     static void AddTrain(Command command)
     {
-        var run = new RunOptions(seed: 1, outDefault: Path.Combine("out", "text-classification"),
+        var run = new RunOptionGroup(seed: 1, outDefault: Path.Combine("out", "text-classification"),
             quickDescription: "Small sizes and few epochs (smoke run)", device: "cpu");
         var model = CliOptions.String("--model", "all", "Model(s) to train: bow, embed, glove, rnn, lstm, a comma list, or all", "bow|embed|glove|rnn|lstm|all");
         var dataFolder = CliOptions.ExistingFolder("--data", "Folder with train/dev/test[/unlabelled].txt (default: the sentiment dataset from the catalog)");
@@ -82,24 +82,29 @@ public static class TextClassificationCommand
                 Models = m == "all" ? Enum.GetValues<TextModelKind>() : m.Split(',').Select(TextClassificationExperiment.Parse).ToArray(),
                 DataFolder = r.GetValue(dataFolder),
                 GloVePath = r.GetValue(glove),
-                Epochs = r.GetValue(epochs),
-                Seed = s.Seed,
-                Quick = s.Quick,
-                OutputDirectory = s.Out!,
-                Device = s.Device,
-                BatchSize = r.GetValue(batch),
-                LearningRate = r.GetValue(lr),
+                Training = Training(r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr)),
+                Run = s,
                 HiddenSize = r.GetValue(hidden),
                 MinCount = r.GetValue(minCount),
                 EmbeddingDimension = r.GetValue(embeddingDim),
                 VerifyReload = !r.GetValue(noVerify),
                 GloVeExtraWords = r.GetValue(extraWords),
-                Log = ConsoleProgress.Log,
             };
-            // On a shared machine libtorch's default (all cores) can oversubscribe them; fewer threads is then faster.
-            CliOptions.ApplyThreads(s.Threads);
             return Train(options, childCheck: !r.GetValue(noChild));
         });
+    }
+
+    /// <summary>Each model's default loop settings with the command line's epochs (when given), batch size and learning rate.</summary>
+    static IReadOnlyDictionary<TextModelKind, MlNetHw.MlNet.Training.TrainerOptions> Training(int? epochs, int batch, double lr)
+    {
+        var training = TextClassificationExperiment.DefaultTraining();
+        foreach (var t in training.Values)
+        {
+            if (epochs is { } e) t.Epochs = e;
+            t.BatchSize = batch;
+            t.LearningRate = lr;
+        }
+        return training;
     }
 
     static int Train(TextClassificationOptions options, bool childCheck)

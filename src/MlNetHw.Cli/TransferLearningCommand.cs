@@ -14,16 +14,16 @@ public static class TransferLearningCommand
 
     public static RootCommand Create()
     {
-        var d = new FinetuneOptions();
-        var run = new RunOptions(seed: 0, outDefault: Path.Combine("out", "transfer-learning"), quickDescription: "Smoke run: 2 epochs, 32 train / 32 val images");
+        var d = FinetuneOptions.TutorialRecipe();
+        var run = new RunOptionGroup(seed: 0, outDefault: Path.Combine("out", "transfer-learning"), quickDescription: "Smoke run: 2 epochs, 32 train / 32 val images");
         var mode = CliOptions.Choice("--mode", "both", "Scenarios to run", "freeze", "finetune", "both");
         var data = CliOptions.ExistingFolder("--data", "Image folder with train/<class>/ and val/<class>/ (default: catalog fashion-mnist-2class)", "FOLDER");
         var epochs = CliOptions.Int("--epochs", d.Epochs, "Finetune epochs", min: 1);
         var batch = CliOptions.Int("--batch", d.BatchSize, "Finetune batch size", min: 1);
         var lr = CliOptions.Double("--lr", d.LearningRate, "Finetune SGD learning rate");
         var momentum = CliOptions.Double("--momentum", d.Momentum, "SGD momentum");
-        var step = CliOptions.Int("--step", d.LrStepEpochs, "StepLR: epochs between learning-rate drops", min: 1);
-        var gamma = CliOptions.Double("--gamma", d.LrGamma, "StepLR: factor of each drop");
+        var step = CliOptions.Int("--step", d.StepSize, "StepLR: epochs between learning-rate drops", min: 1);
+        var gamma = CliOptions.Double("--gamma", d.Gamma, "StepLR: factor of each drop");
         var bn = CliOptions.String("--bn-momentum", "0.1", "BatchNorm momentum while training ('file' keeps the CNTK value)", "X|file");
         bn.Validators.Add(r =>
         {
@@ -47,28 +47,25 @@ public static class TransferLearningCommand
             {
                 Mode = r.GetValue(mode) switch { "freeze" => TransferMode.Freeze, "finetune" => TransferMode.Finetune, _ => TransferMode.Both },
                 DataFolder = r.GetValue(data),
-                OutputFolder = s.Out!,
-                Seed = s.Seed,
-                Device = s.Device,
-                Quick = s.Quick,
+                Run = s,
                 RunBaseline = !r.GetValue(noBaseline),
                 SkipNonImages = r.GetValue(skipNonImages),
                 MaxTrainImages = r.GetValue(maxTrain),
                 MaxValImages = r.GetValue(maxVal),
-                Threads = s.Threads,
             };
             var f = o.Finetune;
-            f.Epochs = r.GetValue(epochs);
-            f.BatchSize = r.GetValue(batch);
-            f.LearningRate = r.GetValue(lr);
-            f.Momentum = r.GetValue(momentum);
-            f.LrStepEpochs = r.GetValue(step);
-            f.LrGamma = r.GetValue(gamma);
+            var t = f.Training; // the shared loop's settings, set directly
+            t.Epochs = r.GetValue(epochs);
+            t.BatchSize = r.GetValue(batch);
+            t.LearningRate = r.GetValue(lr);
+            t.Momentum = r.GetValue(momentum);
+            t.StepSize = r.GetValue(step);
+            t.Gamma = r.GetValue(gamma);
             string bnValue = r.GetValue(bn)!;
             f.BatchNormMomentum = bnValue == "file" ? null : double.Parse(bnValue, CultureInfo.InvariantCulture);
             f.FreezeBackbone = r.GetValue(freezeBackbone);
 
-            var result = TransferLearningExperiment.Run(o, ConsoleProgress.Log);
+            var result = TransferLearningExperiment.Run(o);
             Console.WriteLine($"wrote {result.SummaryPath}, {result.ConfusionMatrixPath}, {result.AccuracyCurvesPath}");
             return CliApp.Success;
         });

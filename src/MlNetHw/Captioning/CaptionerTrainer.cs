@@ -38,10 +38,10 @@ public sealed class CaptionerTrainerOptions
     public int BeamWidth { get; set; } = 1;
     /// <summary>Beam-search length normalisation exponent [0.7].</summary>
     public double LengthPenalty { get; set; } = 0.7;
-    /// <summary>Epochs, batch size, Adam learning rate, per-epoch decay, seed, progress [50, 25, 5e-3, 0.995, 0].</summary>
-    public CaptionTrainingOptions Training { get; set; } = new();
-    /// <summary>Device: auto, cpu, cuda[:N] ["auto"].</summary>
-    public string Device { get; set; } = "auto";
+    /// <summary>The shared loop's settings, device and seed included [<see cref="CaptionerTrainer.DefaultTraining"/>: cs231n's].</summary>
+    public TrainerOptions Training { get; set; } = CaptionerTrainer.DefaultTraining();
+    /// <summary>Receives every batch and epoch report (e.g. <see cref="MlNetHw.IO.TextTrainingProgress"/>) [none].</summary>
+    public IProgress<TrainingProgress>? Progress { get; set; }
 }
 
 /// <summary>
@@ -90,7 +90,7 @@ public sealed partial class CaptionerTrainer : TorchEstimator<CaptionerModel>
                                               $"{stats.Truncated} truncated to {_options.MaxWords} words, {stats.UnknownWords} unknown words), vocabulary {vocabulary.Count}");
         if (stats.Encoded == 0) throw new ArgumentException($"Captioner: no non-empty caption in column '{_options.ReferencesColumnName}'.");
 
-        var device = TorchRuntime.ResolveDevice(_options.Device);
+        var device = TorchRuntime.ResolveDevice(_options.Training.Device);
         var flat = new float[stats.Encoded * d];
         for (int k = 0; k < kept.Count; k++) features[imageOf[kept[k]]].AsSpan().CopyTo(flat.AsSpan(k * d, d));
         using var featureTensor = torch.tensor(flat, new long[] { stats.Encoded, d }, device: device);
@@ -110,7 +110,7 @@ public sealed partial class CaptionerTrainer : TorchEstimator<CaptionerModel>
                 using var mean = all.mean(new long[] { 0 });
                 module.SetFeatureMean(mean);
             }
-            var history = CaptionerTrainer.TrainNetwork(module, featureTensor, captionTensor, _options.Training, channel);
+            var history = CaptionerTrainer.TrainNetwork(module, featureTensor, captionTensor, _options.Training, _options.Progress, channel);
             return new CaptionerModel(module, vocabulary, _options.FeaturesColumnName, _options.CaptionColumnName, _options.BeamWidth, _options.LengthPenalty, device)
             {
                 Training = history,

@@ -4,23 +4,6 @@ using static TorchSharp.torch;
 
 namespace MlNetHw.Captioning;
 
-/// <summary>Optimisation settings of the captioner; defaults are cs231n's (overfit) settings.</summary>
-public sealed class CaptionTrainingOptions
-{
-    /// <summary>Passes over the training captions. Default 50.</summary>
-    public int Epochs { get; set; } = 50;
-    /// <summary>Captions per Adam step. Default 25.</summary>
-    public int BatchSize { get; set; } = 25;
-    /// <summary>Adam learning rate of the first epoch. Default 5e-3.</summary>
-    public double LearningRate { get; set; } = 5e-3;
-    /// <summary>Multiplies the learning rate after every epoch. Default 0.995.</summary>
-    public double LearningRateDecay { get; set; } = 0.995;
-    /// <summary>Seed of the batch order. Default 0.</summary>
-    public int Seed { get; set; } = 0;
-    /// <summary>Receives every batch and epoch report (e.g. <see cref="MlNetHw.IO.TextTrainingProgress"/>). Default none.</summary>
-    public IProgress<TrainingProgress>? Progress { get; set; }
-}
-
 /// <summary>Loss history of one training run.</summary>
 /// <param name="BatchLosses">Loss of every Adam step, in order (cs231n's <c>loss_history</c>).</param>
 /// <param name="EpochLosses">Mean batch loss of each epoch.</param>
@@ -34,6 +17,16 @@ public sealed record CaptionTrainingHistory(IReadOnlyList<double> BatchLosses, I
 /// <summary>The network-level half of <see cref="CaptionerTrainer"/>: the training loop on tensors.</summary>
 public sealed partial class CaptionerTrainer
 {
+    /// <summary>
+    /// cs231n's captioning settings for the shared loop: 50 epochs of 25 captions, Adam 5e-3, the learning rate times
+    /// 0.995 after every epoch (exponential schedule), reshuffled every epoch from seed 0, the last epoch's weights kept.
+    /// </summary>
+    public static TrainerOptions DefaultTraining() => new()
+    {
+        Epochs = 50, BatchSize = 25, Optimizer = OptimizerKind.Adam, LearningRate = 5e-3, Schedule = LearningRateSchedule.Exponential,
+        Gamma = 0.995, Seed = 0, Shuffle = true, KeepBestWeights = false, Device = "auto",
+    };
+
     /// <summary>Rows of two tensors picked by index: the trainer's batch source for in-memory features and captions.</summary>
     sealed class TensorRows(Tensor features, Tensor captions) : IBatchSource<(Tensor Features, Tensor Captions)>
     {
@@ -56,30 +49,20 @@ public sealed partial class CaptionerTrainer
     /// <param name="model">The model (float32; moved to the device of <paramref name="features"/>).</param>
     /// <param name="features">(M, D) features, one row per caption.</param>
     /// <param name="captions">(M, T) int64 encoded captions.</param>
-    /// <param name="options">Optimisation settings.</param>
+    /// <param name="options">The loop's settings (used as they are, on the device of <paramref name="features"/>).</param>
+    /// <param name="progress">Receives every batch and epoch report (e.g. <see cref="MlNetHw.IO.TextTrainingProgress"/>).</param>
     /// <param name="log">Optional ML.NET channel for log lines.</param>
-    public static CaptionTrainingHistory TrainNetwork(CaptionerNetwork model, Tensor features, Tensor captions, CaptionTrainingOptions options,
-        Microsoft.ML.Runtime.IChannel? log = null)
+    public static CaptionTrainingHistory TrainNetwork(CaptionerNetwork model, Tensor features, Tensor captions, TrainerOptions options,
+        IProgress<TrainingProgress>? progress = null, Microsoft.ML.Runtime.IChannel? log = null)
     {
         if (features.shape[0] != captions.shape[0]) throw new ArgumentException($"{features.shape[0]} feature rows but {captions.shape[0]} caption rows.");
         if (features.shape[0] == 0) throw new ArgumentException("no training captions.");
-        var trainerOptions = new TrainerOptions
-        {
-            Epochs = options.Epochs,
-            BatchSize = options.BatchSize,
-            Optimizer = OptimizerKind.Adam,
-            LearningRate = options.LearningRate,
-            Schedule = LearningRateSchedule.Exponential,
-            Gamma = options.LearningRateDecay,
-            Seed = options.Seed,
-            Shuffle = true,
-            Device = features.device.type == DeviceType.CUDA ? $"cuda:{Math.Max(0, features.device.index)}" : "cpu",
-            KeepBestWeights = false,
-        };
+        var trainerOptions = options.Clone();
+        trainerOptions.Device = features.device.type == DeviceType.CUDA ? $"cuda:{Math.Max(0, features.device.index)}" : "cpu";
         var trainer = new TorchTrainer<(Tensor Features, Tensor Captions)>(model, trainerOptions,
             batch => new BatchOutcome(model.Loss(batch.Features, batch.Captions), (int)batch.Features.shape[0]), log)
         {
-            Progress = options.Progress,
+            Progress = progress,
         };
         var batchLosses = new List<double>();
         trainer.BatchEnd += p => batchLosses.Add(p.Loss);

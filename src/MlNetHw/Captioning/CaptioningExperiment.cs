@@ -42,25 +42,40 @@ public static class CaptioningExperiment
     /// <summary>An image ready for training or evaluation.</summary>
     sealed record Item(CaptionedImage Image, float[] Features, IReadOnlyList<string> References);
 
+    /// <summary>The loop settings of <paramref name="experiment"/> ("overfit" or "train") when none are given; see <see cref="CaptioningOptions.Training"/>.</summary>
+    public static TrainerOptions DefaultTraining(string experiment, bool quick)
+    {
+        var t = CaptionerTrainer.DefaultTraining(); // cs231n's overfit settings
+        if (experiment != "overfit")
+        {
+            t.Epochs = quick ? 6 : 20;
+            t.BatchSize = 50;
+            t.LearningRate = 2e-3;
+            t.Gamma = 0.95;
+        }
+        return t;
+    }
+
     public static CaptioningResult Run(CaptioningOptions options)
     {
         options.Validate();
-        var log = options.Log ?? TextWriter.Null;
-        TorchRuntime.EnsureLoaded();
-        int previousThreads = torch.get_num_threads();
-        if (options.Threads > 0) torch.set_num_threads(options.Threads);
-        try { return RunLoaded(options, log); }
-        finally { if (options.Threads > 0) torch.set_num_threads(previousThreads); }
+        var run = options.Run;
+        using var threads = run.UseThreads();
+        return RunLoaded(options, run.Log);
     }
 
     static CaptioningResult RunLoaded(CaptioningOptions options, TextWriter log)
     {
-        var device = TorchRuntime.ResolveDevice(options.Device);
+        var run = options.Run;
+        var training = (options.Training ?? DefaultTraining(options.Experiment, run.Quick)).Clone();
+        training.Seed = run.Seed;
+        training.Device = run.Device;
+        var device = TorchRuntime.ResolveDevice(run.Device);
         string outDir = Path.GetFullPath(options.OutOrDefault);
         Directory.CreateDirectory(outDir);
-        log.WriteLine($"image captioning: experiment={options.Experiment} cell={options.Cell} data={options.Data} seed={options.Seed} quick={options.Quick}");
-        log.WriteLine($"  epochs={options.EpochsOrDefault} batch={options.BatchOrDefault} lr={options.LrOrDefault.ToString(CultureInfo.InvariantCulture)} " +
-                      $"decay={options.DecayOrDefault.ToString(CultureInfo.InvariantCulture)} H={options.HiddenDim} W={options.WordDim} " +
+        log.WriteLine($"image captioning: experiment={options.Experiment} cell={options.Cell} data={options.Data}; {run.Describe()}");
+        log.WriteLine($"  epochs={training.Epochs} batch={training.BatchSize} lr={training.LearningRate.ToString(CultureInfo.InvariantCulture)} " +
+                      $"decay={training.Gamma.ToString(CultureInfo.InvariantCulture)} H={options.HiddenDim} W={options.WordDim} " +
                       $"minWordCount={options.MinWordCount} maxWords={options.MaxWords} beam={options.BeamWidth} centerFeatures={options.CenterFeatures} " +
                       $"threads={torch.get_num_threads()}");
         log.WriteLine($"  {TorchRuntime.Describe(device)}; output {outDir}");
@@ -78,7 +93,7 @@ public static class CaptioningExperiment
         }
 
         // 2. Features through ML.NET (ResNet18), once for all cells; bad images are reported and left out.
-        var ml = new MLContext(seed: options.Seed);
+        var ml = new MLContext(seed: run.Seed);
         var featurizer = dataset.HasFeatures ? null : ResNet18Featurizer.Fit(ml);
         var failed = new List<string>();
         var train = Featurize(ml, featurizer, trainImages, "train", failed, log);
@@ -103,12 +118,8 @@ public static class CaptioningExperiment
             var captionerOptions = new CaptionerTrainerOptions
             {
                 Cell = cell, HiddenDim = options.HiddenDim, WordDim = options.WordDim, MinWordCount = options.MinWordCount,
-                MaxWords = options.MaxWords, BeamWidth = options.BeamWidth, Device = options.Device, CenterFeatures = options.CenterFeatures,
-                Training = new CaptionTrainingOptions
-                {
-                    Epochs = options.EpochsOrDefault, BatchSize = options.BatchOrDefault, LearningRate = options.LrOrDefault,
-                    LearningRateDecay = options.DecayOrDefault, Seed = options.Seed, Progress = new TextTrainingProgress($"{cell}", log),
-                },
+                MaxWords = options.MaxWords, BeamWidth = options.BeamWidth, CenterFeatures = options.CenterFeatures,
+                Training = training, Progress = new TextTrainingProgress($"{cell}", log),
             };
             var transformer = ml.Transforms.CaptionImageFeatures(captionerOptions).Fit(trainView);
             var model = transformer.Model;
@@ -156,13 +167,13 @@ public static class CaptioningExperiment
 
         var result = new CaptioningResult
         {
-            Experiment = options.Experiment, DataName = dataset.Name, Seed = options.Seed, VocabularySize = vocabSize,
+            Experiment = options.Experiment, DataName = dataset.Name, Seed = run.Seed, VocabularySize = vocabSize,
             TrainCaptions = encoding.Encoded, TrainImages = train.Count, ValImages = val.Count, Encoding = encoding, FailedImages = failed,
             Cells = cells, OutputDirectory = outDir,
             SheetPath = Path.Combine(outDir, "captions.md"), LossCurvePath = Path.Combine(outDir, "loss.png"),
             MetricsJsonPath = Path.Combine(outDir, "metrics.json"), MetricsMarkdownPath = Path.Combine(outDir, "metrics.md"),
         };
-        WriteOutputs(options, dataset, result);
+        WriteOutputs(options, dataset, result, training);
         log.WriteLine($"wrote {result.SheetPath}, {result.MetricsJsonPath}, {result.LossCurvePath}");
         return result;
     }
@@ -171,10 +182,10 @@ public static class CaptioningExperiment
     {
         if (o.Data.Equals("generated", StringComparison.OrdinalIgnoreCase))
         {
-            var scenes = new ShapeSceneOptions { TrainScenes = o.TrainScenesOrDefault, ValScenes = o.ValScenesOrDefault, Seed = o.Seed };
+            var scenes = new ShapeSceneOptions { TrainScenes = o.TrainScenesOrDefault, ValScenes = o.ValScenesOrDefault, Seed = o.Run.Seed };
             return ShapeScenes.WriteDataset(scenes, Path.Combine(outDir, "scenes"));
         }
-        return CaptionDataSources.Load(o.Data, o.Quick);
+        return CaptionDataSources.Load(o.Data, o.Run.Quick);
     }
 
     static List<Item> Featurize(MLContext ml, ITransformer? featurizer, IReadOnlyList<CaptionedImage> images, string split, List<string> failed, TextWriter log)
@@ -217,7 +228,7 @@ public static class CaptioningExperiment
 
     static string Fmt(BleuScore b) => string.Join(" ", b.Bleu.Select(v => v.ToString("0.000", CultureInfo.InvariantCulture)));
 
-    static void WriteOutputs(CaptioningOptions o, CaptionDataset dataset, CaptioningResult r)
+    static void WriteOutputs(CaptioningOptions o, CaptionDataset dataset, CaptioningResult r, TrainerOptions loop)
     {
         var chart = new LineChart { Title = $"Captioning training loss ({o.Experiment})", XLabel = "Adam step", YLabel = "loss (sum over time / N)", LogY = true };
         foreach (var c in r.Cells) chart.Add(c.Cell.ToString().ToUpperInvariant(), c.BatchLosses);
@@ -225,10 +236,10 @@ public static class CaptioningExperiment
 
         var json = new
         {
-            experiment = r.Experiment, data = r.DataName, seed = r.Seed, quick = o.Quick,
+            experiment = r.Experiment, data = r.DataName, seed = r.Seed, quick = o.Run.Quick,
             settings = new
             {
-                epochs = o.EpochsOrDefault, batch_size = o.BatchOrDefault, learning_rate = o.LrOrDefault, lr_decay = o.DecayOrDefault,
+                epochs = loop.Epochs, batch_size = loop.BatchSize, learning_rate = loop.LearningRate, lr_decay = loop.Gamma,
                 hidden = o.HiddenDim, word_dim = o.WordDim, center_features = o.CenterFeatures, min_word_count = o.MinWordCount, max_words = o.MaxWords, beam = o.BeamWidth,
             },
             vocabulary_size = r.VocabularySize, train_images = r.TrainImages, train_captions = r.TrainCaptions, val_images = r.ValImages,
@@ -255,8 +266,8 @@ public static class CaptioningExperiment
                 $"| {c.Cell} | {c.FinalLoss:0.0000} | {c.TrainBleu.Bleu1:0.000} | {c.TrainBleu.Bleu4:0.000} | {c.TrainExactMatch:P0} | {c.ValBleu.Bleu1:0.000} | {c.ValBleu.Bleu2:0.000} | {c.ValBleu.Bleu3:0.000} | {c.ValBleu.Bleu4:0.000} | {c.ValExactMatch:P0} | {c.TrainSeconds:0} s |"));
         var settings = new List<string>
         {
-            $"- experiment `{r.Experiment}`, data: {r.DataName}, seed {r.Seed}{(o.Quick ? ", --quick" : "")}",
-            FormattableString.Invariant($"- {o.EpochsOrDefault} epochs, batch {o.BatchOrDefault}, Adam lr {o.LrOrDefault:G3} × {o.DecayOrDefault:G4} per epoch, H {o.HiddenDim}, W {o.WordDim}, beam {o.BeamWidth}, features {(o.CenterFeatures ? "centred on the training mean" : "raw (not centred)")}"),
+            $"- experiment `{r.Experiment}`, data: {r.DataName}, seed {r.Seed}{(o.Run.Quick ? ", --quick" : "")}",
+            FormattableString.Invariant($"- {loop.Epochs} epochs, batch {loop.BatchSize}, Adam lr {loop.LearningRate:G3} × {loop.Gamma:G4} per epoch, H {o.HiddenDim}, W {o.WordDim}, beam {o.BeamWidth}, features {(o.CenterFeatures ? "centred on the training mean" : "raw (not centred)")}"),
             $"- {r.TrainImages} training images / {r.TrainCaptions} captions, {r.ValImages} validation images, vocabulary {r.VocabularySize} words " +
             $"({r.Encoding.SkippedEmpty} empty captions skipped, {r.Encoding.Truncated} truncated to {o.MaxWords} words)",
         };

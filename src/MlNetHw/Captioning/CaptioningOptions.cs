@@ -1,3 +1,6 @@
+using MlNetHw.MlNet.Training;
+using MlNetHw.Runs;
+
 namespace MlNetHw.Captioning;
 
 /// <summary>
@@ -21,14 +24,12 @@ public sealed class CaptioningOptions
     /// </summary>
     public string Data { get; set; } = "generated";
 
-    /// <summary>Epochs. Default 50 / 20 / 6.</summary>
-    public int? Epochs { get; set; }
-    /// <summary>Captions per Adam step. Default 25 / 50 / 50.</summary>
-    public int? BatchSize { get; set; }
-    /// <summary>Adam learning rate. Default 5e-3 / 2e-3 / 2e-3.</summary>
-    public double? LearningRate { get; set; }
-    /// <summary>Learning-rate factor per epoch. Default 0.995 / 0.95 / 0.95.</summary>
-    public double? LearningRateDecay { get; set; }
+    /// <summary>
+    /// The shared loop's settings (seed and device come from <see cref="Run"/>). Null (default): the experiment's,
+    /// <see cref="CaptioningExperiment.DefaultTraining"/> — overfit: 50 epochs of 25 captions, Adam 5e-3, decay 0.995
+    /// (cs231n); train: 20 epochs (6 with quick) of 50, Adam 2e-3, decay 0.95.
+    /// </summary>
+    public TrainerOptions? Training { get; set; }
     /// <summary>Hidden size H. Default 512 (cs231n).</summary>
     public int HiddenDim { get; set; } = 512;
     /// <summary>Word-vector size W. Default 256 (cs231n).</summary>
@@ -39,8 +40,6 @@ public sealed class CaptioningOptions
     public int MaxWords { get; set; } = 16;
     /// <summary>Subtract the mean training feature before the projection to h0 (see <see cref="CaptionerTrainerOptions.CenterFeatures"/>). Default true.</summary>
     public bool CenterFeatures { get; set; } = true;
-    /// <summary>libtorch CPU threads; 0 keeps libtorch's default (one per core). Default 0.</summary>
-    public int Threads { get; set; }
     /// <summary>Beam width at decoding time; 1 = greedy. Default 1.</summary>
     public int BeamWidth { get; set; } = 1;
     /// <summary>Training captions of the overfit experiment (cs231n's small data). Default 50.</summary>
@@ -54,25 +53,16 @@ public sealed class CaptioningOptions
     public int? ValScenes { get; set; }
     /// <summary>Samples per split shown in the sheet. Default 10.</summary>
     public int SheetSamples { get; set; } = 10;
-    /// <summary>Small sizes for a smoke run (fewer scenes and epochs). Default false.</summary>
-    public bool Quick { get; set; }
-    /// <summary>Seed of the scenes, the initial weights and the batch order. Default 0.</summary>
-    public int Seed { get; set; } = 0;
-    /// <summary>Device: auto, cpu or cuda[:N]. Default "auto".</summary>
-    public string Device { get; set; } = "auto";
-    /// <summary>Output folder. Default out/image-captioning-&lt;experiment&gt;.</summary>
-    public string? OutputDirectory { get; set; }
-    /// <summary>Where progress lines go. Default the console.</summary>
-    public TextWriter? Log { get; set; }
+    /// <summary>
+    /// Seed (default 0: scenes, initial weights, batch order), device, threads, output folder (default
+    /// out/image-captioning-&lt;experiment&gt;), quick (fewer scenes and epochs) and log.
+    /// </summary>
+    public RunOptions Run { get; set; } = new() { Seed = 0, OutputDirectory = null };
 
     internal bool IsOverfit => Experiment == "overfit";
-    internal int EpochsOrDefault => Epochs ?? (IsOverfit ? 50 : Quick ? 6 : 20);
-    internal int BatchOrDefault => BatchSize ?? (IsOverfit ? 25 : 50);
-    internal double LrOrDefault => LearningRate ?? (IsOverfit ? 5e-3 : 2e-3);
-    internal double DecayOrDefault => LearningRateDecay ?? (IsOverfit ? 0.995 : 0.95);
-    internal int TrainScenesOrDefault => TrainScenes ?? (IsOverfit ? OverfitExamples : Quick ? 300 : 1200);
-    internal int ValScenesOrDefault => ValScenes ?? (IsOverfit || Quick ? 50 : 200);
-    internal string OutOrDefault => OutputDirectory ?? Path.Combine("out", $"image-captioning-{Experiment}");
+    internal int TrainScenesOrDefault => TrainScenes ?? (IsOverfit ? OverfitExamples : Run.Quick ? 300 : 1200);
+    internal int ValScenesOrDefault => ValScenes ?? (IsOverfit || Run.Quick ? 50 : 200);
+    internal string OutOrDefault => Run.OutputDirectory ?? Path.Combine("out", $"image-captioning-{Experiment}");
 
     internal IReadOnlyList<CaptionCell> Cells => Cell.ToLowerInvariant() switch
     {
@@ -87,12 +77,11 @@ public sealed class CaptioningOptions
     {
         if (Experiment is not ("overfit" or "train")) throw new ArgumentException($"Experiment must be overfit or train (got '{Experiment}').");
         _ = Cells;
-        if (EpochsOrDefault < 1) throw new ArgumentException($"Epochs must be at least 1 (got {Epochs}).");
-        if (BatchOrDefault < 1) throw new ArgumentException($"BatchSize must be at least 1 (got {BatchSize}).");
+        if (Training is { } t) t.Validate();
         if (BeamWidth < 1) throw new ArgumentException($"BeamWidth must be at least 1 (got {BeamWidth}).");
         if (HiddenDim < 1 || WordDim < 1) throw new ArgumentException("HiddenDim and WordDim must be positive.");
         if (MaxWords < 1) throw new ArgumentException($"MaxWords must be at least 1 (got {MaxWords}).");
-        if (Threads < 0) throw new ArgumentException($"Threads must be 0 (libtorch default) or positive (got {Threads}).");
+        Run.Validate();
         if (OverfitExamples < 1) throw new ArgumentException($"OverfitExamples must be at least 1 (got {OverfitExamples}).");
     }
 }

@@ -1,3 +1,5 @@
+using MlNetHw.Runs;
+
 namespace MlNetHw.Homework;
 
 /// <summary>How big a run of the main job is.</summary>
@@ -14,24 +16,20 @@ public enum RunSize
 /// <summary>What a part gets to run with.</summary>
 public sealed class PartContext
 {
-    /// <summary>The part's own output folder (inside the report folder).</summary>
-    public required string OutputDirectory { get; init; }
+    /// <summary>Seed, device, threads, log and cancellation of the main job, with the part's own output folder.</summary>
+    public required RunOptions Run { get; init; }
+    /// <summary>The part's own output folder (inside the report folder): <see cref="Run"/>'s.</summary>
+    public string OutputDirectory => Run.OutputDirectory!;
     public required RunSize Size { get; init; }
-    public required int Seed { get; init; }
-    /// <summary>auto, cpu or cuda.</summary>
-    public required string Device { get; init; }
     /// <summary>Dataset cache folder override (null: the catalog's default).</summary>
     public string? DataDirectory { get; init; }
     /// <summary>Per-part data overrides from the command line, e.g. "text.data" → a folder (tests use it to run on their own files).</summary>
     public IReadOnlyDictionary<string, string> Overrides { get; init; } = new Dictionary<string, string>();
     /// <summary>Receives (fraction done 0..1, status line) while the part runs.</summary>
     public Action<double, string> Progress { get; init; } = (_, _) => { };
-    /// <summary>Where the part's own progress bars and settings lines go.</summary>
-    public TextWriter Log { get; init; } = TextWriter.Null;
 
     /// <summary>An override from <c>--set key=value</c>, or null.</summary>
     public string? Override(string key) => Overrides.TryGetValue(key, out var v) ? v : null;
-    public CancellationToken Cancellation { get; init; }
 }
 
 /// <summary>One figure of a part's results, shown next to the homework key's reference where there is one.</summary>

@@ -1,3 +1,4 @@
+using MlNetHw.Runs;
 using MlNetHw.IO;
 using System.Diagnostics;
 using System.Security.Cryptography;
@@ -9,18 +10,15 @@ namespace MlNetHw.Homework;
 /// <summary>Settings of one run of the main job.</summary>
 public sealed class HomeworkOptions
 {
-    /// <summary>The report folder. Default <c>out/homework</c>.</summary>
-    public string OutputDirectory { get; init; } = Path.Combine("out", "homework");
+    /// <summary>Seed (default 1), device, threads, report folder (default <c>out/homework</c>) and log, handed to every part.</summary>
+    public RunOptions Run { get; init; } = new() { Seed = 1, OutputDirectory = Path.Combine("out", "homework") };
     public RunSize Size { get; init; } = RunSize.Quick;
     /// <summary>Part numbers to run (empty: all).</summary>
     public IReadOnlyList<int> Parts { get; init; } = Array.Empty<int>();
     /// <summary>Run parts even when their earlier result is up to date.</summary>
     public bool Force { get; init; }
-    public int Seed { get; init; } = 1;
-    public string Device { get; init; } = "auto";
     public string? DataDirectory { get; init; }
     public IReadOnlyDictionary<string, string> Overrides { get; init; } = new Dictionary<string, string>();
-    public TextWriter Log { get; init; } = TextWriter.Null;
 }
 
 /// <summary>
@@ -40,10 +38,11 @@ public static class HomeworkRunner
         if (unknownKeys.Count > 0)
             throw new ArgumentException($"--set: unknown key(s) {string.Join(", ", unknownKeys)}; the keys are {string.Join(", ", validKeys)}.");
         var parts = allParts.Where(p => options.Parts.Count == 0 || options.Parts.Contains(p.Number)).OrderBy(p => p.Number).ToList();
-        string outDir = Path.GetFullPath(options.OutputDirectory);
+        options.Run.Validate();
+        string outDir = Path.GetFullPath(options.Run.OutputDirectory ?? Path.Combine("out", "homework"));
         Directory.CreateDirectory(outDir);
-        var log = options.Log;
-        log.WriteLine($"MlNetHw homework: size={options.Size} seed={options.Seed} device={options.Device} parts={string.Join(",", parts.Select(p => p.Number))} out={outDir}");
+        var log = options.Run.Log;
+        log.WriteLine($"MlNetHw homework: size={options.Size} {options.Run.Describe()} parts={string.Join(",", parts.Select(p => p.Number))} out={outDir}");
 
         var clock = Stopwatch.StartNew();
         double plannedMinutes = parts.Sum(p => p.QuickMinutes), doneMinutes = 0;
@@ -55,8 +54,9 @@ public static class HomeworkRunner
             Directory.CreateDirectory(partDir);
             var context = new PartContext
             {
-                OutputDirectory = partDir, Size = options.Size, Seed = options.Seed, Device = options.Device,
-                DataDirectory = options.DataDirectory, Overrides = options.Overrides, Log = options.Log,
+                // Quick is off: the size decides each part's sizes.
+                Run = options.Run with { OutputDirectory = partDir, Quick = false }, Size = options.Size,
+                DataDirectory = options.DataDirectory, Overrides = options.Overrides,
                 Progress = MakeProgress(log, part, i, parts.Count, clock, doneMinutes, plannedMinutes),
             };
             string fingerprint = Fingerprint(part, context);
@@ -132,7 +132,7 @@ public static class HomeworkRunner
     /// <summary>A part's result is up to date when its settings, the run size, the seed and the compiled code are the same.</summary>
     static string Fingerprint(IHomeworkPart part, PartContext context)
     {
-        string text = string.Join("|", part.Fingerprint(context), context.Size, context.Seed, context.Device,
+        string text = string.Join("|", part.Fingerprint(context), context.Size, context.Run.Seed, context.Run.Device,
             string.Join(";", context.Overrides.OrderBy(kv => kv.Key).Select(kv => kv.Key + "=" + kv.Value)),
             part.GetType().Assembly.ManifestModule.ModuleVersionId);
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];

@@ -13,7 +13,7 @@ public static partial class ReportWriter
         var sb = new StringBuilder();
         sb.AppendLine("# MlNetHw: homework report");
         sb.AppendLine();
-        sb.AppendLine($"Size `{options.Size}`, seed {options.Seed}, device `{options.Device}`, written {DateTime.UtcNow:u}, " +
+        sb.AppendLine($"Size `{options.Size}`, seed {options.Run.Seed}, device `{options.Run.Device}`, written {DateTime.UtcNow:u}, " +
                       $"wall time of this run {elapsed.TotalMinutes:0.0} min, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.");
         sb.AppendLine();
         sb.AppendLine("| part | title | status | wall time (s) | headline |");

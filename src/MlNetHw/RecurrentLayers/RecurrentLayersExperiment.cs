@@ -1,3 +1,4 @@
+using MlNetHw.Runs;
 using MlNetHw.IO;
 using System.Globalization;
 using System.Text;
@@ -14,19 +15,18 @@ namespace MlNetHw.RecurrentLayers;
 /// <summary>Settings of <see cref="RecurrentLayersExperiment.Run"/> (homework parts 3 and 4).</summary>
 public sealed class RecurrentLayersOptions
 {
-    /// <summary>Folder for the table, the loss curve and the JSON summary. Default out/recurrent-layers.</summary>
-    public string OutputDirectory { get; set; } = Path.Combine("out", "recurrent-layers");
-    /// <summary>Seed of every random draw (weights, data). Default 0.</summary>
-    public int Seed { get; set; }
-    /// <summary>Device of the training demo: auto, cpu or cuda. The gradient checks always run in float64 on the CPU.</summary>
-    public string Device { get; set; } = "auto";
-    /// <summary>Small sizes and a short demo (CI smoke run). Default false.</summary>
-    public bool Quick { get; set; }
+    /// <summary>
+    /// Seed (default 0: every random draw, weights and data), device of the training demo (the gradient checks always
+    /// run in float64 on the CPU), threads (default 1: the demo's and the checks' tensors are tiny, and extra threads
+    /// only add synchronisation, 7x slower on a busy 2-core machine; 0 = libtorch's default), output folder (default
+    /// out/recurrent-layers), quick (small sizes and a short demo) and log.
+    /// </summary>
+    public RunOptions Run { get; set; } = new() { Seed = 0, Threads = 1, OutputDirectory = Path.Combine("out", "recurrent-layers") };
     /// <summary>Run the gradient checks. Default true.</summary>
     public bool RunGradientChecks { get; set; } = true;
     /// <summary>Run the ManualLstm training demo. Default true.</summary>
     public bool RunDemo { get; set; } = true;
-    /// <summary>Demo: optimizer steps. Default 400 (80 with <see cref="Quick"/>).</summary>
+    /// <summary>Demo: optimizer steps. Default 400 (80 with <see cref="RunOptions.Quick"/>).</summary>
     public int? Iterations { get; set; }
     /// <summary>Demo: sequences per batch. Default 64.</summary>
     public int BatchSize { get; set; } = 64;
@@ -36,15 +36,11 @@ public sealed class RecurrentLayersOptions
     public int EmbeddingSize { get; set; } = 16;
     /// <summary>Demo: Adam learning rate. Default 1e-2.</summary>
     public double LearningRate { get; set; } = 1e-2;
-    /// <summary>
-    /// TorchSharp CPU threads during the run (restored afterwards). Default 1: the demo's and the checks' tensors are
-    /// tiny, and extra threads only add synchronisation (7x slower on a busy 2-core machine). 0 = leave as is.
-    /// </summary>
-    public int Threads { get; set; } = 1;
     /// <summary>Demo task. Default vocabulary 10, T 12, lengths 5..12, delay 2.</summary>
     public DelayedCopyTask Task { get; set; } = new();
 
-    internal int EffectiveIterations => Iterations ?? (Quick ? 80 : 400);
+    internal int EffectiveIterations => Iterations ?? (Run.Quick ? 80 : 400);
+    internal string Folder => Run.OutputDirectory ?? Path.Combine("out", "recurrent-layers");
 }
 
 /// <summary>What <see cref="RecurrentLayersExperiment.Run"/> measured and wrote.</summary>
@@ -70,41 +66,32 @@ public sealed record RecurrentLayersResult(
 /// </summary>
 public static class RecurrentLayersExperiment
 {
-    public static RecurrentLayersResult Run(RecurrentLayersOptions options, TextWriter? log = null)
+    public static RecurrentLayersResult Run(RecurrentLayersOptions options)
     {
-        log ??= TextWriter.Null;
-        TorchRuntime.EnsureLoaded();
-        Directory.CreateDirectory(options.OutputDirectory);
-        var device = TorchRuntime.ResolveDevice(options.Device);
-        int previousThreads = torch.get_num_threads();
-        if (options.Threads > 0) torch.set_num_threads(options.Threads);
-        try
-        {
-            return RunCore(options, device, log);
-        }
-        finally
-        {
-            torch.set_num_threads(previousThreads);
-        }
+        options.Run.Validate();
+        using var threads = options.Run.UseThreads();
+        Directory.CreateDirectory(options.Folder);
+        var device = TorchRuntime.ResolveDevice(options.Run.Device);
+        return RunCore(options, device, options.Run.Log);
     }
 
     static RecurrentLayersResult RunCore(RecurrentLayersOptions options, Device device, TextWriter log)
     {
-        log.WriteLine($"recurrent-layers: seed={options.Seed} quick={options.Quick} out={options.OutputDirectory}");
+        log.WriteLine($"recurrent-layers: {options.Run.Describe()}");
         log.WriteLine(TorchRuntime.Describe(device));
 
         IReadOnlyList<GradientCheckRow> checks = Array.Empty<GradientCheckRow>();
         string? tablePath = null;
         if (options.RunGradientChecks)
         {
-            var sizes = options.Quick ? new RecurrentGradientChecks.Sizes(N: 3, T: 3, D: 3, H: 4, V: 5) : new RecurrentGradientChecks.Sizes();
+            var sizes = options.Run.Quick ? new RecurrentGradientChecks.Sizes(N: 3, T: 3, D: 3, H: 4, V: 5) : new RecurrentGradientChecks.Sizes();
             log.WriteLine($"gradient checks: float64, centred differences h=1e-5, sizes {sizes}");
-            checks = RecurrentGradientChecks.All(options.Seed, sizes);
+            checks = RecurrentGradientChecks.All(options.Run.Seed, sizes);
             string table = FormatTable(checks);
             log.Write(table);
-            tablePath = Path.Combine(options.OutputDirectory, "gradient-checks.md");
+            tablePath = Path.Combine(options.Folder, "gradient-checks.md");
             File.WriteAllText(tablePath, "# Gradient checks of the hand-written recurrent layers\n\n" +
-                $"float64, centred differences (h = 1e-5), seed {options.Seed}, sizes {sizes}. Relative error = |a - n| / max(|a|, |n|) " +
+                $"float64, centred differences (h = 1e-5), seed {options.Run.Seed}, sizes {sizes}. Relative error = |a - n| / max(|a|, |n|) " +
                 "over the whole gradient (Euclidean norms); the cs231n element-wise maximum is shown beside it.\n\n" + FormatMarkdown(checks));
             log.WriteLine($"{checks.Count(c => c.Passed)}/{checks.Count} checks passed; table: {tablePath}");
         }
@@ -117,13 +104,13 @@ public static class RecurrentLayersExperiment
             (accuracy, curvePath) = TrainDemo(options, device, losses, log);
         }
 
-        string summaryPath = Path.Combine(options.OutputDirectory, "summary.json");
+        string summaryPath = Path.Combine(options.Folder, "summary.json");
         var result = new RecurrentLayersResult(checks, losses, losses.Count > 0 ? losses[0] : null,
             losses.Count > 0 ? losses.TakeLast(Math.Min(20, losses.Count)).Average() : null, accuracy,
             1.0 / (options.Task.Vocabulary - 1), tablePath, curvePath, summaryPath);
         AtomicFile.Write(summaryPath, s => JsonSerializer.Serialize(s, new
         {
-            options.Seed, options.Quick, Task = options.Task, Iterations = options.RunDemo ? options.EffectiveIterations : 0,
+            options.Run.Seed, options.Run.Quick, Task = options.Task, Iterations = options.RunDemo ? options.EffectiveIterations : 0,
             ChecksPassed = checks.Count(c => c.Passed), Checks = checks.Count,
             MaxNumericError = checks.Where(c => c.Method == "numeric").Select(c => c.RelativeError).DefaultIfEmpty().Max(),
             MaxAutogradError = checks.Where(c => c.Method == "autograd").Select(c => c.RelativeError).DefaultIfEmpty().Max(),
@@ -139,13 +126,13 @@ public static class RecurrentLayersExperiment
         int iterations = o.EffectiveIterations;
         log.WriteLine($"demo: ManualLstm on the delayed-copy task (vocabulary {task.Vocabulary}, T {task.T}, lengths {task.MinLength}..{task.T}, " +
                       $"delay {task.Delay}); embedding {o.EmbeddingSize}, hidden {o.HiddenSize}, batch {o.BatchSize}, Adam lr {o.LearningRate}, {iterations} steps");
-        TorchRuntime.Seed(o.Seed);
+        TorchRuntime.Seed(o.Run.Seed);
         using var embed = new ManualWordEmbedding(task.Vocabulary, o.EmbeddingSize, device: device);
         using var lstm = new ManualLstm(o.EmbeddingSize, o.HiddenSize, device: device);
         using var head = new ManualTemporalAffine(o.HiddenSize, task.Vocabulary, device: device);
         var parameters = embed.parameters().Concat(lstm.parameters()).Concat(head.parameters()).ToList();
         using var optimizer = torch.optim.Adam(parameters, o.LearningRate);
-        var gen = new Generator((ulong)o.Seed + 1);
+        var gen = new Generator((ulong)o.Run.Seed + 1);
 
         Tensor Scores(Tensor x, Tensor mask)
         {
@@ -172,7 +159,7 @@ public static class RecurrentLayersExperiment
         using (var scope = torch.NewDisposeScope())
         using (torch.no_grad())
         {
-            var (x, y, inputMask, lossMask) = task.Batch(1000, new Generator((ulong)o.Seed + 1_000_003), device);
+            var (x, y, inputMask, lossMask) = task.Batch(1000, new Generator((ulong)o.Run.Seed + 1_000_003), device);
             var predicted = Scores(x, inputMask).argmax(2);
             var correct = predicted.eq(y).logical_and(lossMask).sum().item<long>();
             accuracy = correct / (double)lossMask.sum().item<long>();
@@ -180,7 +167,7 @@ public static class RecurrentLayersExperiment
         log.WriteLine($"demo: loss {losses[0]:0.000} -> {losses.TakeLast(20).Average():0.000} (mean of the last 20 steps); " +
                       $"held-out token accuracy {accuracy:P1} (chance {1.0 / (task.Vocabulary - 1):P1})");
 
-        string curvePath = Path.Combine(o.OutputDirectory, "lstm-demo-loss.png");
+        string curvePath = Path.Combine(o.Folder, "lstm-demo-loss.png");
         new LineChart { Title = "ManualLstm, delayed-copy task: training loss", XLabel = "step", YLabel = "temporal softmax loss", LogY = true }
             .Add("loss", losses).SavePng(curvePath);
         log.WriteLine($"loss curve: {curvePath}");

@@ -20,8 +20,8 @@ public sealed record RunOptions
     /// <summary>libtorch CPU threads; 0 keeps libtorch's default (one per core). Default 0.</summary>
     public int Threads { get; init; }
 
-    /// <summary>Where the run writes its files. Default <c>out</c>.</summary>
-    public string OutputDirectory { get; init; } = "out";
+    /// <summary>Where the run writes its files; null: the experiment's own default folder. Default <c>out</c>.</summary>
+    public string? OutputDirectory { get; init; } = "out";
 
     /// <summary>Small sizes for a smoke run (numbers mean little). Default false.</summary>
     public bool Quick { get; init; }
@@ -36,13 +36,13 @@ public sealed record RunOptions
     public void Validate()
     {
         if (Threads < 0) throw new ArgumentException($"threads must be 0 (libtorch's default) or more (got {Threads}).");
-        if (string.IsNullOrWhiteSpace(OutputDirectory)) throw new ArgumentException("the output folder must not be empty.");
+        if (OutputDirectory is not null && string.IsNullOrWhiteSpace(OutputDirectory)) throw new ArgumentException("the output folder must not be empty.");
         TorchRuntime.ResolveDevice(Device); // throws naming a bad device
     }
 
     /// <summary>One line for logs and reports: "seed 1, device cpu, threads 2, out DIR".</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"seed {Seed}, device {Device}, threads {(Threads > 0 ? Threads.ToString(CultureInfo.InvariantCulture) : "libtorch default")}, out {OutputDirectory}{(Quick ? ", quick" : "")}");
+        $"seed {Seed}, device {Device}, threads {(Threads > 0 ? Threads.ToString(CultureInfo.InvariantCulture) : "libtorch default")}, out {OutputDirectory ?? "(default)"}{(Quick ? ", quick" : "")}");
 
     /// <summary>
     /// Sets libtorch's CPU threads to <see cref="Threads"/> (when positive) until the returned scope is disposed,

@@ -1,3 +1,4 @@
+using MlNetHw.Runs;
 using MlNetHw.Backbones;
 using MlNetHw.IO;
 using System.Globalization;
@@ -18,14 +19,11 @@ public static class StyleTransferExperiment
 {
     public static StyleTransferResult Run(StyleTransferOptions options)
     {
-        var log = options.Log ?? TextWriter.Null;
-        TorchRuntime.EnsureLoaded();
-        var device = TorchRuntime.ResolveDevice(options.Device);
-        if (options.Threads is { } threads)
-        {
-            if (threads < 1) throw new ArgumentException($"--threads must be at least 1 (got {threads}).");
-            torch.set_num_threads(threads);
-        }
+        var run = options.Run;
+        run.Validate();
+        var log = run.Log;
+        using var threads = run.UseThreads();
+        var device = TorchRuntime.ResolveDevice(run.Device);
         bool packaged = options.ModelPath is null;
 
         // 1. Inputs: files first, so a typo fails before anything heavy runs.
@@ -68,7 +66,7 @@ public static class StyleTransferExperiment
             options.Optimizer, lr, options.Steps, options.LbfgsHistory);
         string settingsLine = string.Join(Environment.NewLine, new[]
         {
-            $"style transfer: seed={options.Seed} {TorchRuntime.Describe(device)}",
+            $"style transfer: {run.Describe()}; {TorchRuntime.Describe(device)}",
             $"  content={contentPath} style={stylePath} size={width}x{height} steps={options.Steps} optimizer={options.Optimizer} lr={lr:G4}",
             $"  model={extractor.Description}",
             $"  style layers={string.Join(",", styleLayers)} content layer={contentLayer}",
@@ -83,11 +81,11 @@ public static class StyleTransferExperiment
         var style = StyleImages.ToTensor(styleBitmap, height, width).to(device);
         Tensor Initial()
         {
-            TorchRuntime.Seed(options.Seed);
+            TorchRuntime.Seed(run.Seed);
             return options.InitFromNoise ? rand(1, 3, height, width, generator: null).to(device) : content.clone();
         }
 
-        string dir = options.OutputDirectory;
+        string dir = run.OutputDirectory ?? Path.Combine("out", "style-transfer");
         Directory.CreateDirectory(dir);
         string resultPng = Path.Combine(dir, "result.png");
         string sheetPng = Path.Combine(dir, "sheet.png");
@@ -96,7 +94,7 @@ public static class StyleTransferExperiment
 
         StyleRunSummary RunOne(StyleLossSettings s, string label, string png)
         {
-            var progress = new TextProgressBar($"{label,-22}", s.Evaluations, options.Log) { Unit = "eval" };
+            var progress = new TextProgressBar($"{label,-22}", s.Evaluations, log) { Unit = "eval" };
             var r = GatysStyleTransfer.Optimize(extractor, content, style, Initial(), s,
                 sample => progress.Report(sample.Evaluation, $"style {sample.Style:0.###e+0} content {sample.Content:0.###e+0} total {sample.Total:0.###e+0}"));
             using var image = r.Image;

@@ -1,3 +1,5 @@
+using MlNetHw.Runs;
+
 namespace MlNetHw.Style;
 
 /// <summary>
@@ -36,12 +38,12 @@ public sealed class StyleTransferOptions
     public double? LearningRate { get; set; }
     /// <summary>Start from the photo (default, as the tutorial) or from uniform noise.</summary>
     public bool InitFromNoise { get; set; }
-    /// <summary>Random seed (noise initialisation; libtorch's generators).</summary>
-    public int Seed { get; set; } = 0;
-    /// <summary>auto, cpu or cuda[:N].</summary>
-    public string Device { get; set; } = "auto";
-    /// <summary>Folder for the PNG files and the summary; default out/style-transfer.</summary>
-    public string OutputDirectory { get; set; } = Path.Combine("out", "style-transfer");
+    /// <summary>
+    /// Seed (default 0: noise initialisation, libtorch's generators), device, threads (on a machine shared with other
+    /// busy processes, 1 can be several times faster: libtorch's worker threads wait for each other at every operator),
+    /// output folder (default out/style-transfer) and log.
+    /// </summary>
+    public RunOptions Run { get; set; } = new() { Seed = 0, OutputDirectory = Path.Combine("out", "style-transfer") };
     /// <summary>When set, one extra run per style weight and a sheet with all results (style-sweep.png).</summary>
     public IReadOnlyList<double>? SweepStyleWeights { get; set; }
     /// <summary>Also run with the other activation smoothing and write a comparison sheet and statistics.</summary>
@@ -50,11 +52,4 @@ public sealed class StyleTransferOptions
     public long? MemoryLimitBytes { get; set; }
     /// <summary>Remembered L-BFGS steps (default 100, PyTorch's).</summary>
     public int LbfgsHistory { get; set; } = 100;
-    /// <summary>
-    /// libtorch intra-op threads; null keeps libtorch's default (one per core). On a machine shared with other busy
-    /// processes, 1 can be several times faster: libtorch's worker threads wait for each other at every operator.
-    /// </summary>
-    public int? Threads { get; set; }
-    /// <summary>Where progress and settings are printed; null = nowhere (the command line passes stderr).</summary>
-    public TextWriter? Log { get; set; }
 }

@@ -1,3 +1,4 @@
+using MlNetHw.Runs;
 using MlNetHw.IO;
 using System.Diagnostics;
 using System.Globalization;
@@ -38,26 +39,42 @@ public static class TextClassificationExperiment
         Enum.GetValues<TextModelKind>().FirstOrDefault(k => NameOf(k) == name.Trim().ToLowerInvariant(), (TextModelKind)(-1)) is var k && (int)k >= 0
             ? k : throw new ArgumentException($"unknown model '{name}': use bow, embed, glove, rnn, lstm or all.");
 
+    /// <summary>
+    /// The loop settings of each TorchSharp model: the homework's (BCE, Adam 0.001, batch 100, best validation epoch
+    /// kept) with each model's epochs (see <see cref="TextClassificationEstimator.DefaultTrainerOptions"/>).
+    /// </summary>
+    public static IReadOnlyDictionary<TextModelKind, TrainerOptions> DefaultTraining() =>
+        Enum.GetValues<TextModelKind>().Where(k => k != TextModelKind.BagOfWords)
+            .ToDictionary(k => k, k => TextClassificationEstimator.DefaultTrainerOptions(k, null).Training);
+
     /// <summary>Runs the experiment.</summary>
     public static TextClassificationResult Run(TextClassificationOptions options)
     {
-        var log = options.Log ?? TextWriter.Null;
+        var run = options.Run;
+        run.Validate();
+        using var threads = run.UseThreads();
+        var log = run.Log;
         var wall = Stopwatch.StartNew();
         if (options.Models.Count == 0) throw new ArgumentException("no model chosen.");
         string dataFolder = options.DataFolder ?? TextDataSources.DefaultSentimentFolder(log);
         var split = SentenceSplit.Load(dataFolder);
-        string outDir = Path.GetFullPath(options.OutputDirectory);
+        string outDir = Path.GetFullPath(run.OutputDirectory ?? Path.Combine("out", "text-classification"));
         Directory.CreateDirectory(outDir);
 
-        var device = TorchRuntime.ResolveDevice(options.Device);
-        log.WriteLine($"text classification: seed={options.Seed} models={string.Join(",", options.Models.Select(NameOf))} " +
-                      $"epochs={(options.Epochs?.ToString(CultureInfo.InvariantCulture) ?? "per-model default")}{(options.Quick ? " (quick)" : "")} " +
-                      $"batch={options.BatchSize} lr={options.LearningRate} hidden={options.HiddenSize} minCount={options.MinCount}");
+        var device = TorchRuntime.ResolveDevice(run.Device);
+        log.WriteLine($"text classification: {run.Describe()}; models={string.Join(",", options.Models.Select(NameOf))} " +
+                      $"hidden={options.HiddenSize} minCount={options.MinCount}");
+        foreach (var kind in options.Models.Where(k => k != TextModelKind.BagOfWords))
+        {
+            var t = TrainingOf(kind, options);
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {NameOf(kind)}: epochs={t.Epochs} batch={t.BatchSize} {t.Optimizer} lr={t.LearningRate} keep best={t.KeepBestWeights}"));
+        }
         log.WriteLine($"  {TorchRuntime.Describe(device)}");
         foreach (var w in split.Warnings) log.WriteLine($"  warning: {w}");
         log.WriteLine($"  data {dataFolder}: train {split.Train.Count}, dev {split.Dev.Count}, test {split.Test.Count}, unlabelled {split.Unlabelled?.Count.ToString(CultureInfo.InvariantCulture) ?? "none"}");
 
-        var ml = new MLContext(seed: options.Seed);
+        var ml = new MLContext(seed: run.Seed);
         var train = ToDataView(ml, split.Train);
         var dev = ToDataView(ml, split.Dev);
         var test = ToDataView(ml, split.Test);
@@ -98,6 +115,16 @@ public static class TextClassificationExperiment
         return result;
     }
 
+    /// <summary>The loop settings <paramref name="kind"/> trains with: the options' (a copy), quick-capped, with the run's seed and device.</summary>
+    static TrainerOptions TrainingOf(TextModelKind kind, TextClassificationOptions options)
+    {
+        var t = (options.Training.TryGetValue(kind, out var given) ? given : TextClassificationEstimator.DefaultTrainerOptions(kind, null).Training).Clone();
+        if (options.Run.Quick) t.Epochs = Math.Min(t.Epochs, kind == TextModelKind.GloVe ? 20 : 3);
+        t.Seed = options.Run.Seed;
+        t.Device = options.Run.Device;
+        return t;
+    }
+
     static TextModelResult TrainOne(TextModelKind kind, TextClassificationOptions options, MLContext ml, IDataView train, IDataView dev,
         IDataView test, SentenceSplit split, PretrainedWordVectors? vectors, IReadOnlyList<string>? extraWords, string outDir, TextWriter log)
     {
@@ -105,14 +132,7 @@ public static class TextClassificationExperiment
         log.WriteLine();
         log.WriteLine($"== {name}: {Describe(kind)}");
         var trainer = TextClassificationEstimator.DefaultTrainerOptions(kind, vectors);
-        var t = trainer.Training;
-        if (options.Epochs is { } e) t.Epochs = e;
-        else if (options.Quick) t.Epochs = Math.Min(t.Epochs, kind == TextModelKind.GloVe ? 20 : 3);
-        t.BatchSize = options.BatchSize;
-        t.LearningRate = options.LearningRate;
-        t.KeepBestWeights = options.KeepBestValidationEpoch;
-        t.Seed = options.Seed;
-        t.Device = options.Device;
+        if (kind != TextModelKind.BagOfWords) trainer.Training = TrainingOf(kind, options);
         trainer.HiddenSize = options.HiddenSize;
         if (kind == TextModelKind.Embeddings) trainer.EmbeddingDimension = options.EmbeddingDimension ?? TextClassifierTrainer.DefaultEmbeddingDimension;
         // On a terminal: a progress bar over all steps, redrawn in place, leaving one line per epoch with the train/dev
@@ -217,8 +237,8 @@ public static class TextClassificationExperiment
         sb.AppendLine("# Text classification results");
         sb.AppendLine();
         sb.AppendLine($"Data: `{result.DataFolder}` (train {result.TrainCount}, dev {result.ValidationCount}, test {result.TestCount}, unlabelled {result.UnlabelledCount}); " +
-                      $"word vectors: {(result.GloVePath is null ? "none" : $"`{result.GloVePath}` ({result.GloVeDimension}d)")}; seed {options.Seed}" +
-                      $"{(options.Quick ? "; QUICK run (few epochs): not for reporting" : "")}.");
+                      $"word vectors: {(result.GloVePath is null ? "none" : $"`{result.GloVePath}` ({result.GloVeDimension}d)")}; seed {options.Run.Seed}" +
+                      $"{(options.Run.Quick ? "; QUICK run (few epochs): not for reporting" : "")}.");
         sb.AppendLine();
         sb.AppendLine("| model | test accuracy | test AUC | best dev accuracy | epoch kept | vocabulary | training time | homework reference* | reload identical |");
         sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");

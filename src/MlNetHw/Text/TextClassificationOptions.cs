@@ -1,3 +1,6 @@
+using MlNetHw.MlNet.Training;
+using MlNetHw.Runs;
+
 namespace MlNetHw.Text;
 
 /// <summary>Settings of <see cref="TextClassificationExperiment.Run"/> (the homework's part 6).</summary>
@@ -12,12 +15,13 @@ public sealed class TextClassificationOptions
     public string? DataFolder { get; set; }
     /// <summary>GloVe text file (<c>word v1 … vD</c>, any D). Null (default) = the catalog's <c>glove-100d</c>.</summary>
     public string? GloVePath { get; set; }
-    /// <summary>Epochs for every TorchSharp model; null (default) = each model's own default (see <see cref="TextClassificationEstimator.DefaultTrainerOptions"/>).</summary>
-    public int? Epochs { get; set; }
-    /// <summary>Sentences per step. Default 100 (homework).</summary>
-    public int BatchSize { get; set; } = 100;
-    /// <summary>Adam learning rate. Default 0.001 (homework).</summary>
-    public double LearningRate { get; set; } = 1e-3;
+    /// <summary>
+    /// The shared training loop's settings of each TorchSharp model, used as they are (seed and device come from
+    /// <see cref="Run"/>). Default <see cref="TextClassificationExperiment.DefaultTraining"/>: the homework's Adam 0.001,
+    /// batch 100, best dev epoch kept, with each model's epochs. <see cref="RunOptions.Quick"/> caps the epochs at 3
+    /// (20 for GloVe).
+    /// </summary>
+    public IReadOnlyDictionary<TextModelKind, TrainerOptions> Training { get; set; } = TextClassificationExperiment.DefaultTraining();
     /// <summary>RNN/LSTM hidden size. Default 64.</summary>
     public int HiddenSize { get; set; } = 64;
     /// <summary>
@@ -33,18 +37,8 @@ public sealed class TextClassificationOptions
     /// (N × D floats). Default 0: training words only (the setting of the reported runs).
     /// </summary>
     public int GloVeExtraWords { get; set; }
-    /// <summary>Keep the best validation epoch's weights. Default true (homework).</summary>
-    public bool KeepBestValidationEpoch { get; set; } = true;
-    /// <summary>Seed of everything random. Default 1.</summary>
-    public int Seed { get; set; } = 1;
-    /// <summary>Few epochs (a smoke run, not for reporting). Default false.</summary>
-    public bool Quick { get; set; }
-    /// <summary>Training device: auto, cpu or cuda. Default cpu.</summary>
-    public string Device { get; set; } = "cpu";
-    /// <summary>Where results go. Default <c>out/text-classification</c>.</summary>
-    public string OutputDirectory { get; set; } = Path.Combine("out", "text-classification");
+    /// <summary>Seed (default 1), device (default cpu), threads, output folder (default out/text-classification), quick and log.</summary>
+    public RunOptions Run { get; set; } = new() { Seed = 1, Device = "cpu", OutputDirectory = Path.Combine("out", "text-classification") };
     /// <summary>Reload every saved <c>.zip</c> in a fresh MLContext and check it reproduces the test predictions. Default true.</summary>
     public bool VerifyReload { get; set; } = true;
-    /// <summary>Where progress is printed. Default: nowhere (the command line passes stderr).</summary>
-    public TextWriter? Log { get; set; }
 }

@@ -1,27 +1,31 @@
 using MlNetHw.Backbones;
+using MlNetHw.MlNet.Training;
 
 namespace MlNetHw.Vision;
 
 /// <summary>
-/// Settings of 'finetune' (ResNet18 trained end to end with a new head). Defaults are the PyTorch transfer-learning
+/// Settings of 'finetune' (ResNet18 trained end to end with a new head): the shared loop's <see cref="Training"/>
+/// settings plus what is particular to images (crops, flips, BatchNorm). Defaults are the PyTorch transfer-learning
 /// tutorial's recipe; every one can be overridden.
 /// </summary>
 public sealed class FinetuneOptions
 {
-    /// <summary>Training epochs. Default 25.</summary>
-    public int Epochs { get; set; } = 25;
-    /// <summary>Mini-batch size. Default 4.</summary>
-    public int BatchSize { get; set; } = 4;
-    /// <summary>SGD learning rate. Default 0.001.</summary>
-    public double LearningRate { get; set; } = 0.001;
-    /// <summary>SGD momentum. Default 0.9.</summary>
-    public double Momentum { get; set; } = 0.9;
-    /// <summary>SGD weight decay. Default 0.</summary>
-    public double WeightDecay { get; set; }
-    /// <summary>StepLR: multiply the learning rate by <see cref="LrGamma"/> every this many epochs. Default 7.</summary>
-    public int LrStepEpochs { get; set; } = 7;
-    /// <summary>StepLR factor. Default 0.1.</summary>
-    public double LrGamma { get; set; } = 0.1;
+    /// <summary>
+    /// The shared training loop's settings (<see cref="TrainerOptions"/>), used as they are. Default
+    /// <see cref="TutorialRecipe"/>: 25 epochs of batch 4, SGD lr 0.001 momentum 0.9, StepLR(7, 0.1), the best
+    /// validation epoch's weights kept. Its <see cref="TrainerOptions.Seed"/> also seeds the head's initial weights,
+    /// the subsets and every epoch's crops.
+    /// </summary>
+    public TrainerOptions Training { get; set; } = TutorialRecipe();
+
+    /// <summary>The PyTorch transfer-learning tutorial's loop settings (see <see cref="Training"/>).</summary>
+    public static TrainerOptions TutorialRecipe() => new()
+    {
+        Epochs = 25, BatchSize = 4, Optimizer = OptimizerKind.Sgd, LearningRate = 0.001, Momentum = 0.9, WeightDecay = 0,
+        Schedule = LearningRateSchedule.Step, StepSize = 7, Gamma = 0.1, Metric = ValidationMetric.Accuracy,
+        KeepBestWeights = true, Seed = 0, Shuffle = true, Device = "auto",
+    };
+
     /// <summary>Side of the training crops and validation centre crops. Default 224 (what the packaged ResNet18 takes).</summary>
     public int CropSize { get; set; } = 224;
     /// <summary>Validation images are resized (shorter side) to this before the centre crop. Default 256.</summary>
@@ -37,33 +41,27 @@ public sealed class FinetuneOptions
     public double? BatchNormMomentum { get; set; } = 0.1;
     /// <summary>Train only the new head (the backbone stays fixed, BatchNorm in eval mode). Default false.</summary>
     public bool FreezeBackbone { get; set; }
-    /// <summary>Keep the weights of the epoch with the best validation accuracy (first best on ties). Default true.</summary>
-    public bool KeepBestWeights { get; set; } = true;
-    /// <summary>Seed of shuffling, augmentation and head initialisation. Default 0.</summary>
-    public int Seed { get; set; }
-    /// <summary>Device: auto, cpu or cuda[:N]. Default auto.</summary>
-    public string Device { get; set; } = "auto";
     /// <summary>Use at most this many training images (0 = all), for quick runs.</summary>
     public int MaxTrainImages { get; set; }
     /// <summary>Use at most this many validation images (0 = all).</summary>
     public int MaxValImages { get; set; }
 
-    /// <summary>The settings of the shared training loop (<see cref="MlNet.Training.TorchTrainer{TBatch}"/>) this recipe trains with.</summary>
-    public MlNet.Training.TrainerOptions ToTrainerOptions() => new()
+    /// <summary>A copy whose <see cref="Training"/> is a copy too, for changing settings of one run only.</summary>
+    public FinetuneOptions Clone()
     {
-        Epochs = Epochs, BatchSize = BatchSize, Optimizer = MlNet.Training.OptimizerKind.Sgd, LearningRate = LearningRate,
-        Momentum = Momentum, WeightDecay = WeightDecay, Schedule = MlNet.Training.LearningRateSchedule.Step, StepSize = LrStepEpochs,
-        Gamma = LrGamma, Metric = MlNet.Training.ValidationMetric.Accuracy, KeepBestWeights = KeepBestWeights, Seed = Seed,
-        Shuffle = true, Device = Device,
-    };
+        var copy = (FinetuneOptions)MemberwiseClone();
+        copy.Training = Training.Clone();
+        return copy;
+    }
 
     /// <summary>Checks the settings; throws naming the first bad one.</summary>
     public void Validate()
     {
-        if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "must be at least 1.");
-        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be at least 1.");
-        if (LearningRate <= 0) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be positive.");
-        if (LrStepEpochs < 1) throw new ArgumentOutOfRangeException(nameof(LrStepEpochs), LrStepEpochs, "must be at least 1.");
+        var t = Training ?? throw new ArgumentNullException(nameof(Training));
+        if (t.Epochs < 1) throw new ArgumentOutOfRangeException("Epochs", t.Epochs, "must be at least 1.");
+        if (t.BatchSize < 1) throw new ArgumentOutOfRangeException("BatchSize", t.BatchSize, "must be at least 1.");
+        if (t.LearningRate <= 0) throw new ArgumentOutOfRangeException("LearningRate", t.LearningRate, "must be positive.");
+        if (t.StepSize < 1) throw new ArgumentOutOfRangeException("StepSize", t.StepSize, "must be at least 1.");
         if (CropSize != PackagedResNet18.ImageSize)
             throw new ArgumentOutOfRangeException(nameof(CropSize), CropSize, $"the packaged ResNet18 preprocessing needs {PackagedResNet18.ImageSize}.");
         if (ResizeSize < CropSize) throw new ArgumentOutOfRangeException(nameof(ResizeSize), ResizeSize, "must be at least CropSize.");

@@ -12,8 +12,8 @@ public sealed class ResNet18FinetuneEstimatorOptions
     public string ImagePathColumnName { get; set; } = nameof(ImageRow.ImagePath);
     /// <summary>Text column with class names. Default "Label".</summary>
     public string LabelColumnName { get; set; } = nameof(ImageRow.Label);
-    /// <summary>The training recipe (defaults: the PyTorch tutorial's).</summary>
-    public FinetuneOptions Training { get; set; } = new();
+    /// <summary>The training recipe: the shared loop's settings and the image ones (defaults: the PyTorch tutorial's).</summary>
+    public FinetuneOptions Finetune { get; set; } = new();
     /// <summary>Validation rows (same columns) for per-epoch accuracy and best-epoch selection; null keeps the last epoch.</summary>
     public IDataView? ValidationData { get; set; }
     /// <summary>Where the trained network is written as ONNX; null = a new file in the temp folder. The zip stores its bytes.</summary>
@@ -60,11 +60,11 @@ public sealed class ResNet18FinetuneEstimator : IEstimator<ITransformer>
         FinetuneRun run;
         // Epoch lines also reach MLContext.Log, as ML.NET's own trainers report there.
         using (var channel = ((IHostEnvironment)_ml).Register("ResNet18Finetune").Start("Fit"))
-            run = ResNet18FinetuneTrainer.Train(train, val, _options.Training, _options.Log, channel);
+            run = ResNet18FinetuneTrainer.Train(train, val, _options.Finetune, _options.Log, channel);
         LastRun = run;
         string onnx = _options.OnnxPath ?? Path.Combine(Path.GetTempPath(), $"mlnethw-resnet18-finetune-{Guid.NewGuid():N}.onnx");
-        FinetuneExport.ToOnnx(run.Model, _options.Training.ResizeSize).Save(onnx);
-        return FinetuneExport.BuildPipeline(_ml, onnx, classes, _options.Training.ResizeSize, _options.ImagePathColumnName).Fit(input);
+        FinetuneExport.ToOnnx(run.Model, _options.Finetune.ResizeSize).Save(onnx);
+        return FinetuneExport.BuildPipeline(_ml, onnx, classes, _options.Finetune.ResizeSize, _options.ImagePathColumnName).Fit(input);
     }
 
     /// <summary>The input schema plus Score (vector of float) and PredictedLabel (text).</summary>

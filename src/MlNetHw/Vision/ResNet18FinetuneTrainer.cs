@@ -26,7 +26,7 @@ public sealed class FinetuneRun
 /// (<see cref="TorchTrainer{TBatch}"/>: SGD with momentum, StepLR, per-epoch validation, best-validation weights kept,
 /// progress with loss/accuracy/ETA) with torchvision-style augmentation from <see cref="ImageBatchSource"/>
 /// (RandomResizedCrop + horizontal flip for training, Resize + CenterCrop for validation). Everything is seeded from
-/// <see cref="FinetuneOptions.Seed"/>: the head's initial weights, the shuffle and the crops of every epoch.
+/// the seed of <see cref="FinetuneOptions.Training"/>: the head's initial weights, the shuffle and the crops of every epoch.
 /// </summary>
 public static class ResNet18FinetuneTrainer
 {
@@ -50,20 +50,22 @@ public static class ResNet18FinetuneTrainer
         var classes = train.Classes;
         if (validation is not null && !validation.Classes.SequenceEqual(classes))
             throw new ArgumentException($"validation classes ({string.Join(", ", validation.Classes)}) differ from the training classes ({string.Join(", ", classes)}).", nameof(validation));
-        train = train.Take(options.MaxTrainImages, options.Seed);
-        var val = (validation ?? ImageFolderSplit.FromRows(classes, Array.Empty<ImageRow>())).Take(options.MaxValImages, options.Seed + 1);
+        int seed = options.Training.Seed;
+        train = train.Take(options.MaxTrainImages, seed);
+        var val = (validation ?? ImageFolderSplit.FromRows(classes, Array.Empty<ImageRow>())).Take(options.MaxValImages, seed + 1);
 
-        TorchRuntime.Seed(options.Seed); // the new head's initial weights
+        TorchRuntime.Seed(seed); // the new head's initial weights
         var model = new ResNet18Network(classes.Count, options.BatchNormMomentum) { FreezeBackbone = options.FreezeBackbone };
-        var trainer = new TorchTrainer<ImageBatch>(model, options.ToTrainerOptions(), batch => Step(model, batch), channel)
+        var trainer = new TorchTrainer<ImageBatch>(model, options.Training, batch => Step(model, batch), channel)
         {
             Progress = new MlNetHw.IO.TextTrainingProgress("finetune", log),
         };
         var epochSeconds = new List<double>();
         var lastEnd = TimeSpan.Zero;
         trainer.EpochEnd += p => { epochSeconds.Add((p.Elapsed - lastEnd).TotalSeconds); lastEnd = p.Elapsed; };
-        log.WriteLine($"finetune: {train.Count} train / {val.Count} val images, {options.Epochs} epochs of batch {options.BatchSize}, " +
-                      $"SGD lr {options.LearningRate} momentum {options.Momentum}, StepLR({options.LrStepEpochs}, {options.LrGamma}), seed {options.Seed}, " +
+        var t = options.Training;
+        log.WriteLine($"finetune: {train.Count} train / {val.Count} val images, {t.Epochs} epochs of batch {t.BatchSize}, " +
+                      $"{t.Optimizer} lr {t.LearningRate} momentum {t.Momentum}, {t.Schedule}({t.StepSize}, {t.Gamma}), seed {seed}, " +
                       $"{TorchRuntime.Describe(trainer.Device)}");
 
         var result = trainer.Fit(
@@ -71,7 +73,7 @@ public static class ResNet18FinetuneTrainer
             val.Count > 0 ? ImageBatchSource.Evaluation(val, options) : null);
 
         // Without validation images there is nothing to select on: NaN metrics, the last epoch's weights are kept.
-        int selected = options.KeepBestWeights && val.Count > 0 ? result.BestEpoch : result.History.Count;
+        int selected = options.Training.KeepBestWeights && val.Count > 0 ? result.BestEpoch : result.History.Count;
         if (selected != result.History.Count)
             log.WriteLine($"kept the weights of epoch {selected} (best val accuracy {result.BestMetric:P1}; last epoch {result.History[^1].ValidationAccuracy:P1})");
         var outcome = val.Count > 0
@@ -101,7 +103,7 @@ public static class ResNet18FinetuneTrainer
         using var noGrad = torch.no_grad();
         var source = ImageBatchSource.Evaluation(split, options);
         var truth = split.ClassIndices();
-        int batch = Math.Max(options.BatchSize, 16);
+        int batch = Math.Max(options.Training.BatchSize, 16);
         var predictions = new List<ImageClassification>();
         var all = Enumerable.Range(0, split.Count).ToArray();
         for (int start = 0; start < split.Count; start += batch)

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.ML;
 using MlNetHw.Data;
+using MlNetHw.Runs;
 using MlNetHw.Datasets;
 using MlNetHw.Reporting;
 using MlNetHw.Torch;
@@ -22,14 +23,11 @@ public sealed class TransferLearningOptions
     public TransferMode Mode { get; set; } = TransferMode.Both;
     /// <summary>Image folder with train/&lt;class&gt; and val/&lt;class&gt;; null = the catalog's fashion-mnist-2class (fetched on first use).</summary>
     public string? DataFolder { get; set; }
-    /// <summary>Where models, curves and reports go. Default out/transfer-learning.</summary>
-    public string OutputFolder { get; set; } = Path.Combine("out", "transfer-learning");
-    /// <summary>Seed of everything random. Default 0.</summary>
-    public int Seed { get; set; }
-    /// <summary>auto, cpu or cuda[:N]. Default auto.</summary>
-    public string Device { get; set; } = "auto";
-    /// <summary>Small sizes for a smoke run: 2 epochs, at most 32 train and 32 val images.</summary>
-    public bool Quick { get; set; }
+    /// <summary>
+    /// Seed, device, threads, output folder (default out/transfer-learning), quick (2 epochs, at most 32 train and 32 val
+    /// images) and log. Default seed 0.
+    /// </summary>
+    public RunOptions Run { get; set; } = new() { Seed = 0, OutputDirectory = Path.Combine("out", "transfer-learning") };
     /// <summary>Skip (and list) non-image files in the data folder instead of failing. Default false.</summary>
     public bool SkipNonImages { get; set; }
     /// <summary>Also train the raw-pixel baseline. Default true.</summary>
@@ -43,8 +41,6 @@ public sealed class TransferLearningOptions
     public PixelBaselineOptions Baseline { get; set; } = new();
     /// <summary>At most this many images in each misclassified grid. Default 32.</summary>
     public int MaxGridImages { get; set; } = 32;
-    /// <summary>libtorch CPU threads for finetuning; 0 keeps libtorch's default (one per core). On a busy shared machine 1 is often faster.</summary>
-    public int Threads { get; set; }
 }
 
 /// <summary>Validation result of one model of the experiment.</summary>
@@ -79,53 +75,52 @@ public sealed class TransferLearningResult
 /// </summary>
 public static class TransferLearningExperiment
 {
-    public static TransferLearningResult Run(TransferLearningOptions options, TextWriter? log = null)
+    public static TransferLearningResult Run(TransferLearningOptions options)
     {
-        if (options.Threads < 0) throw new ArgumentOutOfRangeException(nameof(options.Threads), options.Threads, "Threads must be 0 (libtorch's default) or more.");
-        TorchRuntime.EnsureLoaded();
-        int previousThreads = torch.get_num_threads();
-        if (options.Threads > 0) torch.set_num_threads(options.Threads);
-        try { return RunCore(options, log ?? TextWriter.Null); }
-        finally { torch.set_num_threads(previousThreads); }
-    }
-
-    static TransferLearningResult RunCore(TransferLearningOptions options, TextWriter log)
-    {
+        var run = options.Run;
+        run.Validate();
+        using var threads = run.UseThreads();
+        var log = run.Log;
         var total = Stopwatch.StartNew();
-        if (options.Quick)
+        // --quick shrinks a copy: the caller's options stay as given.
+        var finetune = options.Finetune.Clone();
+        var t = finetune.Training;
+        int maxTrain = options.MaxTrainImages, maxVal = options.MaxValImages;
+        if (run.Quick)
         {
-            options.Finetune.Epochs = Math.Min(options.Finetune.Epochs, 2);
-            if (options.MaxTrainImages == 0) options.MaxTrainImages = 32;
-            if (options.MaxValImages == 0) options.MaxValImages = 32;
+            t.Epochs = Math.Min(t.Epochs, 2);
+            if (maxTrain == 0) maxTrain = 32;
+            if (maxVal == 0) maxVal = 32;
         }
-        options.Finetune.Seed = options.Seed;
-        options.Finetune.Device = options.Device;
-        options.Finetune.Validate();
+        t.Seed = run.Seed; // the run's seed seeds the loop, the head and the crops too
+        t.Device = run.Device;
+        finetune.Validate();
 
         string folder = options.DataFolder ?? DatasetCatalog.Default.Resolve("fashion-mnist-2class", new DatasetFetchOptions { Log = log });
         // By default a stray file (notes.txt, a broken JPEG) stops the run naming it; --skip-non-images lists and skips it.
         var readOptions = new ImageFolderOptions { RejectNonImageFiles = !options.SkipNonImages, Strict = !options.SkipNonImages };
-        var data = ImageFolderReader.Read(folder, readOptions).Subset(options.MaxTrainImages, options.MaxValImages, options.Seed);
+        var data = ImageFolderReader.Read(folder, readOptions).Subset(maxTrain, maxVal, run.Seed);
         foreach (var split in new[] { data.Train, data.Validation })
         {
             foreach (var file in split.Ignored.Where(f => !Path.GetFileName(f).StartsWith('.'))) log.WriteLine($"warning: skipped non-image file {file}");
             foreach (var file in split.Skipped) log.WriteLine($"warning: skipped unreadable image {file}");
         }
-        string outDir = Path.GetFullPath(options.OutputFolder);
+        string outDir = Path.GetFullPath(run.OutputDirectory ?? Path.Combine("out", "transfer-learning"));
         Directory.CreateDirectory(outDir);
 
-        log.WriteLine($"transfer learning: mode {options.Mode}, seed {options.Seed}, data {data.Root}");
+        log.WriteLine($"transfer learning: mode {options.Mode}, {run.Describe()}, data {data.Root}");
         log.WriteLine($"  classes {string.Join(", ", data.Classes)}; train {data.Train.Count} ({data.Train.Describe()}), val {data.Validation.Count} ({data.Validation.Describe()})");
-        var f = options.Finetune;
-        log.WriteLine($"  finetune: epochs {f.Epochs}, batch {f.BatchSize}, SGD lr {f.LearningRate} momentum {f.Momentum}, StepLR({f.LrStepEpochs}, {f.LrGamma}), " +
-                      $"RandomResizedCrop({f.CropSize}) + flip, val Resize({f.ResizeSize}) + CenterCrop({f.CropSize}), BN momentum {f.BatchNormMomentum?.ToString() ?? "file"}, keep best {f.KeepBestWeights}");
-        log.WriteLine($"  {TorchRuntime.Describe(TorchRuntime.ResolveDevice(options.Device))}; output {outDir}");
+        var f = finetune;
+        log.WriteLine($"  finetune: epochs {t.Epochs}, batch {t.BatchSize}, {t.Optimizer} lr {t.LearningRate} momentum {t.Momentum}, {t.Schedule}({t.StepSize}, {t.Gamma}), " +
+                      $"RandomResizedCrop({f.CropSize}) + flip, val Resize({f.ResizeSize}) + CenterCrop({f.CropSize}), BN momentum {f.BatchNormMomentum?.ToString() ?? "file"}, keep best {t.KeepBestWeights}");
+        log.WriteLine($"  {TorchRuntime.Describe(TorchRuntime.ResolveDevice(run.Device))}; output {outDir}");
 
         var result = new TransferLearningResult
         {
             DataFolder = data.Root, Classes = data.Classes, TrainImages = data.Train.Count, ValImages = data.Validation.Count,
         };
-        var ml = new MLContext(seed: options.Seed);
+        var ml = new MLContext(seed: run.Seed);
+        var trainView = ImageFolderReader.Load(ml.Data, data.Train);
 
         // The two ML.NET models: fit on train, evaluate on val, save the .zip, report.
         void RunMlNet(string name, string description, Func<ITransformer> fit)
@@ -135,7 +130,7 @@ public static class TransferLearningExperiment
             var model = fit();
             var outcome = ImageRows.Evaluate(ml, model, data.Validation);
             string zip = Path.Combine(outDir, $"{name}.zip");
-            SaveZip(ml, model, zip);
+            SaveZip(ml, model, trainView.Schema, zip);
             result.Models.Add(Report(name, outcome, sw.Elapsed.TotalSeconds, zip, outDir, options, log));
         }
         if (options.RunBaseline)
@@ -147,19 +142,25 @@ public static class TransferLearningExperiment
         if (options.Mode is TransferMode.Finetune or TransferMode.Both)
         {
             log.WriteLine("[finetune] TorchSharp: imported ResNet18 + Linear(512, classes), trained end to end");
-            var run = ResNet18FinetuneTrainer.Train(data, options.Finetune, log);
-            result.FinetuneHistory = run.History;
-            WriteHistory(run.History, Path.Combine(outDir, "finetune-history.csv"));
+            // The experiment trains through its own estimator, as an app would: rows in, a plain ML.NET chain out.
             string onnx = Path.Combine(outDir, "finetune.onnx"), zip = Path.Combine(outDir, "finetune.zip");
-            FinetuneExport.Save(ml, run.Model, data.Classes, onnx, zip, options.Finetune.ResizeSize);
-            log.WriteLine($"  wrote {zip} (ML.NET: LoadImages → ResizeImages({options.Finetune.ResizeSize}) → ExtractPixels → ApplyOnnxModel) and {onnx}");
-            var best = run.History.MaxBy(h => h.ValAccuracy)!;
-            var r = Report("finetune", run.Val, run.Elapsed.TotalSeconds, zip, outDir, options, log) with
+            var estimator = ml.ResNet18Finetune(new ResNet18FinetuneEstimatorOptions
             {
-                BestEpoch = best.Epoch, BestEpochAccuracy = best.ValAccuracy, LastEpochAccuracy = run.History[^1].ValAccuracy,
+                Finetune = finetune, ValidationData = ImageFolderReader.Load(ml.Data, data.Validation), OnnxPath = onnx, Log = log,
+            });
+            var fitted = estimator.Fit(trainView);
+            var trained = estimator.LastRun!;
+            result.FinetuneHistory = trained.History;
+            WriteHistory(trained.History, Path.Combine(outDir, "finetune-history.csv"));
+            SaveZip(ml, fitted, trainView.Schema, zip);
+            log.WriteLine($"  wrote {zip} (ML.NET: LoadImages → ResizeImages({finetune.ResizeSize}) → ExtractPixels → ApplyOnnxModel) and {onnx}");
+            var best = trained.History.MaxBy(h => h.ValAccuracy)!;
+            var r = Report("finetune", trained.Val, trained.Elapsed.TotalSeconds, zip, outDir, options, log) with
+            {
+                BestEpoch = best.Epoch, BestEpochAccuracy = best.ValAccuracy, LastEpochAccuracy = trained.History[^1].ValAccuracy,
             };
             result.Models.Add(r);
-            run.Model.Dispose();
+            trained.Model.Dispose();
         }
 
         WriteCurves(result, outDir);
@@ -174,10 +175,11 @@ public static class TransferLearningExperiment
         return result;
     }
 
-    static void SaveZip(MLContext ml, ITransformer model, string path)
+    /// <summary>Saves with the input schema (ImagePath, Label), so <c>mlContext.Model.Load(path, out schema)</c> gives it back.</summary>
+    static void SaveZip(MLContext ml, ITransformer model, DataViewSchema inputSchema, string path)
     {
         string tmp = path + ".tmp";
-        ml.Model.Save(model, null, tmp);
+        ml.Model.Save(model, inputSchema, tmp);
         File.Move(tmp, path, overwrite: true);
     }
 
@@ -241,7 +243,7 @@ public static class TransferLearningExperiment
     static string Summary(TransferLearningResult r, TransferLearningOptions o)
     {
         var sb = new StringBuilder("# Transfer learning results\n\n");
-        sb.AppendLine($"Data: `{r.DataFolder}` — classes {string.Join(", ", r.Classes)}; {r.TrainImages} train, {r.ValImages} val images. Seed {o.Seed}{(o.Quick ? ", --quick" : "")}.").AppendLine();
+        sb.AppendLine($"Data: `{r.DataFolder}` — classes {string.Join(", ", r.Classes)}; {r.TrainImages} train, {r.ValImages} val images. Seed {o.Run.Seed}{(o.Run.Quick ? ", --quick" : "")}.").AppendLine();
         sb.AppendLine("| model | val accuracy (selected) | best epoch | last epoch | wall time |");
         sb.AppendLine("|---|---:|---:|---:|---:|");
         foreach (var m in r.Models)

@@ -116,8 +116,8 @@ public sealed class CaptionDataSourcesTests
             WriteCs231nFolder(dir, trainImages: 12);
             var result = CaptioningExperiment.Run(new CaptioningOptions
             {
-                Experiment = "overfit", Cell = "lstm", Data = dir, Epochs = 40, BatchSize = 4, HiddenDim = 16, WordDim = 8,
-                Device = "cpu", OutputDirectory = Path.Combine(dir, "out"), Log = TextWriter.Null,
+                Experiment = "overfit", Cell = "lstm", Data = dir, Training = Loop.Of(40, 4), HiddenDim = 16, WordDim = 8,
+                Run = new() { Device = "cpu", OutputDirectory = Path.Combine(dir, "out") },
             });
             Assert.AreEqual(11, result.TrainImages, "12 feature rows, one without captions");
             Assert.AreEqual(2, result.ValImages);

@@ -156,7 +156,7 @@ public sealed class CaptioningModelTests
         foreach (var cell in new[] { CaptionCell.Rnn, CaptionCell.Lstm })
         {
             var model = new CaptionerNetwork(new CaptioningModelShape(8, 16, 32, vocab.Count, cell));
-            var history = CaptionerTrainer.TrainNetwork(model, features, captions, new CaptionTrainingOptions { Epochs = 150, BatchSize = 2, LearningRate = 1e-2, LearningRateDecay = 0.99 });
+            var history = CaptionerTrainer.TrainNetwork(model, features, captions, Loop.Of(150, 2, lr: 1e-2, decay: 0.99));
             Assert.IsTrue(history.FinalLoss < history.BatchLosses[0] / 20, $"{cell}: loss {history.BatchLosses[0]} -> {history.FinalLoss}");
             var greedy = CaptionDecoder.Greedy(model, features, vocab.MaxWords);
             var beam = CaptionDecoder.Beam(model, features, vocab.MaxWords, beamWidth: 3);

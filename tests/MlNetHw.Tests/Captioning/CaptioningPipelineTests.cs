@@ -40,8 +40,8 @@ public sealed class CaptioningPipelineTests
         var view = ml.Data.LoadFromEnumerable(rows);
         var options = new CaptionerTrainerOptions
         {
-            HiddenDim = 32, WordDim = 16, Cell = CaptionCell.Lstm, Device = "cpu",
-            Training = new CaptionTrainingOptions { Epochs = 60, BatchSize = 8, LearningRate = 1e-2, LearningRateDecay = 0.99 },
+            HiddenDim = 32, WordDim = 16, Cell = CaptionCell.Lstm,
+            Training = Loop.Of(60, 8, lr: 1e-2, decay: 0.99, device: "cpu"),
         };
         var model = ml.Transforms.CaptionImages(ml, "ImagePath", options).Fit(view);
         var captioner = (TorchTransformer<CaptionerModel>)ModelArchive.Flatten(model).Last();
@@ -102,7 +102,7 @@ public sealed class CaptioningPipelineTests
                 _ => new[] { "a blue square" },
             },
         }).ToList();
-        var options = new CaptionerTrainerOptions { HiddenDim = 8, WordDim = 4, MaxWords = 5, Training = new CaptionTrainingOptions { Epochs = 2, BatchSize = 2 } };
+        var options = new CaptionerTrainerOptions { HiddenDim = 8, WordDim = 4, MaxWords = 5, Training = Loop.Of(2, 2) };
         var transformer = ml.Transforms.CaptionImageFeatures(options).Fit(ml.Data.LoadFromEnumerable(rows));
         var stats = transformer.Model.Encoding!;
         Assert.AreEqual(3, stats.Encoded);
@@ -129,7 +129,7 @@ public sealed class CaptioningPipelineTests
             References = i == 0 ? new[] { "a red circle", "a circle" } : new[] { "a blue square" },
         }).ToList();
         var expected = Enumerable.Range(0, 8).Select(j => rows.Average(r => (double)r.Features[j])).ToArray();
-        var options = new CaptionerTrainerOptions { HiddenDim = 8, WordDim = 4, Training = new CaptionTrainingOptions { Epochs = 1, BatchSize = 2 } };
+        var options = new CaptionerTrainerOptions { HiddenDim = 8, WordDim = 4, Training = Loop.Of(1, 2) };
         var transformer = ml.Transforms.CaptionImageFeatures(options).Fit(ml.Data.LoadFromEnumerable(rows));
         var mean = transformer.Model.Network.FeatureMean.data<float>().ToArray();
         for (int j = 0; j < 8; j++) Assert.AreEqual(expected[j], mean[j], 1e-5, $"feature mean [{j}] (each image once)");
@@ -157,8 +157,8 @@ public sealed class CaptioningPipelineTests
         string outDir = Path.Combine(_dir, "experiment");
         var result = CaptioningExperiment.Run(new CaptioningOptions
         {
-            Experiment = "train", Cell = "both", Epochs = 2, BatchSize = 8, HiddenDim = 16, WordDim = 8,
-            TrainScenes = 6, ValScenes = 3, SheetSamples = 2, Device = "cpu", OutputDirectory = outDir, Log = TextWriter.Null,
+            Experiment = "train", Cell = "both", Training = Loop.Of(2, 8, experiment: "train"), HiddenDim = 16, WordDim = 8,
+            TrainScenes = 6, ValScenes = 3, SheetSamples = 2, Run = new() { Device = "cpu", OutputDirectory = outDir },
         });
         Assert.AreEqual(2, result.Cells.Count);
         foreach (var f in new[] { result.SheetPath, result.LossCurvePath, result.MetricsJsonPath, result.MetricsMarkdownPath })

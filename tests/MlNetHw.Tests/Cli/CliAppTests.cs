@@ -61,15 +61,16 @@ public sealed class CliAppTests
     [TestMethod]
     public void ABadValueOfACommonOptionNamesTheOption()
     {
-        var run = new RunOptions(seed: 3, outDefault: "out/x", quickDescription: "quick");
+        var run = new RunOptionGroup(seed: 3, outDefault: "out/x", quickDescription: "quick");
         var root = new RootCommand("test");
         run.AddTo(root);
-        RunSettings? settings = null;
+        MlNetHw.Runs.RunOptions? settings = null;
         root.SetAction(r => { settings = run.Read(r); return 0; });
         var error = new StringWriter();
         Assert.AreEqual(2, CliApp.Run(root, ["--seed", "x"], new StringWriter(), error));
         StringAssert.Contains(error.ToString(), "--seed");
         Assert.AreEqual(0, CliApp.Run(root, ["--threads", "2", "--device", "cuda:1", "--quick"], new StringWriter(), new StringWriter()));
-        Assert.AreEqual(new RunSettings(3, "cuda:1", 2, "out/x", true), settings);
+        Assert.IsNotNull(settings);
+        Assert.AreEqual((3, "cuda:1", 2, "out/x", true), (settings.Seed, settings.Device, settings.Threads, settings.OutputDirectory, settings.Quick));
     }
 }

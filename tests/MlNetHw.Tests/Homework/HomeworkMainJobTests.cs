@@ -52,8 +52,8 @@ public sealed class HomeworkMainJobTests
             var log = new StringWriter();
             var records = HomeworkRunner.Run(new HomeworkOptions
             {
-                OutputDirectory = Path.Combine(dir, "report"), Size = RunSize.Tiny, Seed = 2, Device = "cpu",
-                Overrides = data, Log = log,
+                Run = new() { OutputDirectory = Path.Combine(dir, "report"), Seed = 2, Device = "cpu", Log = log }, Size = RunSize.Tiny,
+                Overrides = data,
             }, HomeworkParts.All());
             Assert.AreEqual(6, records.Count);
             foreach (var r in records) Assert.IsTrue(r.Ok, $"part {r.Number} failed: {r.Error}\n{log}");
@@ -83,8 +83,8 @@ public sealed class HomeworkMainJobTests
             var broken = new Dictionary<string, string>(data) { ["text.data"] = Path.Combine(dir, "no-such-folder") };
             var second = HomeworkRunner.Run(new HomeworkOptions
             {
-                OutputDirectory = Path.Combine(dir, "report2"), Size = RunSize.Tiny, Seed = 2, Device = "cpu",
-                Overrides = broken, Parts = new[] { 3, 6 }, Log = TextWriter.Null,
+                Run = new() { OutputDirectory = Path.Combine(dir, "report2"), Seed = 2, Device = "cpu" }, Size = RunSize.Tiny,
+                Overrides = broken, Parts = new[] { 3, 6 },
             }, HomeworkParts.All());
             Assert.IsTrue(second.Single(r => r.Number == 3).Ok);
             var failed = second.Single(r => r.Number == 6);

@@ -21,14 +21,14 @@ public sealed class HomeworkRunnerTests
             if (fail) throw new InvalidDataException($"part {number} was told to fail");
             context.Progress(0.5, "halfway");
             var r = new PartResult();
-            r.Metrics.Add(new PartMetric("seed squared", context.Seed * context.Seed, "n/a", "0"));
-            r.Settings["seed"] = context.Seed.ToString();
+            r.Metrics.Add(new PartMetric("seed squared", context.Run.Seed * context.Run.Seed, "n/a", "0"));
+            r.Settings["seed"] = context.Run.Seed.ToString();
             return r;
         }
     }
 
     static HomeworkOptions Options(string dir, int seed = 3, bool force = false, params int[] parts) =>
-        new() { OutputDirectory = dir, Size = RunSize.Tiny, Seed = seed, Force = force, Parts = parts, Log = TextWriter.Null };
+        new() { Run = new() { OutputDirectory = dir, Seed = seed }, Size = RunSize.Tiny, Force = force, Parts = parts };
 
     [TestMethod]
     public void AFailingPartIsReportedAndTheOthersStillRun()

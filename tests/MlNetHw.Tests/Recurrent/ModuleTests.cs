@@ -119,8 +119,8 @@ public sealed class ModuleTests
             var writer = new StringWriter();
             var result = RecurrentLayersExperiment.Run(new RecurrentLayersOptions
             {
-                OutputDirectory = dir, Quick = true, Device = "cpu", Iterations = 40, BatchSize = 32,
-            }, writer);
+                Run = new() { OutputDirectory = dir, Quick = true, Device = "cpu", Threads = 1, Log = writer }, Iterations = 40, BatchSize = 32,
+            });
             Assert.IsTrue(result.AllChecksPassed, writer.ToString());
             Assert.HasCount(62, result.Checks);
             Assert.HasCount(40, result.Losses);

@@ -40,8 +40,8 @@ public sealed class StyleTransferExperimentTests
     {
         ContentPath = Path.Combine(_dir, "photo.png"),
         StylePath = Path.Combine(_dir, "painting.jpg"),
-        Size = 48, Steps = 8, Seed = seed, InitFromNoise = true, Device = "cpu",
-        OutputDirectory = Path.Combine(_dir, outName), Log = TextWriter.Null, Threads = 1,
+        Size = 48, Steps = 8, InitFromNoise = true,
+        Run = new() { Seed = seed, Device = "cpu", OutputDirectory = Path.Combine(_dir, outName), Threads = 1 },
     };
 
     static Tensor Pixels(string png)
@@ -88,7 +88,7 @@ public sealed class StyleTransferExperimentTests
         var e2 = Assert.ThrowsExactly<InvalidDataException>(() => StyleTransferExperiment.Run(o));
         StringAssert.Contains(e2.Message, "--style");
         StringAssert.Contains(e2.Message, "broken.png");
-        Assert.IsFalse(Directory.Exists(o.OutputDirectory), "nothing is written for bad input");
+        Assert.IsFalse(Directory.Exists(o.Run.OutputDirectory), "nothing is written for bad input");
     }
 
     [TestMethod]

@@ -23,15 +23,18 @@ public sealed class TextClassificationExperimentTests
         DataFolder = Folder,
         GloVePath = TextTestData.WriteGloVe(Folder),
         Models = Enum.GetValues<TextModelKind>(),
-        Epochs = 8,
-        LearningRate = 0.02, // tiny data, few epochs: a larger step than the homework's 0.001
-        BatchSize = 32,
+        Training = Loop(epochs: 8, lr: 0.02, batch: 32), // tiny data, few epochs: a larger step than the homework's 0.001
         HiddenSize = 8,
         EmbeddingDimension = 8,
-        Seed = 3,
-        OutputDirectory = Path.Combine(Folder, "out"),
-        Log = TextWriter.Null,
+        Run = new() { Seed = 3, Device = "cpu", OutputDirectory = Path.Combine(Folder, "out") },
     });
+
+    static IReadOnlyDictionary<TextModelKind, MlNetHw.MlNet.Training.TrainerOptions> Loop(int epochs, double lr, int batch)
+    {
+        var training = TextClassificationExperiment.DefaultTraining();
+        foreach (var t in training.Values) { t.Epochs = epochs; t.LearningRate = lr; t.BatchSize = batch; }
+        return training;
+    }
 
     [ClassCleanup]
     public static void Cleanup()
@@ -158,7 +161,7 @@ public sealed class TextClassificationExperimentTests
             var e = Assert.ThrowsExactly<InvalidDataException>(() => TextClassificationExperiment.Run(new TextClassificationOptions
             {
                 DataFolder = dir, GloVePath = glove, Models = new[] { TextModelKind.GloVe }, EmbeddingDimension = 8,
-                OutputDirectory = Path.Combine(dir, "out"), Log = TextWriter.Null,
+                Run = new() { Device = "cpu", OutputDirectory = Path.Combine(dir, "out") },
             }));
             StringAssert.Contains(e.Message, "glove.6d.txt");
             StringAssert.Contains(e.Message, "6 dimensions, expected 8");

@@ -21,7 +21,7 @@ public sealed class ResNet18FinetuneEstimatorTests
             var val = ImageFolderReader.Load(ml, data.Validation);
             var estimator = ml.ResNet18Finetune(new ResNet18FinetuneEstimatorOptions
             {
-                Training = { Epochs = 1, Seed = 2, Device = "cpu" }, ValidationData = val,
+                Finetune = { Training = { Epochs = 1, Seed = 2, Device = "cpu" } }, ValidationData = val,
                 OnnxPath = Path.Combine(root, "model.onnx"), Log = TextWriter.Null,
             });
             // SchemaShape.Create is internal in ML.NET; the pipeline machinery calls it the same way.

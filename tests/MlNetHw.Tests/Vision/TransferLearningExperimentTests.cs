@@ -15,8 +15,8 @@ public sealed class TransferLearningExperimentTests
         {
             var result = TransferLearningExperiment.Run(new TransferLearningOptions
             {
-                Mode = TransferMode.Freeze, DataFolder = root, OutputFolder = outDir, Seed = 1,
-            }, TextWriter.Null);
+                Mode = TransferMode.Freeze, DataFolder = root, Run = new() { OutputDirectory = outDir, Seed = 1 },
+            });
             CollectionAssert.AreEqual(new[] { "baseline", "freeze" }, result.Models.Select(m => m.Name).ToArray());
             foreach (var m in result.Models)
             {

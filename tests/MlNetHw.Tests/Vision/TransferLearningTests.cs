@@ -48,7 +48,7 @@ public sealed class TransferLearningTests
         try
         {
             var data = ImageFolderReader.Read(root);
-            var options = new FinetuneOptions { Epochs = 1, BatchSize = 4, Seed = 3, Device = "cpu" };
+            var options = new FinetuneOptions { Training = { Epochs = 1, BatchSize = 4, Seed = 3, Device = "cpu" } };
             var run = ResNet18FinetuneTrainer.Train(data, options, TextWriter.Null);
             Assert.AreEqual(1, run.History.Count);
             Assert.IsTrue(double.IsFinite(run.History[0].TrainLoss));

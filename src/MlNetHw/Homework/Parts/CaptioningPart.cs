@@ -18,13 +18,14 @@ public sealed class CaptioningPart : IHomeworkPart
     {
         var o = new CaptioningOptions
         {
-            Experiment = experiment, Cell = "both", Seed = c.Seed, Device = c.Device, Log = c.Log,
-            OutputDirectory = Path.Combine(c.OutputDirectory, experiment),
-            Quick = c.Size != RunSize.Full && experiment == "train",
+            Experiment = experiment, Cell = "both",
+            Run = c.Run with { OutputDirectory = Path.Combine(c.OutputDirectory, experiment), Quick = c.Size != RunSize.Full && experiment == "train" },
         };
         if (c.Size == RunSize.Tiny)
         {
-            o.Quick = true; o.Epochs = 2; o.OverfitExamples = 10; o.HiddenDim = 32; o.WordDim = 16;
+            o.Run = o.Run with { Quick = true };
+            o.Training = CaptioningExperiment.DefaultTraining(experiment, quick: true);
+            o.Training.Epochs = 2; o.OverfitExamples = 10; o.HiddenDim = 32; o.WordDim = 16;
             o.TrainScenes = 20; o.ValScenes = 10; o.SheetSamples = 3;
         }
         return o;

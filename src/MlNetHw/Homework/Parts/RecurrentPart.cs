@@ -36,7 +36,7 @@ public sealed class RecurrentPart(int number, string title, string layerPrefix,
         var sizes = SizesFor(context.Size);
         context.Progress(0, "gradient checks (float64, centred differences h=1e-5, and TorchSharp autograd)");
         // Only this part's layers are checked: part 3 does not pay for the LSTM checks, nor part 4 for the RNN's.
-        var rows = checks(context.Seed, sizes).ToList();
+        var rows = checks(context.Run.Seed, sizes).ToList();
         if (rows.Count == 0) throw new InvalidOperationException($"no gradient checks found for layers '{layerPrefix}*'.");
         context.Progress(1, $"{rows.Count(r => r.Passed)}/{rows.Count} checks passed");
 
@@ -57,7 +57,7 @@ public sealed class RecurrentPart(int number, string title, string layerPrefix,
         result.Markdown.Add(table.ToString());
         result.Settings["sizes"] = sizes.ToString();
         result.Settings["dtype"] = "float64";
-        result.Settings["seed"] = context.Seed.ToString(CultureInfo.InvariantCulture);
+        result.Settings["seed"] = context.Run.Seed.ToString(CultureInfo.InvariantCulture);
         if (rows.Any(r => !r.Passed))
             throw new InvalidOperationException($"{rows.Count(r => !r.Passed)} gradient check(s) failed: " +
                 string.Join(", ", rows.Where(r => !r.Passed).Select(r => $"{r.Layer} {r.Parameter} {r.RelativeError:E2}")));

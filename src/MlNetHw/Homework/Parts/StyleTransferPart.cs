@@ -19,7 +19,7 @@ public sealed class StyleTransferPart : IHomeworkPart
         StylePath = c.Override(StyleKey),
         Size = c.Size switch { RunSize.Tiny => 32, RunSize.Full => 512, _ => 256 },
         Steps = c.Size == RunSize.Tiny ? 5 : 300,
-        Seed = c.Seed, Device = c.Device, OutputDirectory = c.OutputDirectory, Log = c.Log,
+        Run = c.Run,
     };
 
     public string Fingerprint(PartContext context)

@@ -17,18 +17,22 @@ public sealed class TextClassificationPart : IHomeworkPart
     {
         DataFolder = c.Override(DataKey),
         GloVePath = c.Override(GloVeKey),
-        Epochs = c.Size == RunSize.Tiny ? 1 : null,
-        Quick = c.Size == RunSize.Tiny,
-        Seed = c.Seed,
-        Device = c.Device,
-        OutputDirectory = c.OutputDirectory,
-        Log = c.Log,
+        Training = c.Size == RunSize.Tiny ? OneEpochEach() : TextClassificationExperiment.DefaultTraining(),
+        Run = c.Run with { Quick = c.Size == RunSize.Tiny },
     };
+
+    static IReadOnlyDictionary<TextModelKind, MlNetHw.MlNet.Training.TrainerOptions> OneEpochEach()
+    {
+        var t = TextClassificationExperiment.DefaultTraining();
+        foreach (var o in t.Values) o.Epochs = 1;
+        return t;
+    }
 
     public string Fingerprint(PartContext context)
     {
         var o = Options(context);
-        return $"{o.DataFolder}|{o.GloVePath}|{o.Epochs}";
+        string epochs = context.Size == RunSize.Tiny ? "1" : ""; // the same fingerprint as before for the quick and full runs
+        return $"{o.DataFolder}|{o.GloVePath}|{epochs}";
     }
 
     public PartResult Run(PartContext context)
@@ -44,9 +48,10 @@ public sealed class TextClassificationPart : IHomeworkPart
         if (r.DevAccuracyChartPath is { } chart && File.Exists(chart)) result.Images.Add(new PartImage(chart, "dev accuracy per epoch"));
         result.Markdown.Add($"Data: `{r.DataFolder}` ({r.TrainCount} train / {r.ValidationCount} dev / {r.TestCount} test / {r.UnlabelledCount} unlabelled sentences), " +
                             $"GloVe: `{r.GloVePath}` ({r.GloVeDimension}d). The homework's reference accuracies were measured on its own data set.");
-        result.Settings["epochs"] = options.Epochs?.ToString(CultureInfo.InvariantCulture) ?? "per-model default";
-        result.Settings["batch / lr"] = $"{options.BatchSize} / {options.LearningRate}";
-        result.Settings["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture);
+        result.Settings["epochs"] = string.Join(", ", options.Training.Select(kv => $"{kv.Key} {kv.Value.Epochs.ToString(CultureInfo.InvariantCulture)}"));
+        var first = options.Training.Values.First();
+        result.Settings["batch / lr"] = $"{first.BatchSize} / {first.LearningRate.ToString(CultureInfo.InvariantCulture)}";
+        result.Settings["seed"] = options.Run.Seed.ToString(CultureInfo.InvariantCulture);
         return result;
     }
 }

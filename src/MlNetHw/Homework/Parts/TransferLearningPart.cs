@@ -17,13 +17,12 @@ public sealed class TransferLearningPart : IHomeworkPart
     {
         var o = new TransferLearningOptions
         {
-            Mode = TransferMode.Both, DataFolder = c.Override(DataKey), OutputFolder = c.OutputDirectory,
-            Seed = c.Seed, Device = c.Device,
+            Mode = TransferMode.Both, DataFolder = c.Override(DataKey), Run = c.Run,
         };
         switch (c.Size)
         {
-            case RunSize.Tiny: o.Quick = true; o.MaxTrainImages = 8; o.MaxValImages = 8; o.Finetune.Epochs = 1; break;
-            case RunSize.Quick: o.Finetune.Epochs = 5; break; // the whole data set, 5 of the tutorial's 25 epochs
+            case RunSize.Tiny: o.Run = o.Run with { Quick = true }; o.MaxTrainImages = 8; o.MaxValImages = 8; o.Finetune.Training.Epochs = 1; break;
+            case RunSize.Quick: o.Finetune.Training.Epochs = 5; break; // the whole data set, 5 of the tutorial's 25 epochs
         }
         return o;
     }
@@ -31,14 +30,14 @@ public sealed class TransferLearningPart : IHomeworkPart
     public string Fingerprint(PartContext context)
     {
         var o = Options(context);
-        return $"{o.DataFolder}|{o.Finetune.Epochs}|{o.MaxTrainImages}|{o.MaxValImages}";
+        return $"{o.DataFolder}|{o.Finetune.Training.Epochs}|{o.MaxTrainImages}|{o.MaxValImages}";
     }
 
     public PartResult Run(PartContext context)
     {
         var options = Options(context);
         context.Progress(0, "baseline, freeze and finetune");
-        var r = TransferLearningExperiment.Run(options, context.Log);
+        var r = TransferLearningExperiment.Run(options);
         context.Progress(1, "done");
         var result = new PartResult();
         foreach (var m in r.Models)
@@ -59,10 +58,10 @@ public sealed class TransferLearningPart : IHomeworkPart
         result.Markdown.Add($"Data: `{r.DataFolder}`, classes {string.Join(", ", r.Classes)}, {r.TrainImages} train / {r.ValImages} val images. " +
                             "The homework's numbers are on hymenoptera (ants/bees), which needs internet; this run uses the catalog's data unless `--set transfer.data=DIR` is given.");
         result.Markdown.Add(TransferLearningExperiment.ConfusionMarkdown(r));
-        result.Settings["finetune epochs"] = options.Finetune.Epochs.ToString(CultureInfo.InvariantCulture);
-        result.Settings["finetune recipe"] = $"SGD lr {options.Finetune.LearningRate} momentum {options.Finetune.Momentum}, StepLR({options.Finetune.LrStepEpochs}, {options.Finetune.LrGamma}), batch {options.Finetune.BatchSize}";
+        result.Settings["finetune epochs"] = options.Finetune.Training.Epochs.ToString(CultureInfo.InvariantCulture);
+        result.Settings["finetune recipe"] = $"SGD lr {options.Finetune.Training.LearningRate} momentum {options.Finetune.Training.Momentum}, StepLR({options.Finetune.Training.StepSize}, {options.Finetune.Training.Gamma}), batch {options.Finetune.Training.BatchSize}";
         result.Settings["images (train/val cap)"] = $"{options.MaxTrainImages}/{options.MaxValImages} (0 = all)";
-        result.Settings["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture);
+        result.Settings["seed"] = options.Run.Seed.ToString(CultureInfo.InvariantCulture);
         return result;
     }
 }

@@ -99,6 +99,7 @@ public sealed class TrainerOptions
         _ => LearningRate,
     };
 
+
     /// <summary>Checks the values, naming the bad one.</summary>
     public void Validate()
     {

@@ -4,19 +4,12 @@ using MlNetHw.Torch;
 
 namespace MlNetHw.Cli;
 
-/// <summary>The run options every experiment shares, read from one parse.</summary>
-/// <param name="Seed">--seed</param>
-/// <param name="Device">--device auto|cpu|cuda[:N]</param>
-/// <param name="Threads">--threads (0 = libtorch's default)</param>
-/// <param name="Out">--out (null: the experiment's own default)</param>
-/// <param name="Quick">--quick</param>
-public sealed record RunSettings(int Seed, string Device, int Threads, string? Out, bool Quick);
-
 /// <summary>
 /// <c>--seed</c>, <c>--device auto|cpu|cuda</c>, <c>--threads N</c>, <c>--out DIR</c> and <c>--quick</c>, defined once.
-/// Each program gives its own defaults (they differ per pipeline and are kept so results are unchanged).
+/// Each program gives its own defaults (they differ per pipeline and are kept so results are unchanged). They are read
+/// into the library's <see cref="MlNetHw.Runs.RunOptions"/>, the record every experiment and the main job take.
 /// </summary>
-public sealed class RunOptions
+public sealed class RunOptionGroup
 {
     public Option<int> Seed { get; }
     public Option<string> Device { get; }
@@ -30,7 +23,7 @@ public sealed class RunOptions
     /// <param name="device">Default of --device.</param>
     /// <param name="threads">Default of --threads.</param>
     /// <param name="outDescription">Description of --out.</param>
-    public RunOptions(int seed, string? outDefault, string quickDescription, string device = "auto", int threads = 0,
+    public RunOptionGroup(int seed, string? outDefault, string quickDescription, string device = "auto", int threads = 0,
         string outDescription = "Output folder")
     {
         Seed = CliOptions.Int("--seed", seed, "Seed of everything random");
@@ -46,8 +39,12 @@ public sealed class RunOptions
         foreach (Option o in new Option[] { Seed, Device, Threads, Out, Quick }) command.Options.Add(o);
     }
 
-    public RunSettings Read(ParseResult r) =>
-        new(r.GetValue(Seed), r.GetValue(Device)!, r.GetValue(Threads), r.GetValue(Out), r.GetValue(Quick));
+    /// <summary>The parsed values, with progress and logs going to the console's error stream.</summary>
+    public MlNetHw.Runs.RunOptions Read(ParseResult r) => new()
+    {
+        Seed = r.GetValue(Seed), Device = r.GetValue(Device)!, Threads = r.GetValue(Threads), OutputDirectory = r.GetValue(Out),
+        Quick = r.GetValue(Quick), Log = ConsoleProgress.Log,
+    };
 }
 
 /// <summary>Option factories with the programs' conventions: a description and a default on every option.</summary>
