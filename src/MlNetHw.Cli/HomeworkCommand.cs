@@ -11,7 +11,7 @@ public static class HomeworkCommand
 
     public static RootCommand Create()
     {
-        var parts = HomeworkParts.All();
+        var parts = Experiments.Parts;
         var keys = parts.SelectMany(p => p.OverrideKeys).Distinct().Order(StringComparer.Ordinal).ToList();
         var run = new RunOptionGroup(seed: 1, outDefault: Path.Combine("out", "homework"),
             quickDescription: "Sizes for <= 30 minutes on 2 CPU cores (the default size)", outDescription: "Report folder");

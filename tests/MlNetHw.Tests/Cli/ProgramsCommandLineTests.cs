@@ -13,7 +13,7 @@ namespace MlNetHw.Tests.Cli;
 public sealed class ProgramsCommandLineTests
 {
     public static readonly string[] Pipelines =
-        ["Datasets", "Homework", "ImageCaptioning", "ModelConsumer", "RecurrentLayers", "StyleTransfer", "TextClassification", "TorchMlpExample", "TransferLearning"];
+        ["Datasets", "Homework", "ImageCaptioning", "MlNetHwTool", "ModelConsumer", "RecurrentLayers", "StyleTransfer", "TextClassification", "TorchMlpExample", "TransferLearning"];
 
     /// <summary>The command trees the programs run, where the test can build them too (the samples' commands live in their own projects).</summary>
     static RootCommand? Tree(string pipeline) => pipeline switch
@@ -21,6 +21,7 @@ public sealed class ProgramsCommandLineTests
         "Datasets" => DatasetsCommand.Create(MlNetHw.Datasets.DatasetCatalog.Default, TextWriter.Null),
         "Homework" => HomeworkCommand.Create(),
         "ImageCaptioning" => ImageCaptioningCommand.Create(),
+        "MlNetHwTool" => MlNetHwCommand.Create(),
         "RecurrentLayers" => RecurrentLayersCommand.Create(),
         "StyleTransfer" => StyleTransferCommand.Create(),
         "TextClassification" => TextClassificationCommand.Create(),

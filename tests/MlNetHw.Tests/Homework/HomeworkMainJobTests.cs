@@ -54,7 +54,7 @@ public sealed class HomeworkMainJobTests
             {
                 Run = new() { OutputDirectory = Path.Combine(dir, "report"), Seed = 2, Device = "cpu", Log = log }, Size = RunSize.Tiny,
                 Overrides = data,
-            }, HomeworkParts.All());
+            }, MlNetHw.Cli.Experiments.Parts);
             Assert.AreEqual(6, records.Count);
             foreach (var r in records) Assert.IsTrue(r.Ok, $"part {r.Number} failed: {r.Error}\n{log}");
 
@@ -85,7 +85,7 @@ public sealed class HomeworkMainJobTests
             {
                 Run = new() { OutputDirectory = Path.Combine(dir, "report2"), Seed = 2, Device = "cpu" }, Size = RunSize.Tiny,
                 Overrides = broken, Parts = new[] { 3, 6 },
-            }, HomeworkParts.All());
+            }, MlNetHw.Cli.Experiments.Parts);
             Assert.IsTrue(second.Single(r => r.Number == 3).Ok);
             var failed = second.Single(r => r.Number == 6);
             Assert.IsFalse(failed.Ok);
