@@ -39,15 +39,14 @@ public static class ImageCaptioningCommand
             {
                 Experiment = r.GetValue(experiment)!,
                 Cell = r.GetValue(cell)!,
-                HiddenDim = r.GetValue(hidden),
-                WordDim = r.GetValue(wordDim),
-                BeamWidth = r.GetValue(beam),
-                MinWordCount = r.GetValue(minCount),
-                MaxWords = r.GetValue(maxWords),
+                Captioner =
+                {
+                    HiddenDim = r.GetValue(hidden), WordDim = r.GetValue(wordDim), BeamWidth = r.GetValue(beam),
+                    MinWordCount = r.GetValue(minCount), MaxWords = r.GetValue(maxWords), CenterFeatures = !r.GetValue(noCenter),
+                },
                 Data = r.GetValue(data)!,
                 TrainScenes = r.GetValue(trainScenes),
                 ValScenes = r.GetValue(valScenes),
-                CenterFeatures = !r.GetValue(noCenter),
                 Run = s,
             };
             // Loop settings: the experiment's defaults, with what the command line gives.

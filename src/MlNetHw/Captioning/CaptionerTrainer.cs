@@ -42,6 +42,14 @@ public sealed class CaptionerTrainerOptions
     public TrainerOptions Training { get; set; } = CaptionerTrainer.DefaultTraining();
     /// <summary>Receives every batch and epoch report (e.g. <see cref="MlNetHw.IO.TextTrainingProgress"/>) [none].</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
+
+    /// <summary>A copy (its <see cref="Training"/> copied too), for one cell or run.</summary>
+    public CaptionerTrainerOptions Clone()
+    {
+        var copy = (CaptionerTrainerOptions)MemberwiseClone();
+        copy.Training = Training.Clone();
+        return copy;
+    }
 }
 
 /// <summary>
@@ -57,6 +65,12 @@ public sealed partial class CaptionerTrainer : TorchEstimator<CaptionerModel>
     public CaptionerTrainer(IHostEnvironment environment, CaptionerTrainerOptions options) : base(environment, "Captioner")
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
+        Validate(options);
+    }
+
+    /// <summary>Checks the captioner's sizes, naming the first bad one.</summary>
+    public static void Validate(CaptionerTrainerOptions options)
+    {
         if (options.HiddenDim < 1 || options.WordDim < 1) throw new ArgumentOutOfRangeException(nameof(options), "HiddenDim and WordDim must be positive");
         if (options.MaxWords < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MaxWords, "MaxWords must be at least 1");
         if (options.MinWordCount < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MinWordCount, "MinWordCount must be at least 1");

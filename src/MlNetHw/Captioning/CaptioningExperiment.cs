@@ -75,8 +75,8 @@ public static class CaptioningExperiment
         Directory.CreateDirectory(outDir);
         log.WriteLine($"image captioning: experiment={options.Experiment} cell={options.Cell} data={options.Data}; {run.Describe()}");
         log.WriteLine($"  epochs={training.Epochs} batch={training.BatchSize} lr={training.LearningRate.ToString(CultureInfo.InvariantCulture)} " +
-                      $"decay={training.Gamma.ToString(CultureInfo.InvariantCulture)} H={options.HiddenDim} W={options.WordDim} " +
-                      $"minWordCount={options.MinWordCount} maxWords={options.MaxWords} beam={options.BeamWidth} centerFeatures={options.CenterFeatures} " +
+                      $"decay={training.Gamma.ToString(CultureInfo.InvariantCulture)} H={options.Captioner.HiddenDim} W={options.Captioner.WordDim} " +
+                      $"minWordCount={options.Captioner.MinWordCount} maxWords={options.Captioner.MaxWords} beam={options.Captioner.BeamWidth} centerFeatures={options.Captioner.CenterFeatures} " +
                       $"threads={torch.get_num_threads()}");
         log.WriteLine($"  {TorchRuntime.Describe(device)}; output {outDir}");
 
@@ -115,12 +115,10 @@ public static class CaptioningExperiment
         foreach (var cell in options.Cells)
         {
             log.WriteLine($"[{cell}] training on {train.Count} images");
-            var captionerOptions = new CaptionerTrainerOptions
-            {
-                Cell = cell, HiddenDim = options.HiddenDim, WordDim = options.WordDim, MinWordCount = options.MinWordCount,
-                MaxWords = options.MaxWords, BeamWidth = options.BeamWidth, CenterFeatures = options.CenterFeatures,
-                Training = training, Progress = new TextTrainingProgress($"{cell}", log),
-            };
+            var captionerOptions = options.Captioner.Clone();
+            captionerOptions.Cell = cell;
+            captionerOptions.Training = training;
+            captionerOptions.Progress = new TextTrainingProgress($"{cell}", log);
             var transformer = ml.Transforms.CaptionImageFeatures(captionerOptions).Fit(trainView);
             var model = transformer.Model;
             var history = model.Training!;
@@ -240,7 +238,7 @@ public static class CaptioningExperiment
             settings = new
             {
                 epochs = loop.Epochs, batch_size = loop.BatchSize, learning_rate = loop.LearningRate, lr_decay = loop.Gamma,
-                hidden = o.HiddenDim, word_dim = o.WordDim, center_features = o.CenterFeatures, min_word_count = o.MinWordCount, max_words = o.MaxWords, beam = o.BeamWidth,
+                hidden = o.Captioner.HiddenDim, word_dim = o.Captioner.WordDim, center_features = o.Captioner.CenterFeatures, min_word_count = o.Captioner.MinWordCount, max_words = o.Captioner.MaxWords, beam = o.Captioner.BeamWidth,
             },
             vocabulary_size = r.VocabularySize, train_images = r.TrainImages, train_captions = r.TrainCaptions, val_images = r.ValImages,
             captions_skipped_empty = r.Encoding.SkippedEmpty, captions_truncated = r.Encoding.Truncated, failed_images = r.FailedImages,
@@ -267,9 +265,9 @@ public static class CaptioningExperiment
         var settings = new List<string>
         {
             $"- experiment `{r.Experiment}`, data: {r.DataName}, seed {r.Seed}{(o.Run.Quick ? ", --quick" : "")}",
-            FormattableString.Invariant($"- {loop.Epochs} epochs, batch {loop.BatchSize}, Adam lr {loop.LearningRate:G3} × {loop.Gamma:G4} per epoch, H {o.HiddenDim}, W {o.WordDim}, beam {o.BeamWidth}, features {(o.CenterFeatures ? "centred on the training mean" : "raw (not centred)")}"),
+            FormattableString.Invariant($"- {loop.Epochs} epochs, batch {loop.BatchSize}, Adam lr {loop.LearningRate:G3} × {loop.Gamma:G4} per epoch, H {o.Captioner.HiddenDim}, W {o.Captioner.WordDim}, beam {o.Captioner.BeamWidth}, features {(o.Captioner.CenterFeatures ? "centred on the training mean" : "raw (not centred)")}"),
             $"- {r.TrainImages} training images / {r.TrainCaptions} captions, {r.ValImages} validation images, vocabulary {r.VocabularySize} words " +
-            $"({r.Encoding.SkippedEmpty} empty captions skipped, {r.Encoding.Truncated} truncated to {o.MaxWords} words)",
+            $"({r.Encoding.SkippedEmpty} empty captions skipped, {r.Encoding.Truncated} truncated to {o.Captioner.MaxWords} words)",
         };
         settings.AddRange(dataset.Notes.Select(n => "- " + n));
         if (r.FailedImages.Count > 0) settings.Add($"- {r.FailedImages.Count} images could not be loaded and were left out: " + string.Join("; ", r.FailedImages.Take(5)));

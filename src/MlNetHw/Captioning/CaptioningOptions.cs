@@ -30,18 +30,12 @@ public sealed class CaptioningOptions
     /// (cs231n); train: 20 epochs (6 with quick) of 50, Adam 2e-3, decay 0.95.
     /// </summary>
     public TrainerOptions? Training { get; set; }
-    /// <summary>Hidden size H. Default 512 (cs231n).</summary>
-    public int HiddenDim { get; set; } = 512;
-    /// <summary>Word-vector size W. Default 256 (cs231n).</summary>
-    public int WordDim { get; set; } = 256;
-    /// <summary>Words seen fewer times in training captions become &lt;UNK&gt;. Default 1 (the generated set has ~30 words).</summary>
-    public int MinWordCount { get; set; } = 1;
-    /// <summary>Longest caption in words; longer training captions are truncated (END kept). Default 16.</summary>
-    public int MaxWords { get; set; } = 16;
-    /// <summary>Subtract the mean training feature before the projection to h0 (see <see cref="CaptionerTrainerOptions.CenterFeatures"/>). Default true.</summary>
-    public bool CenterFeatures { get; set; } = true;
-    /// <summary>Beam width at decoding time; 1 = greedy. Default 1.</summary>
-    public int BeamWidth { get; set; } = 1;
+    /// <summary>
+    /// The captioner's own settings (hidden size H 512, word vectors W 256, minimum word count 1, at most 16 words,
+    /// features centred, greedy decoding: cs231n's), used as they are for each cell; the experiment sets its cell, and
+    /// its loop settings come from <see cref="Training"/>.
+    /// </summary>
+    public CaptionerTrainerOptions Captioner { get; set; } = new();
     /// <summary>Training captions of the overfit experiment (cs231n's small data). Default 50.</summary>
     public int OverfitExamples { get; set; } = 50;
     /// <summary>Generated training scenes of the train experiment. Default 1200 (300 with --quick).</summary>
@@ -78,9 +72,7 @@ public sealed class CaptioningOptions
         if (Experiment is not ("overfit" or "train")) throw new ArgumentException($"Experiment must be overfit or train (got '{Experiment}').");
         _ = Cells;
         if (Training is { } t) t.Validate();
-        if (BeamWidth < 1) throw new ArgumentException($"BeamWidth must be at least 1 (got {BeamWidth}).");
-        if (HiddenDim < 1 || WordDim < 1) throw new ArgumentException("HiddenDim and WordDim must be positive.");
-        if (MaxWords < 1) throw new ArgumentException($"MaxWords must be at least 1 (got {MaxWords}).");
+        CaptionerTrainer.Validate(Captioner);
         Run.Validate();
         if (OverfitExamples < 1) throw new ArgumentException($"OverfitExamples must be at least 1 (got {OverfitExamples}).");
     }

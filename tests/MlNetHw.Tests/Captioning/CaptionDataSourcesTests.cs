@@ -116,7 +116,7 @@ public sealed class CaptionDataSourcesTests
             WriteCs231nFolder(dir, trainImages: 12);
             var result = CaptioningExperiment.Run(new CaptioningOptions
             {
-                Experiment = "overfit", Cell = "lstm", Data = dir, Training = Loop.Of(40, 4), HiddenDim = 16, WordDim = 8,
+                Experiment = "overfit", Cell = "lstm", Data = dir, Training = Loop.Of(40, 4), Captioner = { HiddenDim = 16, WordDim = 8 },
                 Run = new() { Device = "cpu", OutputDirectory = Path.Combine(dir, "out") },
             });
             Assert.AreEqual(11, result.TrainImages, "12 feature rows, one without captions");

@@ -157,7 +157,7 @@ public sealed class CaptioningPipelineTests
         string outDir = Path.Combine(_dir, "experiment");
         var result = CaptioningExperiment.Run(new CaptioningOptions
         {
-            Experiment = "train", Cell = "both", Training = Loop.Of(2, 8, experiment: "train"), HiddenDim = 16, WordDim = 8,
+            Experiment = "train", Cell = "both", Training = Loop.Of(2, 8, experiment: "train"), Captioner = { HiddenDim = 16, WordDim = 8 },
             TrainScenes = 6, ValScenes = 3, SheetSamples = 2, Run = new() { Device = "cpu", OutputDirectory = outDir },
         });
         Assert.AreEqual(2, result.Cells.Count);

@@ -25,7 +25,7 @@ public sealed class CaptioningPart : IHomeworkPart
         {
             o.Run = o.Run with { Quick = true };
             o.Training = CaptioningExperiment.DefaultTraining(experiment, quick: true);
-            o.Training.Epochs = 2; o.OverfitExamples = 10; o.HiddenDim = 32; o.WordDim = 16;
+            o.Training.Epochs = 2; o.OverfitExamples = 10; o.Captioner.HiddenDim = 32; o.Captioner.WordDim = 16;
             o.TrainScenes = 20; o.ValScenes = 10; o.SheetSamples = 3;
         }
         return o;
