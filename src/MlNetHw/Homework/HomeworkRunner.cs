@@ -88,7 +88,7 @@ public static class HomeworkRunner
                 Number = part.Number, Title = part.Title, Status = "ok", WallSeconds = watch.Elapsed.TotalSeconds,
                 Fingerprint = fingerprint, FinishedUtc = DateTime.UtcNow, Metrics = result.Metrics,
                 Images = result.Images.Select(img => img with { Path = Relative(context.OutputDirectory, img.Path) }).ToList(),
-                Markdown = result.Markdown, Settings = result.Settings,
+                Markdown = result.Markdown, Settings = result.Settings, Usage = result.Usage,
             };
         }
         catch (Exception e) when (e is not OperationCanceledException)
