@@ -21,6 +21,8 @@ public sealed class TransferLearningOptions
     public TransferMode Mode { get; set; } = TransferMode.Both;
     /// <summary>Image folder with train/&lt;class&gt; and val/&lt;class&gt;; null = the catalog's fashion-mnist-2class (fetched on first use).</summary>
     public string? DataFolder { get; set; }
+    /// <summary>The catalog dataset used when <see cref="DataFolder"/> is null.</summary>
+    public string DatasetId { get; set; } = "fashion-mnist-2class";
     /// <summary>Where models, curves and reports go. Default out/transfer-learning.</summary>
     public string OutputFolder { get; set; } = Path.Combine("out", "transfer-learning");
     /// <summary>Seed of everything random. Default 0.</summary>
@@ -101,7 +103,7 @@ public static class TransferLearningExperiment
         options.Finetune.Device = options.Device;
         options.Finetune.Validate();
 
-        string folder = options.DataFolder ?? DatasetCatalog.Default.Resolve("fashion-mnist-2class", new DatasetFetchOptions { Log = log });
+        string folder = options.DataFolder ?? DatasetCatalog.Default.Resolve(options.DatasetId, new DatasetFetchOptions { Log = log });
         // By default a stray file (notes.txt, a broken JPEG) stops the run naming it; --skip-non-images lists and skips it.
         var readOptions = new ImageFolderOptions { RejectNonImageFiles = !options.SkipNonImages, Strict = !options.SkipNonImages };
         var data = ImageFolderReader.Read(folder, readOptions).Subset(options.MaxTrainImages, options.MaxValImages, options.Seed);
@@ -196,7 +198,6 @@ public static class TransferLearningExperiment
     static void WriteCurves(TransferLearningResult r, string outDir)
     {
         var h = r.FinetuneHistory;
-        int n = Math.Max(1, h.Count);
         var acc = new LineChart { Title = "Accuracy (finetune per epoch; freeze and baseline flat)", XLabel = "epoch", YLabel = "accuracy" };
         if (h.Count > 0)
         {
@@ -207,9 +208,9 @@ public static class TransferLearningExperiment
             r.LossCurvesPath = Path.Combine(outDir, "loss-curves.png");
             loss.SavePng(r.LossCurvesPath);
         }
-        // Freeze and the baseline have no epochs: drawn as flat reference lines.
+        // Freeze and the baseline have no epochs: drawn as dashed reference lines.
         foreach (var m in r.Models.Where(m => m.Name != "finetune"))
-            acc.Add($"{m.Name} val", Enumerable.Range(1, Math.Max(2, n)).Select(i => (double)i).ToArray(), Enumerable.Repeat(m.ValAccuracy, Math.Max(2, n)).ToArray());
+            acc.AddReference($"{m.Name} val", m.ValAccuracy);
         r.AccuracyCurvesPath = Path.Combine(outDir, "accuracy-curves.png");
         acc.SavePng(r.AccuracyCurvesPath);
     }
