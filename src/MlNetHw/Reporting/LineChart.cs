@@ -149,9 +149,19 @@ public sealed class LineChart
         // Left: y title (rotated), a gap, tick labels, a gap; bottom: tick labels, a gap, x title.
         float left = 12 + LabelFont + 10 + yTickWidth + 6;
         float bottom = 6 + TickFont + 10 + LabelFont + 10;
+        // A legend wider than 28 % of the chart goes under the x title, in rows, instead of eating the plot's width.
+        var all = Enumerable.Range(0, _series.Count).ToList();
+        float legendWidth = UsesSmallMultiples ? 0 : LegendWidth(all);
+        var legendRows = legendWidth > 0.28f * width ? LegendRows(all, width - left - 16) : null;
+        if (legendRows is not null) { bottom += 18 * legendRows.Count + 4; legendWidth = 0; }
+        float right = width - 16 - (legendWidth > 0 ? legendWidth + 14 : 0);
         g.Text(LogY ? YLabel + " (log scale)" : YLabel, 12 + LabelFont, 0, LabelFont, Anchor.Middle, vertical: true,
             verticalCentre: top + (height - top - bottom) / 2f);
-        g.Text(XLabel, left + (width - left - 16) / 2f, height - 12, LabelFont, Anchor.Middle);
+        g.Text(XLabel, left + (right - left) / 2f, height - 12 - (legendRows is null ? 0 : 18 * legendRows.Count + 4), LabelFont, Anchor.Middle);
+        if (legendRows is not null)
+            for (int row = 0; row < legendRows.Count; row++)
+                foreach (var (entry, x) in legendRows[row])
+                    DrawLegendEntry(g, x + left, height - 18 * (legendRows.Count - row) - 2, entry);
 
         if (UsesSmallMultiples)
         {
@@ -177,8 +187,6 @@ public sealed class LineChart
         }
         else
         {
-            float legendWidth = LegendWidth(Enumerable.Range(0, _series.Count).ToList());
-            float right = width - 16 - (legendWidth > 0 ? legendWidth + 14 : 0);
             var plot = new SKRect(left, top, right, height - bottom);
             DrawPanel(g, plot, Enumerable.Range(0, _series.Count).ToList(), yAxis, labelY: true);
             if (legendWidth > 0) DrawLegend(g, new SKPoint(right + 14, top), Enumerable.Range(0, _series.Count).ToList());
@@ -236,18 +244,36 @@ public sealed class LineChart
         return 34 + names.Max(n => Fonts.Measure(LabelFont, n)) + 8;
     }
 
+    List<(string Name, SKColor Colour, bool Dashed)> LegendEntries(IReadOnlyList<int> seriesIndices) =>
+        seriesIndices.Select(i => (_series[i].Name, Palette[i % Palette.Length], false))
+            .Concat(_references.Select((r, k) => (r.Name, ReferenceColour(k), true))).ToList();
+
     /// <summary>The legend's entries from <paramref name="topLeft"/> down: the series, then the reference lines (dashed).</summary>
     void DrawLegend(IChartSurface g, SKPoint topLeft, IReadOnlyList<int> seriesIndices)
     {
-        var entries = seriesIndices.Select(i => (_series[i].Name, Palette[i % Palette.Length], false))
-            .Concat(_references.Select((r, k) => (r.Name, ReferenceColour(k), true))).ToList();
-        float x = topLeft.X, y = topLeft.Y;
-        for (int k = 0; k < entries.Count; k++)
+        var entries = LegendEntries(seriesIndices);
+        for (int k = 0; k < entries.Count; k++) DrawLegendEntry(g, topLeft.X, topLeft.Y + 14 + k * 18, entries[k]);
+    }
+
+    static void DrawLegendEntry(IChartSurface g, float x, float baseline, (string Name, SKColor Colour, bool Dashed) e)
+    {
+        g.Polyline(new[] { new SKPoint(x, baseline - 4), new SKPoint(x + 26, baseline - 4) }, e.Colour, 2, e.Dashed);
+        g.Text(e.Name, x + 34, baseline, LabelFont, Anchor.Start);
+    }
+
+    /// <summary>Entries laid out left to right in rows no wider than <paramref name="maxWidth"/> (x offsets from the row start).</summary>
+    List<List<((string, SKColor, bool) Entry, float X)>> LegendRows(IReadOnlyList<int> seriesIndices, float maxWidth)
+    {
+        var rows = new List<List<((string, SKColor, bool), float)>> { new() };
+        float x = 0;
+        foreach (var e in LegendEntries(seriesIndices))
         {
-            float ly = y + 14 + k * 18;
-            g.Polyline(new[] { new SKPoint(x, ly - 4), new SKPoint(x + 26, ly - 4) }, entries[k].Item2, 2, entries[k].Item3);
-            g.Text(entries[k].Item1, x + 34, ly, LabelFont, Anchor.Start);
+            float w = 34 + Fonts.Measure(LabelFont, e.Name) + 22;
+            if (x > 0 && x + w > maxWidth) { rows.Add(new()); x = 0; }
+            rows[^1].Add((e, x));
+            x += w;
         }
+        return rows;
     }
 
     // ---------------------------------------------------------------- ticks

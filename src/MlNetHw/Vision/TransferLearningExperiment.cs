@@ -198,7 +198,7 @@ public static class TransferLearningExperiment
     static void WriteCurves(TransferLearningResult r, string outDir)
     {
         var h = r.FinetuneHistory;
-        var acc = new LineChart { Title = "Accuracy (finetune per epoch; freeze and baseline flat)", XLabel = "epoch", YLabel = "accuracy" };
+        var acc = new LineChart { Title = "Accuracy (finetune per epoch; freeze and baseline dashed)", XLabel = "epoch", YLabel = "accuracy" };
         if (h.Count > 0)
         {
             acc.Add("finetune train", h.Select(e => e.TrainAccuracy).ToArray());

@@ -63,10 +63,16 @@ public sealed class LineChartTests
     public void LogAxisTicksArePowersOfTen()
     {
         var chart = new LineChart { Title = "Loss", XLabel = "step", YLabel = "loss", LogY = true }
-            .Add("style", Curve(300, i => 3e5 / i / i))
-            .Add("content", Curve(300, i => 0.5 + 5.0 / i));
+            .Add("style loss (sum of Gram MSEs)", Curve(300, i => 3e5 / i / i))
+            .Add("content loss (mean squared error)", Curve(300, i => 0.5 + 5.0 / i));
         var (png, svg) = SaveAndLoad(chart, "log");
         png.Dispose();
+        // A legend this wide goes under the plot rather than narrowing it.
+        static double A(XElement e, string name) => double.Parse(e.Attribute(name)!.Value, System.Globalization.CultureInfo.InvariantCulture);
+        var frame = svg.Descendants().Single(e => e.Name.LocalName == "rect" && e.Attribute("stroke") is not null);
+        var entry = svg.Descendants().First(e => e.Name.LocalName == "text" && e.Value == "content loss (mean squared error)");
+        Assert.IsTrue(A(entry, "y") > A(frame, "y") + A(frame, "height"), "legend below the data area");
+        Assert.IsTrue(A(frame, "width") > 0.8 * 800, $"plot width {A(frame, "width")}");
         var axis = LineChart.Axis.Log(new[] { 3e5 / 90000, 3e5, 0.51 });
         foreach (double t in axis.Ticks) Assert.AreEqual(Math.Round(Math.Log10(t)), Math.Log10(t), 1e-12, $"{t} is a power of ten");
         Assert.AreEqual(-1, axis.Min);

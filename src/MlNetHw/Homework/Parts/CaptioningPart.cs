@@ -94,7 +94,7 @@ public sealed class CaptioningPart : IHomeworkPart
             string thumb = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sheetPath))!, CaptionSheet.ThumbnailName(s));
             string? image = File.Exists(thumb) ? thumb : s.ImagePath is { } p && File.Exists(p) ? p : null;
             string cell = image is null ? Esc(s.Id) : $"![{Esc(s.Id)}]({Path.GetRelativePath(reportDir, image).Replace('\\', '/')})<br>{Esc(s.Id)}";
-            sb.AppendLine($"| {cell} | **{Esc(s.Generated)}** | {string.Join("<br>", s.References.Select(Esc))} |");
+            sb.AppendLine($"| {cell} | {(s.Generated.Trim().Length == 0 ? "*(empty caption)*" : $"**{Esc(s.Generated)}**")} | {string.Join("<br>", s.References.Select(Esc))} |");
         }
         return sb.ToString();
     }
