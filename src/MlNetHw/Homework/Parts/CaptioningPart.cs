@@ -70,8 +70,8 @@ public sealed class CaptioningPart : IHomeworkPart
         {
             string probe = train.Cells.SelectMany(c => c.ValSamples).Select(v => v.ImagePath).FirstOrDefault(File.Exists) ?? "/path/to/image.png";
             result.Usage = "Each captioner is one .zip holding the whole image → caption chain (ResNet18 features and the decoder). " +
-                           "Caption an image with the model consumer (`--info` lists the columns):\n\n```\n" +
-                           string.Concat(zips.Select(z => $"dotnet run -c Release --project pipelines/ModelConsumer -- --model {z} --json '{{\"ImagePath\": \"{probe}\"}}'\n")) +
+                           "Caption an image with the model consumer (`--info` lists the columns; `--columns Caption` keeps the image column out of the output):\n\n```\n" +
+                           string.Concat(zips.Select(z => $"dotnet run -c Release --project pipelines/ModelConsumer -- --model {z} --json '{{\"ImagePath\": \"{probe}\"}}' --columns Caption\n")) +
                            "```\n\nor in code: `using var p = ImageCaptionPredictor.Load(zip); string caption = p.Caption(imagePath);` (namespace `MlNetHw.Captioning`).";
         }
         result.Settings["data"] = train.DataName;
