@@ -53,7 +53,7 @@ public static class HomeworkCommand
             // Unknown --set keys and --parts numbers are rejected by the runner before any part starts; --threads
             // reaches every part through options.Run.
             var records = HomeworkRunner.Run(options, parts);
-            Console.WriteLine($"report {Path.Combine(Path.GetFullPath(options.Run.OutputDirectory!), "report.md")}: {records.Count(x => x.Ok)} ok, {records.Count(x => !x.Ok)} failed");
+            Console.WriteLine($"report {Path.Combine(options.ReportFolder, "report.md")}: {records.Count(x => x.Ok)} ok, {records.Count(x => !x.Ok)} failed");
             return records.All(x => x.Ok) ? CliApp.Success : CliApp.Failure;
         });
         return root;

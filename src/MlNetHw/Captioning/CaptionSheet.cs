@@ -44,7 +44,7 @@ public static class CaptionSheet
                 string cell = s.Id;
                 if (s.ImagePath is not null)
                 {
-                    string rel = $"images/{Sanitize(s.Split)}_{Sanitize(s.Id)}.png";
+                    string rel = ThumbnailName(s);
                     string? error = WriteThumbnail(s.ImagePath, Path.Combine(folder, rel));
                     cell = error is null ? $"![{Escape(s.Id)}]({rel})<br>{Escape(s.Id)}" : $"{Escape(s.Id)} (image not shown: {Escape(error)})";
                 }
@@ -78,6 +78,9 @@ public static class CaptionSheet
         ImageFiles.SavePng(small ?? bitmap, target);
         return null;
     }
+
+    /// <summary>Where <see cref="Write"/> puts a sample's thumbnail, relative to the sheet's folder.</summary>
+    public static string ThumbnailName(CaptionSample s) => $"images/{Sanitize(s.Split)}_{Sanitize(s.Id)}.png";
 
     static string Sanitize(string s) => new(s.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
 

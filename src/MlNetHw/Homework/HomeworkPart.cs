@@ -32,8 +32,11 @@ public sealed class PartContext
     public string? Override(string key) => Overrides.TryGetValue(key, out var v) ? v : null;
 }
 
-/// <summary>One figure of a part's results, shown next to the homework key's reference where there is one.</summary>
-public sealed record PartMetric(string Name, double Value, string? Reference = null, string Format = "0.0000");
+/// <summary>
+/// One figure of a part's results, shown next to the homework key's reference where there is one. Headline metrics
+/// (every model's main number) are also shown in the report's summary table.
+/// </summary>
+public sealed record PartMetric(string Name, double Value, string? Reference = null, string Format = "0.0000", bool Headline = false);
 
 /// <summary>An image the report shows (path relative to the report folder once the report is written).</summary>
 public sealed record PartImage(string Path, string Caption);
@@ -46,6 +49,8 @@ public sealed class PartResult
     /// <summary>Markdown blocks (tables, caption samples) placed under the metrics.</summary>
     public List<string> Markdown { get; } = new();
     public Dictionary<string, string> Settings { get; } = new();
+    /// <summary>Markdown for "how to use these models": the exact command or code that loads what the part saved.</summary>
+    public string? Usage { get; set; }
 }
 
 /// <summary>One of the homework's six parts as the main job runs it.</summary>

@@ -12,6 +12,8 @@ public sealed class HomeworkOptions
 {
     /// <summary>Seed (default 1), device, threads, report folder (default <c>out/homework</c>) and log, handed to every part.</summary>
     public RunOptions Run { get; init; } = new() { Seed = 1, OutputDirectory = Path.Combine("out", "homework") };
+    /// <summary>The report folder, full path (<see cref="Run"/>'s, or <c>out/homework</c>).</summary>
+    public string ReportFolder => Path.GetFullPath(Run.OutputDirectory ?? Path.Combine("out", "homework"));
     public RunSize Size { get; init; } = RunSize.Quick;
     /// <summary>Part numbers to run (empty: all).</summary>
     public IReadOnlyList<int> Parts { get; init; } = Array.Empty<int>();
@@ -39,7 +41,7 @@ public static class HomeworkRunner
             throw new ArgumentException($"--set: unknown key(s) {string.Join(", ", unknownKeys)}; the keys are {string.Join(", ", validKeys)}.");
         var parts = allParts.Where(p => options.Parts.Count == 0 || options.Parts.Contains(p.Number)).OrderBy(p => p.Number).ToList();
         options.Run.Validate();
-        string outDir = Path.GetFullPath(options.Run.OutputDirectory ?? Path.Combine("out", "homework"));
+        string outDir = options.ReportFolder;
         Directory.CreateDirectory(outDir);
         var log = options.Run.Log;
         log.WriteLine($"MlNetHw homework: size={options.Size} {options.Run.Describe()} parts={string.Join(",", parts.Select(p => p.Number))} out={outDir}");
@@ -93,7 +95,7 @@ public static class HomeworkRunner
                 Number = part.Number, Title = part.Title, Status = "ok", WallSeconds = watch.Elapsed.TotalSeconds,
                 Fingerprint = fingerprint, FinishedUtc = DateTime.UtcNow, Metrics = result.Metrics,
                 Images = result.Images.Select(img => img with { Path = Relative(context.OutputDirectory, img.Path) }).ToList(),
-                Markdown = result.Markdown, Settings = result.Settings,
+                Markdown = result.Markdown, Settings = result.Settings, Usage = result.Usage,
             };
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -18,6 +18,8 @@ public sealed record PartRecord
     public List<PartImage> Images { get; init; } = new();
     public List<string> Markdown { get; init; } = new();
     public Dictionary<string, string> Settings { get; init; } = new();
+    /// <summary>See <see cref="PartResult.Usage"/>.</summary>
+    public string? Usage { get; init; }
     /// <summary>True when this run reused an up-to-date earlier result instead of running the part.</summary>
     public bool Reused { get; init; }
 

@@ -10,6 +10,7 @@ public static partial class ReportWriter
 {
     public static string Markdown(IReadOnlyList<PartRecord> records, HomeworkOptions options, TimeSpan elapsed)
     {
+        string reportDir = options.ReportFolder;
         var sb = new StringBuilder();
         sb.AppendLine("# MlNetHw: homework report");
         sb.AppendLine();
@@ -20,7 +21,7 @@ public static partial class ReportWriter
         sb.AppendLine("| --- | --- | --- | ---: | --- |");
         foreach (var r in records)
         {
-            string headline = r.Ok ? string.Join("; ", r.Metrics.Take(3).Select(m => $"{m.Name} {Format(m)}")) : r.Error ?? "";
+            string headline = r.Ok ? string.Join("; ", Headlines(r).Select(m => $"{m.Name} {Format(m)}")) : r.Error ?? "";
             sb.AppendLine($"| {r.Number} | {r.Title} | {(r.Ok ? "ok" : "**FAILED**")}{(r.Reused ? " (earlier run)" : "")} | {r.WallSeconds:0.0} | {Cell(headline)} |");
         }
         foreach (var r in records)
@@ -40,12 +41,34 @@ public static partial class ReportWriter
             if (r.Metrics.Count > 0)
             {
                 sb.AppendLine();
+                sb.AppendLine("### Results");
+                sb.AppendLine();
                 sb.AppendLine("| result | measured | homework key |");
                 sb.AppendLine("| --- | ---: | --- |");
                 foreach (var m in r.Metrics) sb.AppendLine($"| {Cell(m.Name)} | {Format(m)} | {Cell(m.Reference ?? "")} |");
             }
-            foreach (var block in r.Markdown) { sb.AppendLine(); sb.AppendLine(block.TrimEnd()); }
-            foreach (var img in r.Images) { sb.AppendLine(); sb.AppendLine($"![{img.Caption}]({img.Path})"); sb.AppendLine(); sb.AppendLine($"*{img.Caption}*"); }
+            foreach (var block in r.Markdown) { sb.AppendLine(); sb.AppendLine(DemoteHeadings(block.TrimEnd(), 3)); }
+            if (r.Images.Count > 0)
+            {
+                sb.AppendLine();
+                sb.AppendLine("### Figures");
+                foreach (var img in r.Images)
+                {
+                    sb.AppendLine();
+                    sb.AppendLine($"![{img.Caption}]({img.Path})");
+                    sb.AppendLine();
+                    string svg = Path.ChangeExtension(img.Path, ".svg");
+                    bool hasSvg = img.Path.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && File.Exists(Path.Combine(reportDir, svg));
+                    sb.AppendLine($"*{img.Caption}* (`{img.Path}`{(hasSvg ? $", [SVG]({svg})" : "")})");
+                }
+            }
+            if (!string.IsNullOrWhiteSpace(r.Usage))
+            {
+                sb.AppendLine();
+                sb.AppendLine("### How to use these models");
+                sb.AppendLine();
+                sb.AppendLine(r.Usage.TrimEnd());
+            }
             if (r.Settings.Count > 0)
             {
                 sb.AppendLine();
@@ -59,6 +82,35 @@ public static partial class ReportWriter
             }
         }
         return sb.ToString();
+    }
+
+    /// <summary>The summary table's numbers: the part's headline metrics (every model's main number), else its first three.</summary>
+    static IEnumerable<PartMetric> Headlines(PartRecord r) =>
+        r.Metrics.Any(m => m.Headline) ? r.Metrics.Where(m => m.Headline) : r.Metrics.Take(3);
+
+    /// <summary>
+    /// Shifts a part's Markdown headings so its top level is <paramref name="level"/> (the report is # title, ## part,
+    /// ### sections): a block written as a page of its own ("# Confusion matrices") becomes a section of its part.
+    /// </summary>
+    internal static string DemoteHeadings(string block, int level)
+    {
+        var lines = block.Replace("\r", "").Split('\n');
+        bool fence = false;
+        var levels = new List<int>();
+        foreach (var l in lines)
+        {
+            if (l.StartsWith("```", StringComparison.Ordinal)) fence = !fence;
+            else if (!fence && HeadingLine().IsMatch(l)) levels.Add(l.TakeWhile(c => c == '#').Count());
+        }
+        if (levels.Count == 0 || levels.Min() >= level) return block;
+        int shift = level - levels.Min();
+        fence = false;
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].StartsWith("```", StringComparison.Ordinal)) fence = !fence;
+            else if (!fence && HeadingLine().IsMatch(lines[i])) lines[i] = new string('#', Math.Min(6, lines[i].TakeWhile(c => c == '#').Count() + shift)) + lines[i].TrimStart('#');
+        }
+        return string.Join("\n", lines);
     }
 
     static string Format(PartMetric m) => m.Value.ToString(m.Format, CultureInfo.InvariantCulture);
@@ -86,7 +138,7 @@ public static partial class ReportWriter
             else if (line.StartsWith('#'))
             {
                 int level = line.TakeWhile(c => c == '#').Count();
-                sb.AppendLine($"<h{level}>{Inline(line[level..].Trim())}</h{level}>");
+                sb.AppendLine($"<h{level}>{Inline(line[level..].Trim(), reportDir)}</h{level}>");
             }
             else if (line.StartsWith('|'))
             {
@@ -97,32 +149,41 @@ public static partial class ReportWriter
                     if (SeparatorRow().IsMatch(lines[i])) continue;
                     string tag = header ? "th" : "td";
                     var cells = CellSplit().Split(lines[i].Trim().Trim('|'));
-                    sb.AppendLine("<tr>" + string.Concat(cells.Select(c => $"<{tag}>{Inline(c.Trim().Replace("\\|", "|"))}</{tag}>")) + "</tr>");
+                    sb.AppendLine("<tr>" + string.Concat(cells.Select(c => $"<{tag}>{Inline(c.Trim().Replace("\\|", "|"), reportDir)}</{tag}>")) + "</tr>");
                     header = false;
                 }
                 i--;
                 sb.AppendLine("</table>");
             }
             else if (ImageLine().Match(line) is { Success: true } img)
-            {
-                string src = img.Groups[2].Value, full = Path.Combine(reportDir, src);
-                if (File.Exists(full))
-                {
-                    string mime = full.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? "image/png" : "image/jpeg";
-                    src = $"data:{mime};base64,{Convert.ToBase64String(File.ReadAllBytes(full))}";
-                }
-                sb.AppendLine($"<p><img alt=\"{WebUtility.HtmlEncode(img.Groups[1].Value)}\" src=\"{src}\"></p>");
-            }
+                sb.AppendLine($"<p>{ImageTag(img.Groups[1].Value, img.Groups[2].Value, reportDir)}</p>");
             else if (line.StartsWith("<details", StringComparison.Ordinal) || line.StartsWith("</details", StringComparison.Ordinal)) sb.AppendLine(line);
-            else if (line.Trim().Length > 0) sb.AppendLine($"<p>{Inline(line)}</p>");
+            else if (line.Trim().Length > 0) sb.AppendLine($"<p>{Inline(line, reportDir)}</p>");
         }
         sb.AppendLine("</body></html>");
         return sb.ToString();
     }
 
-    static string Inline(string text)
+    /// <summary>An img tag; an image inside the report folder is inlined as a data URI, so the HTML is one file.</summary>
+    static string ImageTag(string alt, string src, string reportDir)
+    {
+        string full = Path.Combine(reportDir, WebUtility.HtmlDecode(src));
+        if (File.Exists(full))
+        {
+            string mime = full.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? "image/png"
+                : full.EndsWith(".svg", StringComparison.OrdinalIgnoreCase) ? "image/svg+xml" : "image/jpeg";
+            src = $"data:{mime};base64,{Convert.ToBase64String(File.ReadAllBytes(full))}";
+        }
+        return $"<img alt=\"{WebUtility.HtmlEncode(WebUtility.HtmlDecode(alt))}\" src=\"{src}\">";
+    }
+
+    static string Inline(string text, string reportDir)
     {
         string s = WebUtility.HtmlEncode(text);
+        // Images (caption thumbnails in tables) and links are taken before code, bold and italic spans.
+        s = InlineImage().Replace(s, m => ImageTag(m.Groups[1].Value, m.Groups[2].Value, reportDir));
+        s = Link().Replace(s, "<a href=\"$2\">$1</a>");
+        s = s.Replace("&lt;br&gt;", "<br>");
         s = Bold().Replace(s, "<b>$1</b>");
         s = Code().Replace(s, "<code>$1</code>");
         return Italic().Replace(s, "<i>$1</i>");
@@ -131,6 +192,9 @@ public static partial class ReportWriter
     [GeneratedRegex(@"^\|(\s*:?-+:?\s*\|)+\s*$")] private static partial Regex SeparatorRow();
     [GeneratedRegex(@"(?<!\\)\|")] private static partial Regex CellSplit();
     [GeneratedRegex(@"^!\[(.*)\]\((.+)\)\s*$")] private static partial Regex ImageLine();
+    [GeneratedRegex(@"!\[([^\]]*)\]\(([^)\s]+)\)")] private static partial Regex InlineImage();
+    [GeneratedRegex(@"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)")] private static partial Regex Link();
+    [GeneratedRegex(@"^#{1,6}\s")] private static partial Regex HeadingLine();
     [GeneratedRegex(@"\*\*(.+?)\*\*")] private static partial Regex Bold();
     [GeneratedRegex(@"`(.+?)`")] private static partial Regex Code();
     [GeneratedRegex(@"(?<![\w*])\*(?!\s)(.+?)\*(?![\w*])")] private static partial Regex Italic();

@@ -29,6 +29,13 @@ public static class Fonts
     /// <summary>A font of the given pixel size.</summary>
     public static SKFont Create(float size) => new(Typeface.Value, size);
 
+    /// <summary>Width in pixels of <paramref name="text"/> in the chart font of pixel size <paramref name="size"/>.</summary>
+    public static float Measure(float size, string text)
+    {
+        using var font = Create(size);
+        return Measure(font, text);
+    }
+
     /// <summary>Width in pixels of <paramref name="text"/> drawn with <paramref name="font"/>.</summary>
     public static float Measure(SKFont font, string text)
     {

@@ -223,9 +223,13 @@ public static class TextClassificationExperiment
     {
         var curves = results.Where(r => r.History.Any(h => h.ValidationAccuracy is not null)).ToList();
         if (curves.Count == 0) return null;
+        // Epoch counts differ (GloVe 300, the others 15-40): the chart then draws one panel per model on one y axis.
         var chart = new LineChart { Title = "Dev accuracy per epoch", XLabel = "epoch", YLabel = "dev accuracy" };
         foreach (var r in curves)
             chart.Add(NameOf(r.Kind), r.History.Select(h => (double)h.Epoch).ToArray(), r.History.Select(h => h.ValidationAccuracy ?? double.NaN).ToArray());
+        // Models without epochs (bag of words, one L-BFGS fit) are a dashed line at their dev accuracy in every panel.
+        foreach (var r in results.Except(curves))
+            if (r.BestValidationAccuracy is { } dev) chart.AddReference($"{NameOf(r.Kind)} (no epochs)", dev);
         string path = Path.Combine(outDir, "dev-accuracy.png");
         chart.SavePng(path);
         return path;

@@ -21,8 +21,10 @@ public sealed class TransferLearningOptions
 {
     /// <summary>freeze (ML.NET features + linear classifier), finetune (TorchSharp end to end) or both. Default both.</summary>
     public TransferMode Mode { get; set; } = TransferMode.Both;
-    /// <summary>Image folder with train/&lt;class&gt; and val/&lt;class&gt;; null = the catalog's fashion-mnist-2class (fetched on first use).</summary>
+    /// <summary>Image folder with train/&lt;class&gt; and val/&lt;class&gt;; null = the catalog's <see cref="DatasetId"/> (fetched on first use).</summary>
     public string? DataFolder { get; set; }
+    /// <summary>The catalog dataset used when <see cref="DataFolder"/> is null.</summary>
+    public string DatasetId { get; set; } = "fashion-mnist-2class";
     /// <summary>
     /// Seed, device, threads, output folder (default out/transfer-learning), quick (2 epochs, at most 32 train and 32 val
     /// images) and log. Default seed 0.
@@ -96,7 +98,7 @@ public static class TransferLearningExperiment
         t.Device = run.Device;
         finetune.Validate();
 
-        string folder = options.DataFolder ?? DatasetCatalog.Default.Resolve("fashion-mnist-2class", new DatasetFetchOptions { Log = log });
+        string folder = options.DataFolder ?? DatasetCatalog.Default.Resolve(options.DatasetId, new DatasetFetchOptions { Log = log });
         // By default a stray file (notes.txt, a broken JPEG) stops the run naming it; --skip-non-images lists and skips it.
         var readOptions = new ImageFolderOptions { RejectNonImageFiles = !options.SkipNonImages, Strict = !options.SkipNonImages };
         var data = ImageFolderReader.Read(folder, readOptions).Subset(maxTrain, maxVal, run.Seed);
@@ -199,8 +201,7 @@ public static class TransferLearningExperiment
     static void WriteCurves(TransferLearningResult r, string outDir)
     {
         var h = r.FinetuneHistory;
-        int n = Math.Max(1, h.Count);
-        var acc = new LineChart { Title = "Accuracy (finetune per epoch; freeze and baseline flat)", XLabel = "epoch", YLabel = "accuracy" };
+        var acc = new LineChart { Title = "Accuracy (finetune per epoch; freeze and baseline dashed)", XLabel = "epoch", YLabel = "accuracy" };
         if (h.Count > 0)
         {
             acc.Add("finetune train", h.Select(e => e.TrainAccuracy).ToArray());
@@ -210,9 +211,9 @@ public static class TransferLearningExperiment
             r.LossCurvesPath = Path.Combine(outDir, "loss-curves.png");
             loss.SavePng(r.LossCurvesPath);
         }
-        // Freeze and the baseline have no epochs: drawn as flat reference lines.
+        // Freeze and the baseline have no epochs: drawn as dashed reference lines.
         foreach (var m in r.Models.Where(m => m.Name != "finetune"))
-            acc.Add($"{m.Name} val", Enumerable.Range(1, Math.Max(2, n)).Select(i => (double)i).ToArray(), Enumerable.Repeat(m.ValAccuracy, Math.Max(2, n)).ToArray());
+            acc.AddReference($"{m.Name} val", m.ValAccuracy);
         r.AccuracyCurvesPath = Path.Combine(outDir, "accuracy-curves.png");
         acc.SavePng(r.AccuracyCurvesPath);
     }

@@ -27,6 +27,51 @@ public sealed class HomeworkRunnerTests
         }
     }
 
+    /// <summary>A part with five models, a page-style Markdown block, a thumbnail in a table and a usage block.</summary>
+    sealed class ManyModelsPart : IHomeworkPart
+    {
+        public int Number => 6;
+        public string Title => "five models";
+        public double QuickMinutes => 1;
+        public string Fingerprint(PartContext context) => "v1";
+        public PartResult Run(PartContext context)
+        {
+            var r = new PartResult();
+            foreach (var (name, i) in new[] { "bow", "embed", "glove", "rnn", "lstm" }.Select((n, i) => (n, i)))
+            {
+                r.Metrics.Add(new PartMetric($"{name}: test accuracy", 0.5 + i / 10.0, Headline: true));
+                r.Metrics.Add(new PartMetric($"{name}: seconds", 10 * i, Format: "0"));
+            }
+            using (var bmp = new SkiaSharp.SKBitmap(4, 4)) MlNetHw.Reporting.ImageFiles.SavePng(bmp, Path.Combine(context.OutputDirectory, "thumb.png"));
+            r.Markdown.Add("# Confusion matrices\n\n## bow\n\n| image | caption |\n| --- | --- |\n| ![t](part6/thumb.png)<br>t | **a red square** |");
+            r.Usage = "```\ndotnet run -c Release --project pipelines/TextClassification -- predict --model-file bow.zip \"a sentence\"\n```";
+            return r;
+        }
+    }
+
+    [TestMethod]
+    public void TheReportShowsEveryHeadlineOneHeadingSchemeAndHowToUseTheModels()
+    {
+        string dir = Directory.CreateTempSubdirectory("mlnethw-hw").FullName;
+        try
+        {
+            HomeworkRunner.Run(Options(dir), new IHomeworkPart[] { new ManyModelsPart() });
+            string md = File.ReadAllText(Path.Combine(dir, "report.md"));
+            string summary = md.Split("## Part 6")[0];
+            foreach (var name in new[] { "bow", "embed", "glove", "rnn", "lstm" }) StringAssert.Contains(summary, $"{name}: test accuracy");
+            Assert.IsFalse(summary.Contains("seconds"), "only headline metrics in the summary");
+            Assert.AreEqual(1, md.Split('\n').Count(l => l.StartsWith("# ", StringComparison.Ordinal)), "one H1: the report's title");
+            StringAssert.Contains(md, "### Confusion matrices");
+            StringAssert.Contains(md, "#### bow");
+            StringAssert.Contains(md, "### How to use these models");
+            StringAssert.Contains(md, "predict --model-file bow.zip");
+            string html = File.ReadAllText(Path.Combine(dir, "report.html"));
+            StringAssert.Contains(html, "<td><img alt=\"t\" src=\"data:image/png;base64,");
+            Assert.AreEqual(1, html.Split("<h1>").Length - 1);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     static HomeworkOptions Options(string dir, int seed = 3, bool force = false, params int[] parts) =>
         new() { Run = new() { OutputDirectory = dir, Seed = seed }, Size = RunSize.Tiny, Force = force, Parts = parts };
 

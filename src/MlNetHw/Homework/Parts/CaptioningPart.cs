@@ -51,35 +51,52 @@ public sealed class CaptioningPart : IHomeworkPart
             result.Metrics.Add(new PartMetric($"overfit {name}: val BLEU-4", cell.ValBleu.Bleu4, "poor captions on val"));
         }
         foreach (var cell in train.Cells)
-            result.Metrics.Add(new PartMetric($"train {cell.Cell.ToString().ToUpperInvariant()}: val BLEU-4 (held-out scenes)", cell.ValBleu.Bleu4));
+            result.Metrics.Add(new PartMetric($"train {cell.Cell.ToString().ToUpperInvariant()}: val BLEU-4 (held-out scenes)", cell.ValBleu.Bleu4, Headline: true));
 
         if (File.Exists(overfit.LossCurvePath)) result.Images.Add(new PartImage(overfit.LossCurvePath, "overfit experiment: training loss"));
         if (File.Exists(train.LossCurvePath)) result.Images.Add(new PartImage(train.LossCurvePath, "train experiment: training loss"));
-        var lstm = train.Cells.FirstOrDefault(c => c.Cell == CaptionCell.Lstm) ?? train.Cells.FirstOrDefault();
-        if (lstm is not null) result.Markdown.Add(SampleTable($"Held-out validation scenes, {lstm.Cell} (train experiment)", lstm.ValSamples));
+        string reportDir = Path.GetDirectoryName(Path.GetFullPath(context.OutputDirectory))!;
+        foreach (var cell in train.Cells)
+            result.Markdown.Add(SampleTable($"Held-out validation scenes, {cell.Cell} (train experiment)", cell.ValSamples, train.SheetPath, reportDir));
         var overfitLstm = overfit.Cells.FirstOrDefault(c => c.Cell == CaptionCell.Lstm) ?? overfit.Cells.FirstOrDefault();
         if (overfitLstm is not null)
         {
-            result.Markdown.Add(SampleTable($"Overfit experiment, {overfitLstm.Cell}: training images", overfitLstm.TrainSamples));
-            result.Markdown.Add(SampleTable($"Overfit experiment, {overfitLstm.Cell}: validation images", overfitLstm.ValSamples));
+            result.Markdown.Add(SampleTable($"Overfit experiment, {overfitLstm.Cell}: training images", overfitLstm.TrainSamples, overfit.SheetPath, reportDir));
+            result.Markdown.Add(SampleTable($"Overfit experiment, {overfitLstm.Cell}: validation images", overfitLstm.ValSamples, overfit.SheetPath, reportDir));
         }
         result.Markdown.Add($"Caption sheets with the images: `{Path.GetRelativePath(Path.GetDirectoryName(context.OutputDirectory)!, overfit.SheetPath)}`, " +
                             $"`{Path.GetRelativePath(Path.GetDirectoryName(context.OutputDirectory)!, train.SheetPath)}`.");
+        var zips = train.Cells.Select(c => c.ModelPath).Where(File.Exists).Select(Path.GetFullPath).ToList();
+        if (zips.Count > 0)
+        {
+            string probe = train.Cells.SelectMany(c => c.ValSamples).Select(v => v.ImagePath).FirstOrDefault(File.Exists) ?? "/path/to/image.png";
+            result.Usage = "Each captioner is one .zip holding the whole image → caption chain (ResNet18 features and the decoder). " +
+                           "Caption an image with the model consumer (`--info` lists the columns; `--columns Caption` keeps the image column out of the output):\n\n```\n" +
+                           string.Concat(zips.Select(z => $"dotnet run -c Release --project pipelines/ModelConsumer -- --model {z} --json '{{\"ImagePath\": \"{probe}\"}}' --columns Caption\n")) +
+                           "```\n\nor in code: `using var p = ImageCaptionPredictor.Load(zip); string caption = p.Caption(imagePath);` (namespace `MlNetHw.Captioning`).";
+        }
         result.Settings["data"] = train.DataName;
         result.Settings["vocabulary"] = train.VocabularySize.ToString(CultureInfo.InvariantCulture);
         result.Settings["overfit captions / train images / val images"] = $"{overfit.TrainCaptions} / {train.TrainImages} / {train.ValImages}";
         return result;
     }
 
-    static string SampleTable(string title, IReadOnlyList<CaptionSample> samples)
+    /// <summary>Samples as image (the caption sheet's thumbnail), generated caption, and every reference.</summary>
+    static string SampleTable(string title, IReadOnlyList<CaptionSample> samples, string sheetPath, string reportDir)
     {
+        static string Esc(string s) => s.Replace("|", "\\|");
         var sb = new StringBuilder();
-        sb.AppendLine($"**{title}**");
+        sb.AppendLine($"#### {title}");
         sb.AppendLine();
-        sb.AppendLine("| image | generated | a reference |");
+        sb.AppendLine("| image | generated | references |");
         sb.AppendLine("| --- | --- | --- |");
-        foreach (var s in samples.Take(10))
-            sb.AppendLine($"| {s.Id} | {s.Generated.Replace("|", "\\|")} | {(s.References.FirstOrDefault() ?? "").Replace("|", "\\|")} |");
+        foreach (var s in samples.Take(8))
+        {
+            string thumb = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sheetPath))!, CaptionSheet.ThumbnailName(s));
+            string? image = File.Exists(thumb) ? thumb : s.ImagePath is { } p && File.Exists(p) ? p : null;
+            string cell = image is null ? Esc(s.Id) : $"![{Esc(s.Id)}]({Path.GetRelativePath(reportDir, image).Replace('\\', '/')})<br>{Esc(s.Id)}";
+            sb.AppendLine($"| {cell} | {(s.Generated.Trim().Length == 0 ? "*(empty caption)*" : $"**{Esc(s.Generated)}**")} | {string.Join("<br>", s.References.Select(Esc))} |");
+        }
         return sb.ToString();
     }
 }

@@ -58,6 +58,9 @@ public sealed class RecurrentPart(int number, string title, string layerPrefix,
         result.Settings["sizes"] = sizes.ToString();
         result.Settings["dtype"] = "float64";
         result.Settings["seed"] = context.Run.Seed.ToString(CultureInfo.InvariantCulture);
+        result.Usage = "This part checks code and saves no model. The checked layers are in the library (`MlNetHw.Recurrent`: " +
+                       "`ManualRnn`, `ManualLstm`, `ManualWordEmbedding`, `ManualTemporalAffine`); parts 5 and 6 use them. The delayed-copy " +
+                       "demo that trains them end to end, with its loss curve, is `dotnet run -c Release --project pipelines/RecurrentLayers -- --out DIR`.";
         if (rows.Any(r => !r.Passed))
             throw new InvalidOperationException($"{rows.Count(r => !r.Passed)} gradient check(s) failed: " +
                 string.Join(", ", rows.Where(r => !r.Passed).Select(r => $"{r.Layer} {r.Parameter} {r.RelativeError:E2}")));

@@ -44,9 +44,13 @@ public sealed class StyleTransferPart : IHomeworkPart
         result.Metrics.Add(new PartMetric("seconds per L-BFGS evaluation", m.SecondsPerEvaluation, null, "0.000"));
         result.Images.Add(new PartImage(r.SheetPng, "content | style | result"));
         result.Images.Add(new PartImage(r.LossCurvePng, "style and content losses per evaluation"));
+        if (r.SmoothingSheetPng is { } smoothing && File.Exists(smoothing)) result.Images.Add(new PartImage(smoothing, "activation smoothing: raw features vs softmax"));
+        if (r.SweepSheetPng is { } sweep && File.Exists(sweep)) result.Images.Add(new PartImage(sweep, "style-weight sweep"));
         result.Settings["size"] = $"{r.Width}x{r.Height}";
         result.Settings["evaluations"] = options.Steps.ToString(CultureInfo.InvariantCulture);
         result.Settings["settings"] = r.Settings;
+        result.Usage = $"Style transfer trains no model: the result is the image `{Path.GetFullPath(r.ResultPng)}`. Stylise your own photo with\n\n" +
+                       "```\ndotnet run -c Release --project pipelines/StyleTransfer -- --content photo.jpg --style painting.jpg --size 256 --steps 300\n```";
         return result;
     }
 }

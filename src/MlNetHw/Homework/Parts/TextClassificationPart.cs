@@ -44,7 +44,7 @@ public sealed class TextClassificationPart : IHomeworkPart
         var result = new PartResult();
         foreach (var m in r.Models)
             result.Metrics.Add(new PartMetric($"{m.Kind}: test accuracy", m.TestAccuracy,
-                $"{m.ReferenceAccuracy.ToString("0.00", CultureInfo.InvariantCulture)} (the homework's data)"));
+                $"{m.ReferenceAccuracy.ToString("0.00", CultureInfo.InvariantCulture)} (the homework's data)", Headline: true));
         if (r.DevAccuracyChartPath is { } chart && File.Exists(chart)) result.Images.Add(new PartImage(chart, "dev accuracy per epoch"));
         result.Markdown.Add($"Data: `{r.DataFolder}` ({r.TrainCount} train / {r.ValidationCount} dev / {r.TestCount} test / {r.UnlabelledCount} unlabelled sentences), " +
                             $"GloVe: `{r.GloVePath}` ({r.GloVeDimension}d). The homework's reference accuracies were measured on its own data set.");
@@ -52,6 +52,11 @@ public sealed class TextClassificationPart : IHomeworkPart
         var first = options.Training.Values.First();
         result.Settings["batch / lr"] = $"{first.BatchSize} / {first.LearningRate.ToString(CultureInfo.InvariantCulture)}";
         result.Settings["seed"] = options.Run.Seed.ToString(CultureInfo.InvariantCulture);
+        var sb = new System.Text.StringBuilder("Each model is a .zip; predict a sentence's label (1 positive, 0 negative) with:\n\n```\n");
+        foreach (var m in r.Models.Where(m => File.Exists(m.ModelPath)))
+            sb.Append($"dotnet run -c Release --project pipelines/TextClassification -- predict --model-file {Path.GetFullPath(m.ModelPath)} \"a great little phone\"\n");
+        sb.Append("```\n\nWithout a sentence, `predict` reads one sentence per line from stdin.");
+        result.Usage = sb.ToString();
         return result;
     }
 }
