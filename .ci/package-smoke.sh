@@ -65,6 +65,12 @@ for line in "torch: TorchSharp backend=cpu" "resnet18 forward (TorchSharp): \[1,
             "text classifier (embeddings, TorchSharp): " "image classifier (freeze, packaged ResNet18): " "PACKAGE CONSUMER OK"; do
     grep -q "$line" "$tmp/run.log" || fail "expected output line missing: $line"
 done
+# The compatibility step patches the output folder's copy only: the NuGet cache's libLibTorchSharp.so stays as shipped.
+if command -v readelf > /dev/null; then
+    for lib in $(find "${cache%/}/torchsharp" -path '*/runtimes/linux-x64/native/libLibTorchSharp.so'); do
+        if readelf -V "$lib" | grep -q 'GLIBCXX_3.4.32 *Flags: WEAK'; then fail "$lib in the NuGet cache was modified"; fi
+    done
+fi
 
 echo "package sizes:"
 for f in "$feed"/*; do printf '  %-32s %10d bytes\n' "$(basename "$f")" "$(stat -c %s "$f")"; done
