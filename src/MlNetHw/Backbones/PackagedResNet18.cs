@@ -27,8 +27,9 @@ public static class PackagedResNet18
             string dir = Path.Combine(AppContext.BaseDirectory, "DnnImageModels");
             if (!Directory.Exists(dir))
                 throw new FileNotFoundException(
-                    $"The packaged ResNet18 files are missing ({dir}). Reference NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18 in the " +
-                    "application project so its DnnImageModels folder is copied to the output.");
+                    $"The packaged ResNet18 files are missing ({dir}). They come with the package MlNetHw.Cpu (or MlNetHw), through its " +
+                    "dependency Microsoft.ML.DnnImageFeaturizer.ResNet18, whose build step copies the DnnImageModels folder to the output: " +
+                    "reference the package from the application project (not only from a library it uses), then rebuild.");
             return dir;
         }
     }
