@@ -27,19 +27,23 @@ public sealed record CaptionEncodingStats(int Encoded, int SkippedEmpty, int Tru
 /// </remarks>
 public sealed class CaptionCodec
 {
+    /// <summary>Indices of the special tokens: &lt;NULL&gt; (padding), &lt;START&gt;, &lt;END&gt; and &lt;UNK&gt; (unknown word).</summary>
     public const int Null = 0, Start = 1, End = 2, Unk = 3;
+    /// <summary>Words of the special tokens, at their indices (<see cref="Null"/>, <see cref="Start"/>, <see cref="End"/>, <see cref="Unk"/>).</summary>
     public static readonly IReadOnlyList<string> SpecialTokens = new[] { "<NULL>", "<START>", "<END>", "<UNK>" };
 
     /// <summary>The word ↔ id table (specials first).</summary>
     public Vocabulary Vocabulary { get; }
     /// <summary>Index → word, specials included.</summary>
     public IReadOnlyList<string> Words => Vocabulary.Words;
+    /// <summary>Number of words, specials included.</summary>
     public int Count => Vocabulary.Count;
     /// <summary>The longest caption, in words, that fits a row; longer ones are truncated.</summary>
     public int MaxWords { get; }
     /// <summary>Length of an encoded row: START + <see cref="MaxWords"/> + END.</summary>
     public int SequenceLength => MaxWords + 2;
 
+    /// <summary>A codec over <paramref name="words"/> (index → word, starting with <see cref="SpecialTokens"/>) for captions of at most <paramref name="maxWords"/> words; a bad list throws <see cref="ArgumentException"/>.</summary>
     public CaptionCodec(IReadOnlyList<string> words, int maxWords) : this(FromList(words), maxWords) { }
 
     CaptionCodec(Vocabulary vocabulary, int maxWords)
@@ -80,6 +84,7 @@ public sealed class CaptionCodec
         return tokens;
     }
 
+    /// <summary>Index of <paramref name="word"/>, or <see cref="Unk"/> when it is not in the vocabulary.</summary>
     public int IndexOf(string word) => Vocabulary.IdOf(word);
 
     /// <summary>
@@ -145,6 +150,7 @@ public sealed class CaptionCodec
     /// <summary>JSON form stored in the model archive: <c>{"maxWords": 16, "words": [...]}</c>.</summary>
     public string ToJson() => JsonSerializer.Serialize(new VocabularyFile(MaxWords, Words.ToArray()));
 
+    /// <summary>Reads the JSON form written by <see cref="ToJson"/>.</summary>
     public static CaptionCodec FromJson(string json)
     {
         var f = JsonSerializer.Deserialize<VocabularyFile>(json)

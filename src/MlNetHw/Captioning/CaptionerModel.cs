@@ -38,15 +38,22 @@ public sealed class CaptionerModel : TorchModel
         ScoringBatchSize = 64;
     }
 
+    /// <inheritdoc/>
     public override string Architecture => ArchitectureName;
+    /// <inheritdoc/>
     public override IReadOnlyList<TorchColumn> InputColumns { get; }
+    /// <inheritdoc/>
     public override IReadOnlyList<TorchColumn> OutputColumns { get; }
+    /// <inheritdoc/>
     public override nn.Module Module => _module;
 
     /// <summary>The network (features → h0, embedding, RNN/LSTM, vocabulary scores).</summary>
     public CaptionerNetwork Network => _module;
+    /// <summary>The vocabulary: word ↔ index, special tokens and the caption length limit.</summary>
     public CaptionCodec Codec { get; }
+    /// <summary>Name of the input column of feature vectors ["Features"].</summary>
     public string FeatureColumn { get; }
+    /// <summary>Name of the output column of generated captions ["Caption"].</summary>
     public string CaptionColumn { get; }
     /// <summary>Beam width used when scoring; 1 = greedy decoding.</summary>
     public int BeamWidth { get; set; }
@@ -76,9 +83,11 @@ public sealed class CaptionerModel : TorchModel
         return rows.Select(r => Codec.Decode(r)).ToArray();
     }
 
+    /// <inheritdoc/>
     protected override void ScoreBatch(ColumnTable inputs, ColumnTable outputs) =>
         outputs.Set(CaptionColumn, Caption(inputs.Get<float[]>(FeatureColumn)));
 
+    /// <inheritdoc/>
     protected override void WriteState(TorchModelState state)
     {
         state.Set("featureColumn", FeatureColumn);

@@ -81,11 +81,15 @@ public sealed class CaptioningOptions
 /// <summary>The numbers and files of one trained cell.</summary>
 public sealed class CaptioningCellResult
 {
+    /// <summary>Which recurrent cell this model uses.</summary>
     public CaptionCell Cell { get; init; }
     /// <summary>Loss of the last Adam step (cs231n scale: summed over time, divided by batch size).</summary>
     public double FinalLoss { get; init; }
+    /// <summary>Loss of every Adam step, in order (plotted in the loss chart).</summary>
     public IReadOnlyList<double> BatchLosses { get; init; } = Array.Empty<double>();
+    /// <summary>Mean batch loss of each epoch.</summary>
     public IReadOnlyList<double> EpochLosses { get; init; } = Array.Empty<double>();
+    /// <summary>Training time of this cell [s].</summary>
     public double TrainSeconds { get; init; }
     /// <summary>BLEU of the generated captions on the training images shown/evaluated.</summary>
     public BleuScore TrainBleu { get; init; } = null!;
@@ -93,8 +97,11 @@ public sealed class CaptioningCellResult
     public BleuScore ValBleu { get; init; } = null!;
     /// <summary>Fraction of evaluated training images whose generated caption equals one of its references.</summary>
     public double TrainExactMatch { get; init; }
+    /// <summary>Fraction of validation images whose generated caption equals one of its references.</summary>
     public double ValExactMatch { get; init; }
+    /// <summary>Training images with their generated and reference captions, shown in the sheet.</summary>
     public IReadOnlyList<CaptionSample> TrainSamples { get; init; } = Array.Empty<CaptionSample>();
+    /// <summary>Validation images with their generated and reference captions, shown in the sheet.</summary>
     public IReadOnlyList<CaptionSample> ValSamples { get; init; } = Array.Empty<CaptionSample>();
     /// <summary>The saved image → caption model (.zip).</summary>
     public string ModelPath { get; init; } = "";
@@ -103,20 +110,34 @@ public sealed class CaptioningCellResult
 /// <summary>What <see cref="CaptioningExperiment.Run"/> measured and wrote.</summary>
 public sealed class CaptioningResult
 {
+    /// <summary>"overfit" or "train" (<see cref="CaptioningOptions.Experiment"/>).</summary>
     public string Experiment { get; init; } = "";
+    /// <summary>Name of the data set the captions came from.</summary>
     public string DataName { get; init; } = "";
+    /// <summary>The seed the run used.</summary>
     public int Seed { get; init; }
+    /// <summary>Words in the vocabulary, special tokens included.</summary>
     public int VocabularySize { get; init; }
+    /// <summary>Training captions encoded for training.</summary>
     public int TrainCaptions { get; init; }
+    /// <summary>Training images.</summary>
     public int TrainImages { get; init; }
+    /// <summary>Validation images evaluated.</summary>
     public int ValImages { get; init; }
+    /// <summary>How the training captions encoded: encoded, skipped, truncated and unknown-word counts.</summary>
     public CaptionEncodingStats Encoding { get; init; } = new(0, 0, 0, 0);
     /// <summary>Images that could not be loaded, each message naming the path; they were left out.</summary>
     public IReadOnlyList<string> FailedImages { get; init; } = Array.Empty<string>();
+    /// <summary>One result per trained cell, in <see cref="CaptioningOptions.Cell"/> order.</summary>
     public IReadOnlyList<CaptioningCellResult> Cells { get; init; } = Array.Empty<CaptioningCellResult>();
+    /// <summary>The folder all files were written to.</summary>
     public string OutputDirectory { get; init; } = "";
+    /// <summary>The caption sheet (captions.md): sample images with generated and reference captions.</summary>
     public string SheetPath { get; init; } = "";
+    /// <summary>The training-loss chart (loss.png), one line per cell.</summary>
     public string LossCurvePath { get; init; } = "";
+    /// <summary>The metrics as JSON (metrics.json).</summary>
     public string MetricsJsonPath { get; init; } = "";
+    /// <summary>The metrics as a Markdown table (metrics.md).</summary>
     public string MetricsMarkdownPath { get; init; } = "";
 }

@@ -8,6 +8,7 @@ public sealed class CaptionSplit
 {
     /// <summary>Caption word indices, row-major (Count, Length), padded with &lt;NULL&gt; (0).</summary>
     public required int[] Captions { get; init; }
+    /// <summary>Number of captions.</summary>
     public required int Count { get; init; }
     /// <summary>Words per caption including &lt;START&gt; and &lt;END&gt; (17 in cs231n's file).</summary>
     public required int Length { get; init; }
@@ -15,7 +16,9 @@ public sealed class CaptionSplit
     public required int[] ImageIndices { get; init; }
     /// <summary>Image features, row-major (FeatureCount, FeatureDimension): VGG16 fc7, PCA-reduced to 512 by default.</summary>
     public required float[] Features { get; init; }
+    /// <summary>Number of images (rows of <see cref="Features"/>).</summary>
     public required int FeatureCount { get; init; }
+    /// <summary>Length of one feature vector (512 for the PCA-reduced file).</summary>
     public required int FeatureDimension { get; init; }
     /// <summary>Image URLs, one per feature row, when the url file is present.</summary>
     public IReadOnlyList<string>? Urls { get; init; }
@@ -30,14 +33,20 @@ public sealed class CaptionSplit
 /// <summary>The cs231n captioning data set (what <c>load_coco_data</c> returns): train and val splits and the vocabulary.</summary>
 public sealed class CaptioningData
 {
+    /// <summary>The training split.</summary>
     public required CaptionSplit Train { get; init; }
+    /// <summary>The validation split.</summary>
     public required CaptionSplit Val { get; init; }
     /// <summary>Word of each index; 0..3 are &lt;NULL&gt;, &lt;START&gt;, &lt;END&gt;, &lt;UNK&gt;.</summary>
     public required IReadOnlyList<string> IdxToWord { get; init; }
+    /// <summary>Index of each word, the inverse of <see cref="IdxToWord"/>.</summary>
     public required IReadOnlyDictionary<string, int> WordToIdx { get; init; }
 
+    /// <summary>Index of &lt;NULL&gt; (padding) [0].</summary>
     public int NullIndex => WordToIdx.TryGetValue("<NULL>", out int i) ? i : 0;
+    /// <summary>Index of &lt;START&gt; [1].</summary>
     public int StartIndex => WordToIdx.TryGetValue("<START>", out int i) ? i : 1;
+    /// <summary>Index of &lt;END&gt; [2].</summary>
     public int EndIndex => WordToIdx.TryGetValue("<END>", out int i) ? i : 2;
 
     /// <summary>The words of a caption without &lt;START&gt; and &lt;NULL&gt;, stopping at &lt;END&gt; (cs231n's

@@ -12,6 +12,7 @@ public sealed class DatasetManifest
 {
     /// <summary>Catalog id, e.g. <c>fashion-mnist-2class</c>; also the name of its cache folder.</summary>
     public string Id { get; init; } = "";
+    /// <summary>One line saying what the data is.</summary>
     public string Description { get; init; } = "";
     /// <summary>Licence of the data itself (not of the package that ships it).</summary>
     public string Licence { get; init; } = "";
@@ -97,14 +98,18 @@ public sealed class DatasetFile
 {
     /// <summary>Path relative to the dataset folder, with '/' separators.</summary>
     public string Path { get; init; } = "";
+    /// <summary>Expected sha256 (hex) of the file; null when its bytes are not reproducible.</summary>
     public string? Sha256 { get; init; }
+    /// <summary>Expected size [bytes], when known.</summary>
     public long? Size { get; init; }
 }
 
 /// <summary>A folder of a dataset's final layout; <see cref="Count"/> files expected in it when not null.</summary>
 public sealed class DatasetFolder
 {
+    /// <summary>Path relative to the dataset folder, with '/' separators.</summary>
     public string Path { get; init; } = "";
+    /// <summary>Number of files expected in the folder, or null for any.</summary>
     public int? Count { get; init; }
 }
 
@@ -117,6 +122,7 @@ public sealed class DatasetSource
     public List<DatasetDownload> Downloads { get; init; } = new();
     /// <summary>For <c>npm</c>/<c>apt</c>: package name and exact version.</summary>
     public string? Package { get; init; }
+    /// <summary>For <c>npm</c>/<c>apt</c>: the exact package version.</summary>
     public string? Version { get; init; }
     /// <summary>For <c>npm</c>/<c>apt</c>: sha256 of the package file (.tgz/.deb), checked when given.</summary>
     public string? Sha256 { get; init; }
@@ -146,10 +152,13 @@ public sealed class DatasetSource
 /// <summary>One file of a <c>url</c> source.</summary>
 public sealed class DatasetDownload
 {
+    /// <summary>Canonical public URL of the file.</summary>
     public string Url { get; init; } = "";
     /// <summary>Local file name of the download.</summary>
     public string Name { get; init; } = "";
+    /// <summary>Expected sha256 (hex) of the download, checked when given.</summary>
     public string? Sha256 { get; init; }
+    /// <summary>Expected size [bytes], when known.</summary>
     public long? Size { get; init; }
     /// <summary>zip, tar.gz, tgz, deb, or null (a plain file).</summary>
     public string? Archive { get; init; }

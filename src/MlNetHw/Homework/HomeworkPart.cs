@@ -20,6 +20,7 @@ public sealed class PartContext
     public required RunOptions Run { get; init; }
     /// <summary>The part's own output folder (inside the report folder): <see cref="Run"/>'s.</summary>
     public string OutputDirectory => Run.OutputDirectory!;
+    /// <summary>How big a run this is (tiny, quick or full); each part picks its settings from it.</summary>
     public required RunSize Size { get; init; }
     /// <summary>Dataset cache folder override (null: the catalog's default).</summary>
     public string? DataDirectory { get; init; }
@@ -44,10 +45,13 @@ public sealed record PartImage(string Path, string Caption);
 /// <summary>What a part produced: numbers, images, extra Markdown, and the settings it ran with.</summary>
 public sealed class PartResult
 {
+    /// <summary>Figures of the results, in the order the report shows them.</summary>
     public List<PartMetric> Metrics { get; } = new();
+    /// <summary>Images (charts, sheets) the report shows, in order.</summary>
     public List<PartImage> Images { get; } = new();
     /// <summary>Markdown blocks (tables, caption samples) placed under the metrics.</summary>
     public List<string> Markdown { get; } = new();
+    /// <summary>The settings the part ran with (name → value), listed in the report.</summary>
     public Dictionary<string, string> Settings { get; } = new();
     /// <summary>Markdown for "how to use these models": the exact command or code that loads what the part saved.</summary>
     public string? Usage { get; set; }
@@ -58,6 +62,7 @@ public interface IHomeworkPart
 {
     /// <summary>The number used by <c>--parts</c> (1..6).</summary>
     int Number { get; }
+    /// <summary>The part's heading in the report and log.</summary>
     string Title { get; }
     /// <summary>A rough share of the whole quick run's time, for the overall ETA.</summary>
     double QuickMinutes { get; }
@@ -65,5 +70,6 @@ public interface IHomeworkPart
     IReadOnlyList<string> OverrideKeys => Array.Empty<string>();
     /// <summary>The settings that decide whether an earlier result is still up to date (besides size, seed and code version).</summary>
     string Fingerprint(PartContext context);
+    /// <summary>Runs the part, writing its files to <see cref="PartContext.OutputDirectory"/>; throws when it fails.</summary>
     PartResult Run(PartContext context);
 }

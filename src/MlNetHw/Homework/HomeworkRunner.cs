@@ -14,12 +14,15 @@ public sealed class HomeworkOptions
     public RunOptions Run { get; init; } = new() { Seed = 1, OutputDirectory = Path.Combine("out", "homework") };
     /// <summary>The report folder, full path (<see cref="Run"/>'s, or <c>out/homework</c>).</summary>
     public string ReportFolder => Path.GetFullPath(Run.OutputDirectory ?? Path.Combine("out", "homework"));
+    /// <summary>How big a run this is: tiny, quick or full [Quick].</summary>
     public RunSize Size { get; init; } = RunSize.Quick;
     /// <summary>Part numbers to run (empty: all).</summary>
     public IReadOnlyList<int> Parts { get; init; } = Array.Empty<int>();
     /// <summary>Run parts even when their earlier result is up to date.</summary>
     public bool Force { get; init; }
+    /// <summary>Dataset cache folder override (null: the catalog's default).</summary>
     public string? DataDirectory { get; init; }
+    /// <summary>Per-part data overrides from <c>--set key=value</c>, handed to every part as <see cref="PartContext.Overrides"/>.</summary>
     public IReadOnlyDictionary<string, string> Overrides { get; init; } = new Dictionary<string, string>();
 }
 

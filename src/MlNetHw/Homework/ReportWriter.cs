@@ -8,6 +8,9 @@ namespace MlNetHw.Homework;
 /// <summary>Writes the main job's report: Markdown for reading in a repository, HTML with the images inline.</summary>
 public static partial class ReportWriter
 {
+    /// <summary>The report as Markdown: the summary table, then each part's metrics, images, settings and usage, with image paths relative to the report folder.</summary>
+    /// <param name="records">The parts' records, in report order.</param>
+    /// <param name="elapsed">Wall time of the whole run, shown in the header.</param>
     public static string Markdown(IReadOnlyList<PartRecord> records, HomeworkOptions options, TimeSpan elapsed)
     {
         string reportDir = options.ReportFolder;

@@ -11,8 +11,11 @@ namespace MlNetHw.Recurrent;
 /// </summary>
 public static class RecurrentGradientChecks
 {
+    /// <summary>Bound on the relative error of a backward against centred differences (1e-7).</summary>
     public const double NumericTolerance = 1e-7;
+    /// <summary>The looser bound for the LSTM sequence's dWh, whose error accumulates over time steps (1e-6).</summary>
     public const double LstmSequenceWhTolerance = 1e-6;
+    /// <summary>Bound on the relative error against TorchSharp autograd of the reference layers (1e-10).</summary>
     public const double AutogradTolerance = 1e-10;
     const double Step = 1e-5;
 
@@ -69,6 +72,7 @@ public static class RecurrentGradientChecks
         new(layer, name, GradientCheck.RelativeError(analytic, reference), tol, method,
             GradientCheck.MaxElementwiseRelativeError(analytic, reference));
 
+    /// <summary>RNN step: dx, dprev_h, dWx, dWh and db against centred differences.</summary>
     public static IReadOnlyList<GradientCheckRow> RnnStep(int seed, Sizes s)
     {
         using var scope = torch.NewDisposeScope();
@@ -82,6 +86,7 @@ public static class RecurrentGradientChecks
             ("dWx", wx, dwx, NumericTolerance), ("dWh", wh, dwh, NumericTolerance), ("db", b, db, NumericTolerance)).ToList();
     }
 
+    /// <summary>RNN sequence (optionally with the <see cref="TestMask"/> padding mask): every gradient against centred differences, and the output and gradients against autograd.</summary>
     public static IReadOnlyList<GradientCheckRow> RnnSequence(int seed, Sizes s, bool masked)
     {
         using var scope = torch.NewDisposeScope();
@@ -100,6 +105,7 @@ public static class RecurrentGradientChecks
         return rows;
     }
 
+    /// <summary>LSTM step: the gradients of x, prev_h, prev_c, Wx, Wh and b against centred differences.</summary>
     public static IReadOnlyList<GradientCheckRow> LstmStep(int seed, Sizes s)
     {
         using var scope = torch.NewDisposeScope();
@@ -121,6 +127,7 @@ public static class RecurrentGradientChecks
             ("db", b, db, NumericTolerance)).ToList();
     }
 
+    /// <summary>LSTM sequence (optionally with the <see cref="TestMask"/> padding mask): every gradient against centred differences (dWh with <see cref="LstmSequenceWhTolerance"/>), and the output and gradients against autograd.</summary>
     public static IReadOnlyList<GradientCheckRow> LstmSequence(int seed, Sizes s, bool masked)
     {
         using var scope = torch.NewDisposeScope();
@@ -156,6 +163,7 @@ public static class RecurrentGradientChecks
         return rows;
     }
 
+    /// <summary>Word embedding: dW against centred differences.</summary>
     public static IReadOnlyList<GradientCheckRow> WordEmbedding(int seed, Sizes s)
     {
         using var scope = torch.NewDisposeScope();
@@ -169,6 +177,7 @@ public static class RecurrentGradientChecks
         return Numeric("WordEmbedding", () => WordEmbeddingLayer.Forward(x, w).output, dout, ("dW", w, dw, NumericTolerance)).ToList();
     }
 
+    /// <summary>Temporal affine: dx, dw and db against centred differences.</summary>
     public static IReadOnlyList<GradientCheckRow> TemporalAffine(int seed, Sizes s)
     {
         using var scope = torch.NewDisposeScope();
@@ -181,6 +190,7 @@ public static class RecurrentGradientChecks
             ("dx", x, dx, NumericTolerance), ("dw", w, dw, NumericTolerance), ("db", b, db, NumericTolerance)).ToList();
     }
 
+    /// <summary>Temporal softmax loss with a mask: dx against centred differences, and the loss and dx against autograd.</summary>
     public static IReadOnlyList<GradientCheckRow> SoftmaxLoss(int seed, Sizes s)
     {
         using var scope = torch.NewDisposeScope();

@@ -8,6 +8,7 @@ public sealed record GridCell(SKBitmap? Bitmap, string Caption, string? Caption2
     /// <summary>Path of an image file to load instead of <see cref="Bitmap"/> (decoded when the sheet is drawn).</summary>
     public string? Path { get; init; }
 
+    /// <summary>A cell whose image is loaded from <paramref name="path"/> when the sheet is drawn.</summary>
     public static GridCell FromFile(string path, string caption, string? caption2 = null, SKColor? color = null) =>
         new(null, caption, caption2, color) { Path = path };
 }
@@ -18,20 +19,27 @@ public sealed record GridCell(SKBitmap? Bitmap, string Caption, string? Caption2
 /// </summary>
 public sealed class ImageGrid
 {
+    /// <summary>Title drawn above the grid ("" for none).</summary>
     public string Title { get; init; } = "";
     /// <summary>Cells per row; rows follow from the number of cells.</summary>
     public int Columns { get; init; } = 4;
     /// <summary>Side of the image area of a cell, in pixels.</summary>
     public int CellSize { get; init; } = 160;
+    /// <summary>Space between cells and around the sheet [px, 8].</summary>
     public int Padding { get; init; } = 8;
+    /// <summary>Caption font size [px, 13].</summary>
     public float CaptionSize { get; init; } = 13;
 
     readonly List<GridCell> _cells = new();
+    /// <summary>The cells added so far, in reading order.</summary>
     public IReadOnlyList<GridCell> Cells => _cells;
 
+    /// <summary>Appends a cell; returns this grid.</summary>
     public ImageGrid Add(GridCell cell) { _cells.Add(cell); return this; }
+    /// <summary>Appends a bitmap with its caption lines; returns this grid.</summary>
     public ImageGrid Add(SKBitmap bitmap, string caption, string? caption2 = null, SKColor? color = null) =>
         Add(new GridCell(bitmap, caption, caption2, color));
+    /// <summary>Appends an image file with its caption lines (loaded when the sheet is drawn); returns this grid.</summary>
     public ImageGrid AddFile(string path, string caption, string? caption2 = null, SKColor? color = null) =>
         Add(GridCell.FromFile(path, caption, caption2, color));
 

@@ -43,18 +43,25 @@ public sealed class LineChart
 
     readonly List<Series> _series = new();
     readonly List<ReferenceLine> _references = new();
+    /// <summary>Chart title, drawn above the panels ("" for none).</summary>
     public string Title { get; init; } = "";
+    /// <summary>Title of the x axis.</summary>
     public string XLabel { get; init; } = "";
+    /// <summary>Title of the y axis.</summary>
     public string YLabel { get; init; } = "";
     /// <summary>Plot the y axis on a log10 scale (for losses spanning decades); non-positive values are skipped.</summary>
     public bool LogY { get; init; }
+    /// <summary>One panel or small multiples [Auto].</summary>
     public ChartLayout Layout { get; init; } = ChartLayout.Auto;
+    /// <summary>Image width [px, 800].</summary>
     public int Width { get; init; } = 800;
     /// <summary>Height of a single-panel chart; small multiples grow it by rows.</summary>
     public int Height { get; init; } = 500;
 
+    /// <summary>The series added so far, in order.</summary>
     public IReadOnlyList<Series> SeriesList => _series;
 
+    /// <summary>Adds a series with explicit x values; <paramref name="x"/> and <paramref name="y"/> must have the same length.</summary>
     public LineChart Add(string name, IReadOnlyList<double> x, IReadOnlyList<double> y)
     {
         if (x.Count != y.Count) throw new ArgumentException($"series '{name}': {x.Count} x values but {y.Count} y values.");
@@ -281,16 +288,22 @@ public sealed class LineChart
     /// <summary>An axis: its range (in transformed units), major ticks with their labels, and minor ticks.</summary>
     public sealed class Axis
     {
+        /// <summary>Lower end of the axis, in transformed units (log10 on a log axis).</summary>
         public double Min { get; private init; }
+        /// <summary>Upper end of the axis, in transformed units.</summary>
         public double Max { get; private init; }
+        /// <summary>True for a log10 axis.</summary>
         public bool IsLog { get; private init; }
         /// <summary>Major tick values in data units.</summary>
         public IReadOnlyList<double> Ticks { get; private init; } = Array.Empty<double>();
+        /// <summary>Label text of each of <see cref="Ticks"/>.</summary>
         public IReadOnlyList<string> Labels { get; private init; } = Array.Empty<string>();
         /// <summary>Minor gridline values in data units (2..9 × 10^k on a log axis).</summary>
         public IReadOnlyList<double> Minor { get; private init; } = Array.Empty<double>();
+        /// <summary>Distance between major ticks, in transformed units (1 decade on a log axis).</summary>
         public double Step { get; private init; }
 
+        /// <summary>A data value in the axis's units: log10 on a log axis, unchanged otherwise.</summary>
         public double Transform(double v) => IsLog ? Math.Log10(v) : v;
 
         /// <summary>

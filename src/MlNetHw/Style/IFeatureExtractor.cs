@@ -50,9 +50,14 @@ public sealed class DelegateFeatureExtractor : IFeatureExtractor
         _owned = owned;
     }
 
+    /// <inheritdoc/>
     public string Description { get; }
+    /// <inheritdoc/>
     public IReadOnlyList<string> LayerNames { get; }
+    /// <inheritdoc/>
     public Device Device { get; }
+    /// <inheritdoc/>
     public IReadOnlyDictionary<string, Tensor> Extract(Tensor image, IReadOnlyCollection<string> layers) => _extract(image, layers);
+    /// <summary>Disposes the owned model, if one was given.</summary>
     public void Dispose() => _owned?.Dispose();
 }

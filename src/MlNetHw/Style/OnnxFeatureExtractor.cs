@@ -47,15 +47,20 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         return new OnnxFeatureExtractor(m, normalization, $"{Path.GetFileName(path)}, input {normalization}");
     }
 
+    /// <inheritdoc/>
     public string Description { get; }
+    /// <inheritdoc/>
     public IReadOnlyList<string> LayerNames => _module.NodeOutputNames;
+    /// <inheritdoc/>
     public Device Device => _module.Device;
 
+    /// <inheritdoc/>
     public IReadOnlyDictionary<string, Tensor> Extract(Tensor image, IReadOnlyCollection<string> layers)
     {
         using var input = _normalization.Apply(image);
         return _module.Run(input, layers);
     }
 
+    /// <summary>Disposes the ONNX module.</summary>
     public void Dispose() => _module.Dispose();
 }

@@ -25,14 +25,17 @@ public sealed record StyleRunSummary(string Label, double StyleWeight, Activatio
 
     /// <summary>The evaluation whose image was kept (lowest weighted total; usually one of the last).</summary>
     public StyleLossSample Kept => Samples.MinBy(s => s.Total)!;
+    /// <summary>Style loss of the first evaluation (the starting image).</summary>
     public double InitialStyleLoss => Samples[0].Style;
     /// <summary>Style loss of the kept image.</summary>
     public double FinalStyleLoss => Kept.Style;
+    /// <summary>Content loss of the first evaluation (the starting image).</summary>
     public double InitialContentLoss => Samples[0].Content;
     /// <summary>Content loss of the kept image.</summary>
     public double FinalContentLoss => Kept.Content;
     /// <summary>Initial / final style loss (≥ 10 is the acceptance bar on the defaults).</summary>
     public double StyleReduction => FinalStyleLoss > 0 ? InitialStyleLoss / FinalStyleLoss : double.PositiveInfinity;
+    /// <summary>Mean wall time of one loss evaluation [s].</summary>
     public double SecondsPerEvaluation => Seconds / Math.Max(1, Samples.Count);
 }
 
@@ -49,14 +52,19 @@ public sealed class StyleTransferResult
     public StyleRunSummary? SmoothingComparison { get; init; }
     /// <summary>Optimised image size.</summary>
     public int Height { get; init; }
+    /// <summary>Optimised image width [px].</summary>
     public int Width { get; init; }
     /// <summary>Estimated peak memory of one run, checked before allocating.</summary>
     public long EstimatedBytes { get; init; }
+    /// <summary>The main run's result image (result.png).</summary>
     public required string ResultPng { get; init; }
     /// <summary>content | style | result.</summary>
     public required string SheetPng { get; init; }
+    /// <summary>The main run's loss curves (loss-curve.png).</summary>
     public required string LossCurvePng { get; init; }
+    /// <summary>Sheet of the style-weight sweep's results (style-sweep.png); null without a sweep.</summary>
     public string? SweepSheetPng { get; init; }
+    /// <summary>Sheet comparing the two activation smoothings (smoothing-comparison.png); null unless requested.</summary>
     public string? SmoothingSheetPng { get; init; }
     /// <summary>Markdown summary of settings and numbers.</summary>
     public required string SummaryMarkdown { get; init; }

@@ -14,7 +14,15 @@ using TorchSharp;
 namespace MlNetHw.Vision;
 
 /// <summary>Which transfer-learning scenarios to run.</summary>
-public enum TransferMode { Freeze, Finetune, Both }
+public enum TransferMode
+{
+    /// <summary>ResNet18 frozen as an ML.NET featurizer, a linear classifier trained on its features.</summary>
+    Freeze,
+    /// <summary>ResNet18 with a new head trained end to end with TorchSharp.</summary>
+    Finetune,
+    /// <summary>Freeze and finetune, one after the other.</summary>
+    Both,
+}
 
 /// <summary>Settings of <see cref="TransferLearningExperiment"/> (homework part 1). Defaults are the full run.</summary>
 public sealed class TransferLearningOptions
@@ -38,8 +46,11 @@ public sealed class TransferLearningOptions
     public int MaxTrainImages { get; set; }
     /// <summary>Use at most this many val images (0 = all; --quick makes it 32).</summary>
     public int MaxValImages { get; set; }
+    /// <summary>Settings of the finetune scenario (ResNet18 trained end to end with TorchSharp).</summary>
     public FinetuneOptions Finetune { get; set; } = new();
+    /// <summary>Settings of the freeze scenario (ResNet18 features + ML.NET linear classifier).</summary>
     public FreezeOptions Freeze { get; set; } = new();
+    /// <summary>Settings of the raw-pixel baseline (<see cref="RunBaseline"/>).</summary>
     public PixelBaselineOptions Baseline { get; set; } = new();
     /// <summary>At most this many images in each misclassified grid. Default 32.</summary>
     public int MaxGridImages { get; set; } = 32;
@@ -51,23 +62,36 @@ public sealed record TransferModelResult(string Name, double ValAccuracy, double
 {
     /// <summary>Finetune only: val accuracy of the best epoch and its number, and of the last epoch.</summary>
     public double? BestEpochAccuracy { get; init; }
+    /// <summary>Finetune only: the number of the epoch with the best val accuracy.</summary>
     public int? BestEpoch { get; init; }
+    /// <summary>Finetune only: val accuracy after the last epoch.</summary>
     public double? LastEpochAccuracy { get; init; }
 }
 
 /// <summary>What <see cref="TransferLearningExperiment.Run"/> measured and wrote.</summary>
 public sealed class TransferLearningResult
 {
+    /// <summary>The image folder used (full path).</summary>
     public required string DataFolder { get; init; }
+    /// <summary>Class names, in label order (the folder names under train/).</summary>
     public required IReadOnlyList<string> Classes { get; init; }
+    /// <summary>Training images read.</summary>
     public required int TrainImages { get; init; }
+    /// <summary>Validation images read.</summary>
     public required int ValImages { get; init; }
+    /// <summary>One result per trained model (freeze, finetune, baseline), in the order they ran.</summary>
     public List<TransferModelResult> Models { get; } = new();
+    /// <summary>Finetune only: loss and accuracy of every epoch; empty when finetune did not run.</summary>
     public IReadOnlyList<FinetuneEpoch> FinetuneHistory { get; set; } = Array.Empty<FinetuneEpoch>();
+    /// <summary>The accuracy-per-epoch chart (accuracy-curves.png), or null when it was not drawn.</summary>
     public string? AccuracyCurvesPath { get; set; }
+    /// <summary>The loss-per-epoch chart (loss-curves.png), or null when it was not drawn.</summary>
     public string? LossCurvesPath { get; set; }
+    /// <summary>The confusion matrices of every model (confusion-matrix.md).</summary>
     public string? ConfusionMatrixPath { get; set; }
+    /// <summary>The summary table of the run (summary.md).</summary>
     public string? SummaryPath { get; set; }
+    /// <summary>Wall time of the whole experiment [s].</summary>
     public double TotalSeconds { get; set; }
 }
 
@@ -77,6 +101,10 @@ public sealed class TransferLearningResult
 /// </summary>
 public static class TransferLearningExperiment
 {
+    /// <summary>
+    /// Reads the image folder, trains and evaluates the models of <see cref="TransferLearningOptions.Mode"/> (and the baseline),
+    /// saves each model and writes the charts, confusion matrices and summary to the output folder.
+    /// </summary>
     public static TransferLearningResult Run(TransferLearningOptions options)
     {
         var run = options.Run;

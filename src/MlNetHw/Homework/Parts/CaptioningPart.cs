@@ -10,8 +10,11 @@ namespace MlNetHw.Homework.Parts;
 /// </summary>
 public sealed class CaptioningPart : IHomeworkPart
 {
+    /// <inheritdoc/>
     public int Number => 5;
+    /// <inheritdoc/>
     public string Title => "Image captioning on the manual RNN and LSTM";
+    /// <inheritdoc/>
     public double QuickMinutes => 6;
 
     static CaptioningOptions Options(PartContext c, string experiment)
@@ -31,8 +34,10 @@ public sealed class CaptioningPart : IHomeworkPart
         return o;
     }
 
+    /// <inheritdoc/>
     public string Fingerprint(PartContext context) => context.Size.ToString();
 
+    /// <inheritdoc/>
     public PartResult Run(PartContext context)
     {
         var result = new PartResult();

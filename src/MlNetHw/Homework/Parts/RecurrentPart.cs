@@ -12,24 +12,31 @@ namespace MlNetHw.Homework.Parts;
 public sealed class RecurrentPart(int number, string title, string layerPrefix,
     Func<int, RecurrentGradientChecks.Sizes, IEnumerable<GradientCheckRow>> checks) : IHomeworkPart
 {
+    /// <summary>Part 3: gradient checks of the RNN step, sequence and masked-sequence layers.</summary>
     public static RecurrentPart Rnn() => new(3, "RNN: hand-written forward and backward, gradient checks", "Rnn",
         (seed, s) => RecurrentGradientChecks.RnnStep(seed, s)
             .Concat(RecurrentGradientChecks.RnnSequence(seed, s, masked: false))
             .Concat(RecurrentGradientChecks.RnnSequence(seed, s, masked: true)));
+    /// <summary>Part 4: gradient checks of the LSTM step, sequence and masked-sequence layers.</summary>
     public static RecurrentPart Lstm() => new(4, "LSTM: hand-written forward and backward, gradient checks", "Lstm",
         (seed, s) => RecurrentGradientChecks.LstmStep(seed, s)
             .Concat(RecurrentGradientChecks.LstmSequence(seed, s, masked: false))
             .Concat(RecurrentGradientChecks.LstmSequence(seed, s, masked: true)));
 
+    /// <inheritdoc/>
     public int Number => number;
+    /// <inheritdoc/>
     public string Title => title;
+    /// <inheritdoc/>
     public double QuickMinutes => 0.3;
 
     static RecurrentGradientChecks.Sizes SizesFor(RunSize size) =>
         size == RunSize.Tiny ? new RecurrentGradientChecks.Sizes(N: 3, T: 3, D: 3, H: 4, V: 5) : new RecurrentGradientChecks.Sizes();
 
+    /// <inheritdoc/>
     public string Fingerprint(PartContext context) => $"{layerPrefix}|{SizesFor(context.Size)}";
 
+    /// <inheritdoc/>
     public PartResult Run(PartContext context)
     {
         TorchRuntime.EnsureLoaded();

@@ -6,10 +6,14 @@ namespace MlNetHw.Homework.Parts;
 /// <summary>Part 2: Gatys style transfer on the packaged ResNet18's features, L-BFGS on the pixels.</summary>
 public sealed class StyleTransferPart : IHomeworkPart
 {
+    /// <inheritdoc/>
     public int Number => 2;
+    /// <inheritdoc/>
     public string Title => "Neural style transfer (Gatys, L-BFGS)";
+    /// <inheritdoc/>
     public double QuickMinutes => 3;
     const string ContentKey = "style.content", StyleKey = "style.style";
+    /// <inheritdoc/>
     public IReadOnlyList<string> OverrideKeys => [ContentKey, StyleKey];
 
     /// <summary>Overrides: <c>style.content</c>, <c>style.style</c> (image files).</summary>
@@ -22,12 +26,14 @@ public sealed class StyleTransferPart : IHomeworkPart
         Run = c.Run,
     };
 
+    /// <inheritdoc/>
     public string Fingerprint(PartContext context)
     {
         var o = Options(context);
         return $"{o.ContentPath}|{o.StylePath}|{o.Size}|{o.Steps}";
     }
 
+    /// <inheritdoc/>
     public PartResult Run(PartContext context)
     {
         var options = Options(context);

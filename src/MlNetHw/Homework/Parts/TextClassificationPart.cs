@@ -6,10 +6,14 @@ namespace MlNetHw.Homework.Parts;
 /// <summary>Part 6: sentence classification with bag of words, learned embeddings, GloVe, RNN and LSTM.</summary>
 public sealed class TextClassificationPart : IHomeworkPart
 {
+    /// <inheritdoc/>
     public int Number => 6;
+    /// <inheritdoc/>
     public string Title => "Text classification: BoW, embeddings, GloVe, RNN, LSTM";
+    /// <inheritdoc/>
     public double QuickMinutes => 6;
     const string DataKey = "text.data", GloVeKey = "text.glove";
+    /// <inheritdoc/>
     public IReadOnlyList<string> OverrideKeys => [DataKey, GloVeKey];
 
     /// <summary>Overrides: <c>text.data</c> (folder with train/dev/test[/unlabelled].txt), <c>text.glove</c> (vectors file).</summary>
@@ -28,6 +32,7 @@ public sealed class TextClassificationPart : IHomeworkPart
         return t;
     }
 
+    /// <inheritdoc/>
     public string Fingerprint(PartContext context)
     {
         var o = Options(context);
@@ -35,6 +40,7 @@ public sealed class TextClassificationPart : IHomeworkPart
         return $"{o.DataFolder}|{o.GloVePath}|{epochs}";
     }
 
+    /// <inheritdoc/>
     public PartResult Run(PartContext context)
     {
         var options = Options(context);

@@ -10,10 +10,14 @@ namespace MlNetHw.Homework.Parts;
 /// </summary>
 public sealed class TransferLearningPart : IHomeworkPart
 {
+    /// <inheritdoc/>
     public int Number => 1;
+    /// <inheritdoc/>
     public string Title => "Transfer learning: ResNet18, freeze and finetune";
+    /// <inheritdoc/>
     public double QuickMinutes => 8;
     const string DataKey = "transfer.data";
+    /// <inheritdoc/>
     public IReadOnlyList<string> OverrideKeys => [DataKey];
 
     /// <summary>Part 1's default data set (catalog id).</summary>
@@ -34,12 +38,14 @@ public sealed class TransferLearningPart : IHomeworkPart
         return o;
     }
 
+    /// <inheritdoc/>
     public string Fingerprint(PartContext context)
     {
         var o = Options(context);
         return $"{o.DataFolder ?? o.DatasetId}|{o.Finetune.Training.Epochs}|{o.MaxTrainImages}|{o.MaxValImages}";
     }
 
+    /// <inheritdoc/>
     public PartResult Run(PartContext context)
     {
         var options = Options(context);

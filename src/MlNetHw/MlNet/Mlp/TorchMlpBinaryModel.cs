@@ -43,9 +43,13 @@ public sealed class TorchMlpBinaryModel : TorchModel
     /// <summary>How the model was trained (null for a loaded model).</summary>
     public TrainingResult? Training { get; internal set; }
 
+    /// <inheritdoc/>
     public override string Architecture => ArchitectureName;
+    /// <inheritdoc/>
     public override IReadOnlyList<TorchColumn> InputColumns { get; }
+    /// <inheritdoc/>
     public override IReadOnlyList<TorchColumn> OutputColumns { get; } = BinaryOutputColumns;
+    /// <inheritdoc/>
     public override nn.Module Module => _module;
 
     /// <summary>The columns every binary classifier adds: Score, Probability, PredictedLabel.</summary>
@@ -55,6 +59,7 @@ public sealed class TorchMlpBinaryModel : TorchModel
     /// <summary>Logits (N) of features (N, D).</summary>
     internal Tensor Logits(Tensor features) => _module.forward(features).squeeze(1);
 
+    /// <inheritdoc/>
     protected override void ScoreBatch(ColumnTable inputs, ColumnTable outputs)
     {
         var rows = inputs.Get<float[]>(FeatureColumn);
@@ -67,6 +72,7 @@ public sealed class TorchMlpBinaryModel : TorchModel
         outputs.Set("PredictedLabel", score.Select(s => s > 0).ToArray());
     }
 
+    /// <inheritdoc/>
     protected override void WriteState(TorchModelState state)
     {
         state.Set("featureColumn", FeatureColumn);
