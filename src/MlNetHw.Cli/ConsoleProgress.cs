@@ -30,5 +30,6 @@ public sealed class ConsoleTrainingProgress(string label = "train") : IProgress<
 {
     readonly TextTrainingProgress _inner = new(label, ConsoleProgress.Log);
 
+    /// <summary>Draws <paramref name="value"/> on stderr.</summary>
     public void Report(TrainingProgress value) => _inner.Report(value);
 }

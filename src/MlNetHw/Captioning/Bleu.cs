@@ -8,9 +8,13 @@ namespace MlNetHw.Captioning;
 /// <param name="ReferenceLength">r: sum over candidates of the reference length closest to the candidate's (ties: shorter).</param>
 public sealed record BleuScore(double[] Bleu, double[] Precisions, double BrevityPenalty, int CandidateLength, int ReferenceLength)
 {
+    /// <summary>BLEU-1 (unigrams only).</summary>
     public double Bleu1 => Bleu[0];
+    /// <summary>BLEU-2 (uniform weights over orders 1..2).</summary>
     public double Bleu2 => Bleu[1];
+    /// <summary>BLEU-3 (uniform weights over orders 1..3).</summary>
     public double Bleu3 => Bleu[2];
+    /// <summary>BLEU-4 (uniform weights over orders 1..4), the usual headline number.</summary>
     public double Bleu4 => Bleu[3];
 }
 
@@ -22,6 +26,7 @@ public sealed record BleuScore(double[] Bleu, double[] Precisions, double Brevit
 /// </summary>
 public static class Bleu
 {
+    /// <summary>Highest n-gram order scored (4).</summary>
     public const int MaxOrder = 4;
 
     /// <summary>Scores tokenised candidates against their references (one list of references per candidate).</summary>

@@ -6,7 +6,13 @@ using static TorchSharp.torch;
 namespace MlNetHw.Captioning;
 
 /// <summary>The recurrent cell of a captioner.</summary>
-public enum CaptionCell { Rnn, Lstm }
+public enum CaptionCell
+{
+    /// <summary>Vanilla RNN: h_t = tanh(x_t Wx + h_{t-1} Wh + b).</summary>
+    Rnn,
+    /// <summary>LSTM with input, forget, output and candidate gates.</summary>
+    Lstm,
+}
 
 /// <summary>Sizes of a <see cref="CaptionerNetwork"/>; the defaults are the homework's (cs231n) settings.</summary>
 public sealed record CaptioningModelShape(int FeatureDim = 512, int WordDim = 256, int HiddenDim = 512, int VocabSize = 1004, CaptionCell Cell = CaptionCell.Lstm);
@@ -24,6 +30,7 @@ public sealed class CaptionerNetwork : nn.Module
 {
     /// <summary>Image features → initial hidden state (an affine applied as a one-step temporal affine).</summary>
     public readonly ManualTemporalAffine FeatureProjection;
+    /// <summary>Word index → word vector (V, W).</summary>
     public readonly ManualWordEmbedding Embedding;
     /// <summary>Set when <see cref="CaptioningModelShape.Cell"/> is RNN.</summary>
     public readonly ManualRnn? Rnn;
@@ -32,6 +39,7 @@ public sealed class CaptionerNetwork : nn.Module
     /// <summary>Hidden states → vocabulary scores.</summary>
     public readonly ManualTemporalAffine Output;
 
+    /// <summary>The sizes and cell this network was built with.</summary>
     public CaptioningModelShape Shape { get; }
 
     /// <summary>Name of the feature-mean buffer (D) in the state dict.</summary>
@@ -43,6 +51,7 @@ public sealed class CaptionerNetwork : nn.Module
     /// </summary>
     public Tensor FeatureMean => get_buffer(FeatureMeanName)!;
 
+    /// <summary>Builds the layers for <paramref name="shape"/> with fresh weights (from the current torch seed) and a zero feature mean.</summary>
     public CaptionerNetwork(CaptioningModelShape shape) : base("CaptionerNetwork")
     {
         if (shape.VocabSize <= CaptionCodec.Unk) throw new ArgumentException($"VocabSize must exceed the {CaptionCodec.SpecialTokens.Count} special tokens (got {shape.VocabSize}).");

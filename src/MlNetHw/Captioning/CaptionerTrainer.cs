@@ -62,6 +62,7 @@ public sealed partial class CaptionerTrainer : TorchEstimator<CaptionerModel>
 {
     readonly CaptionerTrainerOptions _options;
 
+    /// <summary>The trainer with its settings; bad sizes throw (see <see cref="Validate"/>).</summary>
     public CaptionerTrainer(IHostEnvironment environment, CaptionerTrainerOptions options) : base(environment, "Captioner")
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -77,11 +78,14 @@ public sealed partial class CaptionerTrainer : TorchEstimator<CaptionerModel>
         if (options.BeamWidth < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BeamWidth, "BeamWidth must be at least 1");
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<TorchColumn> TrainingColumns =>
         new[] { TorchColumn.FloatVector(_options.FeaturesColumnName), TorchColumn.TextVector(_options.ReferencesColumnName) };
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<TorchColumn> OutputColumns => new[] { TorchColumn.Text(_options.CaptionColumnName) };
 
+    /// <inheritdoc/>
     protected override CaptionerModel Train(IDataView trainData, IChannel channel)
     {
         var table = ColumnTable.Read(trainData, TrainingColumns, Name);

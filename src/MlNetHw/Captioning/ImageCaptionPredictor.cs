@@ -12,14 +12,23 @@ namespace MlNetHw.Captioning;
 public sealed class ImageCaptionPredictor : IDisposable
 {
     /// <summary>Input row: the path of one image.</summary>
-    public sealed class ImageInput { public string ImagePath { get; set; } = ""; }
+    public sealed class ImageInput
+    {
+        /// <summary>Path of the image file to caption.</summary>
+        public string ImagePath { get; set; } = "";
+    }
 
     /// <summary>Output row: the generated caption.</summary>
-    public sealed class CaptionOutput { public string Caption { get; set; } = ""; }
+    public sealed class CaptionOutput
+    {
+        /// <summary>The generated caption, words separated by spaces.</summary>
+        public string Caption { get; set; } = "";
+    }
 
     readonly ITransformer _model;
     readonly PredictionEngine<ImageInput, CaptionOutput> _engine;
 
+    /// <summary>A predictor over a loaded image → caption chain (its first transform reads the image path column).</summary>
     public ImageCaptionPredictor(MLContext mlContext, ITransformer model)
     {
         _model = model;
@@ -43,6 +52,7 @@ public sealed class ImageCaptionPredictor : IDisposable
         return _engine.Predict(new ImageInput { ImagePath = imagePath }).Caption;
     }
 
+    /// <summary>Disposes the prediction engine and the TorchSharp modules of the chain.</summary>
     public void Dispose()
     {
         _engine.Dispose();

@@ -19,6 +19,7 @@ public sealed record SceneShape(string Colour, string Shape, string Size, float 
 /// </summary>
 public sealed record Scene(int Id, string Layout, IReadOnlyList<SceneShape> Shapes, IReadOnlyList<string> Captions)
 {
+    /// <summary>True when any of the scene's shapes is one of the colour–shape <paramref name="combinations"/> ("red circle").</summary>
     public bool Contains(IReadOnlyCollection<string> combinations) => Shapes.Any(s => combinations.Contains(s.Combination));
 }
 
@@ -48,8 +49,11 @@ public sealed class ShapeSceneOptions
 /// </summary>
 public static class ShapeScenes
 {
+    /// <summary>The six colour words.</summary>
     public static readonly IReadOnlyList<string> Colours = new[] { "red", "green", "blue", "yellow", "purple", "orange" };
+    /// <summary>The three shape words.</summary>
     public static readonly IReadOnlyList<string> Shapes = new[] { "circle", "square", "triangle" };
+    /// <summary>The two size words.</summary>
     public static readonly IReadOnlyList<string> Sizes = new[] { "small", "large" };
 
     static readonly Dictionary<string, SKColor> Rgb = new()

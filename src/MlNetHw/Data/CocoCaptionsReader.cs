@@ -9,6 +9,7 @@ public sealed record CocoImage(long Id, string FileName, string? ImagePath, int 
 /// <summary>A COCO captions file read by <see cref="CocoCaptionsReader"/>.</summary>
 public sealed record CocoCaptions(string JsonPath, IReadOnlyList<CocoImage> Images, IReadOnlyList<string> MissingImages)
 {
+    /// <summary>Captions over all images.</summary>
     public int CaptionCount => Images.Sum(i => i.Captions.Count);
 }
 
@@ -20,6 +21,10 @@ public sealed record CocoCaptions(string JsonPath, IReadOnlyList<CocoImage> Imag
 /// </summary>
 public static class CocoCaptionsReader
 {
+    /// <summary>Reads a COCO captions JSON file and, when <paramref name="imageFolder"/> is given, resolves each image's path in it.</summary>
+    /// <param name="jsonPath">The annotations file, e.g. <c>captions_train2014.json</c>.</param>
+    /// <param name="imageFolder">Folder holding the images (<c>file_name</c> relative to it), or null to read the captions only.</param>
+    /// <param name="strict">Fail on an image missing from the folder instead of listing it in <see cref="CocoCaptions.MissingImages"/>.</param>
     public static CocoCaptions Read(string jsonPath, string? imageFolder = null, bool strict = false)
     {
         if (!File.Exists(jsonPath)) throw new FileNotFoundException($"COCO captions file not found: {jsonPath}", jsonPath);
@@ -103,8 +108,11 @@ public static class CocoCaptionsReader
     /// <summary>Row type of <c>Load</c>.</summary>
     public sealed class CaptionRow
     {
+        /// <summary>COCO image id.</summary>
         public long ImageId { get; set; }
+        /// <summary>Full path of the image file; empty when no image folder was given.</summary>
         public string ImagePath { get; set; } = "";
+        /// <summary>One caption of the image, trimmed.</summary>
         public string Caption { get; set; } = "";
     }
 }

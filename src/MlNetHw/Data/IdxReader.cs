@@ -7,12 +7,28 @@ using Microsoft.ML.Data;
 namespace MlNetHw.Data;
 
 /// <summary>Element types of the IDX format (the byte after the two zero bytes of the magic number).</summary>
-public enum IdxDataType : byte { UByte = 0x08, SByte = 0x09, Int16 = 0x0B, Int32 = 0x0C, Single = 0x0D, Double = 0x0E }
+public enum IdxDataType : byte
+{
+    /// <summary>Unsigned byte (0x08): MNIST images and labels.</summary>
+    UByte = 0x08,
+    /// <summary>Signed byte (0x09).</summary>
+    SByte = 0x09,
+    /// <summary>Big-endian 16-bit integer (0x0B).</summary>
+    Int16 = 0x0B,
+    /// <summary>Big-endian 32-bit integer (0x0C).</summary>
+    Int32 = 0x0C,
+    /// <summary>Big-endian 32-bit float (0x0D).</summary>
+    Single = 0x0D,
+    /// <summary>Big-endian 64-bit float (0x0E).</summary>
+    Double = 0x0E,
+}
 
 /// <summary>An n-dimensional array read from an IDX file: its shape and its values (big-endian on disk, decoded here).</summary>
 public sealed class IdxArray
 {
+    /// <summary>Size of each dimension, outermost first, e.g. (60000, 28, 28) for MNIST training images.</summary>
     public required int[] Shape { get; init; }
+    /// <summary>Element type on disk.</summary>
     public required IdxDataType Type { get; init; }
     /// <summary>The values when <see cref="Type"/> is UByte (MNIST images and labels); otherwise null.</summary>
     public byte[]? Bytes { get; init; }
@@ -34,6 +50,7 @@ public sealed class IdxArray
 /// </summary>
 public static class IdxReader
 {
+    /// <summary>Reads an IDX file (gzipped or not); a truncated or malformed file throws <see cref="InvalidDataException"/> naming it.</summary>
     public static IdxArray Read(string path)
     {
         using var file = File.OpenRead(path);

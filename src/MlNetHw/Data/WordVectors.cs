@@ -8,6 +8,7 @@ public sealed class WordVectors
 {
     readonly Dictionary<string, int> _index;
 
+    /// <summary>Word vectors from a row-major (words.Count, dimension) matrix; the first row of a repeated word wins.</summary>
     public WordVectors(int dimension, IReadOnlyList<string> words, float[] matrix)
     {
         if (dimension <= 0) throw new ArgumentOutOfRangeException(nameof(dimension));
@@ -20,13 +21,16 @@ public sealed class WordVectors
         for (int i = 0; i < words.Count; i++) _index.TryAdd(words[i], i);
     }
 
+    /// <summary>Floats per vector.</summary>
     public int Dimension { get; }
+    /// <summary>Number of words (rows).</summary>
     public int Count => Words.Count;
     /// <summary>The words, in file order (row i of <see cref="Matrix"/>).</summary>
     public IReadOnlyList<string> Words { get; }
     /// <summary>All vectors, row-major (Count, Dimension).</summary>
     public float[] Matrix { get; }
 
+    /// <summary>True when <paramref name="word"/> has a vector (case-sensitive).</summary>
     public bool Contains(string word) => _index.ContainsKey(word);
 
     /// <summary>Row index of <paramref name="word"/>, or -1.</summary>

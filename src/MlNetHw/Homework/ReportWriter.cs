@@ -10,6 +10,7 @@ public static partial class ReportWriter
 {
     /// <summary>The report as Markdown: the summary table, then each part's metrics, images, settings and usage, with image paths relative to the report folder.</summary>
     /// <param name="records">The parts' records, in report order.</param>
+    /// <param name="options">The run's settings: size, seed and device for the header, the report folder for relative paths.</param>
     /// <param name="elapsed">Wall time of the whole run, shown in the header.</param>
     public static string Markdown(IReadOnlyList<PartRecord> records, HomeworkOptions options, TimeSpan elapsed)
     {

@@ -125,6 +125,7 @@ public sealed class TextTrainingProgress : IProgress<TrainingProgress>
         _output = output ?? TextWriter.Null;
     }
 
+    /// <summary>Advances the bar to the step of <paramref name="value"/>; in a log (not a terminal) writes one line per epoch end instead.</summary>
     public void Report(TrainingProgress value)
     {
         _bar ??= new TextProgressBar(_label, value.TotalSteps, _output) { Unit = "batch" };

@@ -10,6 +10,7 @@ public sealed class SchemaMismatchException : ArgumentException
     /// <summary>The offending column.</summary>
     public string Column { get; }
 
+    /// <summary>The error for <paramref name="column"/>, with a message saying what was expected and found.</summary>
     public SchemaMismatchException(string column, string message) : base(message, "inputSchema") => Column = column;
 }
 

@@ -24,6 +24,7 @@ public sealed class TorchColumn
     /// <summary>Annotations attached to an output column (e.g. key values of a predicted label); null for none.</summary>
     public DataViewSchema.Annotations? Annotations { get; }
 
+    /// <summary>A column named <paramref name="name"/> of ML.NET type <paramref name="type"/>, with optional output annotations.</summary>
     public TorchColumn(string name, DataViewType type, DataViewSchema.Annotations? annotations = null)
     {
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("column name must not be empty", nameof(name));
@@ -83,5 +84,6 @@ public sealed class TorchColumn
         _ => type.RawType.Name,
     };
 
+    /// <summary>"name: type", as in error messages.</summary>
     public override string ToString() => $"{Name}: {Describe(Type)}";
 }

@@ -18,6 +18,7 @@ public abstract class TorchEstimator<TModel> : IEstimator<TorchTransformer<TMode
     /// <summary>Name used in messages and the log (e.g. "TorchMlp").</summary>
     protected string Name { get; }
 
+    /// <summary>Base constructor: the ML.NET environment and the trainer's name for messages.</summary>
     protected TorchEstimator(IHostEnvironment environment, string name)
     {
         Environment = environment ?? throw new ArgumentNullException(nameof(environment));

@@ -84,6 +84,7 @@ public abstract class TorchModel : IDisposable
     /// <summary>Switches the module to evaluation mode (dropout off, batch-norm running statistics) before scoring.</summary>
     protected internal void PrepareForScoring() => Module.eval();
 
+    /// <summary>Disposes the module (once; later calls do nothing).</summary>
     public void Dispose()
     {
         if (_disposed) return;

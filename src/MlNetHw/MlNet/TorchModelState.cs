@@ -11,6 +11,7 @@ namespace MlNetHw.MlNet;
 /// </summary>
 public sealed class TorchModelState
 {
+    /// <summary>An empty state for the architecture named <paramref name="architecture"/> (the loader's key in the archive).</summary>
     public TorchModelState(string architecture)
     {
         if (string.IsNullOrWhiteSpace(architecture)) throw new ArgumentException("architecture must not be empty", nameof(architecture));

@@ -26,6 +26,11 @@ public sealed class TextClassificationModel : ITransformer
     /// <summary>Name of the raw text column the model reads.</summary>
     public string TextColumnName { get; }
 
+    /// <summary>Wraps a fitted chain; for the TorchSharp kinds the chain must hold the vocabulary and the classifier.</summary>
+    /// <param name="mlContext">The context used to predict, save and build prediction engines.</param>
+    /// <param name="kind">Which of the five models the chain is.</param>
+    /// <param name="chain">The fitted transformers, in order.</param>
+    /// <param name="textColumnName">Name of the raw text column the chain reads.</param>
     public TextClassificationModel(MLContext mlContext, TextModelKind kind, TransformerChain<ITransformer> chain, string textColumnName = TextColumns.Text)
     {
         _mlContext = mlContext ?? throw new ArgumentNullException(nameof(mlContext));
@@ -125,12 +130,18 @@ public sealed class TextClassificationModel : ITransformer
     }
 
     /// <summary>Raw sentence row (public for ML.NET's reflection).</summary>
-    public sealed class SentenceInput { public string Text { get; set; } = ""; }
+    public sealed class SentenceInput
+    {
+        /// <summary>The raw sentence.</summary>
+        public string Text { get; set; } = "";
+    }
 
     /// <summary>Prediction row (public for ML.NET's reflection).</summary>
     public sealed class PredictionOutput
     {
+        /// <summary>True when the sentence is predicted positive.</summary>
         public bool PredictedLabel { get; set; }
+        /// <summary>Probability of the positive class, 0..1.</summary>
         public float Probability { get; set; }
     }
 }

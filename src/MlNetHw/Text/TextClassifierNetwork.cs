@@ -29,6 +29,7 @@ public abstract class TextClassifierNetwork : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>Sizes of this network.</summary>
     public TextNetworkShape Shape { get; }
 
+    /// <summary>Base constructor: the module's name and its sizes.</summary>
     protected TextClassifierNetwork(string name, TextNetworkShape shape) : base(name) => Shape = shape;
 
     /// <summary>The word-vector table (V, D).</summary>
@@ -67,6 +68,7 @@ public sealed class AveragedEmbeddingNetwork : TextClassifierNetwork
     readonly ManualWordEmbedding embedding;
     readonly Linear output;
 
+    /// <summary>An embedding table (V, D) and a linear layer D → 1, freshly initialised from the current torch seed.</summary>
     public AveragedEmbeddingNetwork(TextNetworkShape shape) : base(nameof(AveragedEmbeddingNetwork), shape)
     {
         embedding = new ManualWordEmbedding(shape.VocabularySize, shape.EmbeddingDimension);
@@ -103,6 +105,7 @@ public sealed class RecurrentTextNetwork : TextClassifierNetwork
     readonly nn.Module<Tensor, Tensor, Tensor?, Tensor> recurrent;
     readonly Linear output;
 
+    /// <summary>An embedding table, the RNN or LSTM of <paramref name="shape"/>'s kind (hidden size H) and a linear layer H → 1, freshly initialised; H &lt; 1 throws.</summary>
     public RecurrentTextNetwork(TextNetworkShape shape) : base(nameof(RecurrentTextNetwork), shape)
     {
         if (shape.HiddenSize < 1) throw new ArgumentOutOfRangeException(nameof(shape), shape.HiddenSize, "a recurrent network needs HiddenSize >= 1.");

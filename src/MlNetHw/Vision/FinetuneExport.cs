@@ -20,8 +20,11 @@ namespace MlNetHw.Vision;
 /// </summary>
 public static class FinetuneExport
 {
+    /// <summary>Name of the ONNX model's pixel input.</summary>
     public const string InputName = "Pixels";
+    /// <summary>Name of the ONNX model's softmax output (1, C).</summary>
     public const string ScoreName = "Score";
+    /// <summary>Name of the ONNX model's argmax output (the predicted class index).</summary>
     public const string IndexName = "PredictedIndex";
 
     /// <summary>The trained network as one ONNX model taking <paramref name="resize"/>² RGB pixels (opset 8, like the packaged file).</summary>

@@ -42,8 +42,10 @@ public sealed class ImageBatchSource : IBatchSource<ImageBatch>, IEpochAwareBatc
     public static ImageBatchSource Evaluation(ImageFolderSplit split, FinetuneOptions options) =>
         new(split.Rows.Select(r => r.ImagePath).ToList(), split.ClassIndices(), options, augment: false);
 
+    /// <inheritdoc/>
     public int Count => _paths.Count;
 
+    /// <inheritdoc/>
     public void StartEpoch(int epoch, int seed) => _epochSeed = seed;
 
     /// <summary>The seed of image <paramref name="index"/>'s crop and flip in the epoch seeded <paramref name="epochSeed"/>.</summary>
@@ -51,6 +53,7 @@ public sealed class ImageBatchSource : IBatchSource<ImageBatch>, IEpochAwareBatc
     public static int ImageSeed(int epochSeed, int index) =>
         unchecked((int)(((uint)epochSeed * 2654435761u) ^ ((uint)index * 2246822519u + 374761393u)) & 0x7FFFFFFF);
 
+    /// <inheritdoc/>
     public ImageBatch GetBatch(ReadOnlySpan<int> indices, Device device)
     {
         if (_augment && _epochSeed is null)

@@ -11,13 +11,17 @@ namespace MlNetHw.Vision;
 /// <summary>A finished finetune run: the network (best-validation weights when kept), per-epoch history, val predictions.</summary>
 public sealed class FinetuneRun
 {
+    /// <summary>The trained network.</summary>
     public required ResNet18Network Model { get; init; }
+    /// <summary>Class names, in label order.</summary>
     public required IReadOnlyList<string> Classes { get; init; }
+    /// <summary>Loss, accuracy and learning rate of every epoch.</summary>
     public required IReadOnlyList<FinetuneEpoch> History { get; init; }
     /// <summary>1-based epoch whose weights the model holds (the best validation accuracy, or the last epoch).</summary>
     public required int SelectedEpoch { get; init; }
     /// <summary>Validation predictions of the selected epoch.</summary>
     public required ClassificationOutcome Val { get; init; }
+    /// <summary>Wall time of the training run.</summary>
     public required TimeSpan Elapsed { get; init; }
 }
 

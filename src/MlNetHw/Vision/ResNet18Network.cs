@@ -17,8 +17,11 @@ public sealed class ResNet18Network : nn.Module<Tensor, Tensor>
     readonly Linear head;
     readonly Tensor mean_image;
 
+    /// <summary>Number of classes: the head's outputs.</summary>
     public int ClassCount { get; }
+    /// <summary>The imported ResNet18 backbone: preprocessed (N, 3, 224, 224) → pooled 512-channel features (flattened before the head).</summary>
     public OnnxModule Backbone => backbone;
+    /// <summary>The new linear head, 512 → <see cref="ClassCount"/>.</summary>
     public Linear Head => head;
 
     /// <summary>
@@ -51,6 +54,7 @@ public sealed class ResNet18Network : nn.Module<Tensor, Tensor>
         register_buffer(nameof(mean_image), mean_image, persistent: false);
     }
 
+    /// <summary>Switches to training or eval mode; with <see cref="FreezeBackbone"/> the backbone stays in eval mode.</summary>
     public override void train(bool on = true)
     {
         base.train(on);

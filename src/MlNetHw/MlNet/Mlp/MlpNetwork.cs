@@ -12,6 +12,11 @@ public sealed class MlpNetwork : nn.Module<Tensor, Tensor>
 {
     readonly Sequential _layers;
 
+    /// <summary>Builds the layers with fresh weights (PyTorch's default init, from the current torch seed).</summary>
+    /// <param name="inputSize">D, features per example.</param>
+    /// <param name="hiddenSizes">Width of each hidden layer, in order (empty: a linear model).</param>
+    /// <param name="outputSize">K, logits per example.</param>
+    /// <param name="dropout">Dropout probability after each hidden ReLU; 0 = none.</param>
     public MlpNetwork(int inputSize, IReadOnlyList<int> hiddenSizes, int outputSize, double dropout) : base(nameof(MlpNetwork))
     {
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>();

@@ -38,6 +38,7 @@ public sealed class TorchMlpBinaryTrainer : TorchEstimator<TorchMlpBinaryModel>
 {
     readonly TorchMlpBinaryOptions _options;
 
+    /// <summary>The trainer with its settings; bad settings (validation fraction outside [0, 1), a non-positive hidden size) throw.</summary>
     public TorchMlpBinaryTrainer(IHostEnvironment environment, TorchMlpBinaryOptions options) : base(environment, "TorchMlp")
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -46,9 +47,11 @@ public sealed class TorchMlpBinaryTrainer : TorchEstimator<TorchMlpBinaryModel>
         if (options.HiddenSizes.Any(h => h < 1)) throw new ArgumentOutOfRangeException(nameof(options), "HiddenSizes must all be positive");
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<TorchColumn> TrainingColumns =>
         new[] { TorchColumn.FloatVector(_options.FeatureColumnName), TorchColumn.Boolean(_options.LabelColumnName) };
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<TorchColumn> OutputColumns => TorchMlpBinaryModel.BinaryOutputColumns;
 
     (float[] Features, bool Label)[] Read(IDataView data)
@@ -59,6 +62,7 @@ public sealed class TorchMlpBinaryTrainer : TorchEstimator<TorchMlpBinaryModel>
         return features.Zip(labels, (f, l) => (f, l)).ToArray();
     }
 
+    /// <inheritdoc/>
     protected override TorchMlpBinaryModel Train(IDataView trainData, IChannel channel)
     {
         var featureType = (Microsoft.ML.Data.VectorDataViewType)trainData.Schema[_options.FeatureColumnName].Type;

@@ -42,8 +42,10 @@ public sealed class ListBatchSource<TExample, TBatch> : IBatchSource<TBatch>
         _collate = collate;
     }
 
+    /// <inheritdoc/>
     public int Count => _examples.Count;
 
+    /// <inheritdoc/>
     public TBatch GetBatch(ReadOnlySpan<int> indices, Device device)
     {
         var picked = new TExample[indices.Length];
