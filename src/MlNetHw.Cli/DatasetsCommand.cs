@@ -16,6 +16,10 @@ public static class DatasetsCommand
     public static int Run(string[] args, DatasetCatalog? catalog = null, TextWriter? output = null, TextWriter? error = null) =>
         CliApp.Run(Create(catalog ?? DatasetCatalog.Default, output ?? Console.Out, error), args, output, error);
 
+    /// <summary>The command tree of <c>datasets</c> over <paramref name="catalog"/>.</summary>
+    /// <param name="catalog">The catalog whose datasets the sub-commands list and fetch.</param>
+    /// <param name="o">Where results (lists, paths, hashes) are written.</param>
+    /// <param name="error">Where fetch logs go (null: <see cref="ConsoleProgress.Log"/>).</param>
     public static RootCommand Create(DatasetCatalog catalog, TextWriter o, TextWriter? error = null)
     {
         var dataDir = CliOptions.String("--data-dir", null, "Cache root (default: $MLNETHW_DATA, else $XDG_CACHE_HOME/mlnethw, else ~/.cache/mlnethw)", "DIR");

@@ -16,6 +16,7 @@ public sealed record ExperimentEntry(string Id, Func<RootCommand> Create, IReadO
 /// </summary>
 public static class Experiments
 {
+    /// <summary>Every experiment, in sub-command order: id, command tree and homework parts.</summary>
     public static IReadOnlyList<ExperimentEntry> All { get; } =
     [
         new("transfer-learning", TransferLearningCommand.Create, [new TransferLearningPart()]),
@@ -35,8 +36,10 @@ public static class Experiments
 /// </summary>
 public static class MlNetHwCommand
 {
+    /// <summary>Parses <paramref name="args"/> (a sub-command and its options) and runs it; returns the exit code (<see cref="CliApp"/>).</summary>
     public static int Run(string[] args) => CliApp.Run(Create(), args);
 
+    /// <summary>The root command: every experiment of <see cref="Experiments.All"/>, <c>homework</c> and <c>datasets</c> as sub-commands.</summary>
     public static RootCommand Create()
     {
         var root = new RootCommand("MlNetHw: the homework's experiments as ML.NET pipelines on TorchSharp. Each sub-command has its own --help.");

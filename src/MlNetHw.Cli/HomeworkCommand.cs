@@ -7,8 +7,10 @@ namespace MlNetHw.Cli;
 /// <summary>The main job (pipelines/Homework): runs the six homework parts and writes the report.</summary>
 public static class HomeworkCommand
 {
+    /// <summary>Parses <paramref name="args"/> and runs the main job; returns the exit code (<see cref="CliApp"/>: 0 ok, 1 failed, 2 usage error).</summary>
     public static int Run(string[] args) => CliApp.Run(Create(), args);
 
+    /// <summary>The command tree of the main job: its options with defaults and help, and the action that runs it.</summary>
     public static RootCommand Create()
     {
         var parts = Experiments.Parts;

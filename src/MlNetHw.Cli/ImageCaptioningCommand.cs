@@ -7,8 +7,10 @@ namespace MlNetHw.Cli;
 /// <summary>pipelines/ImageCaptioning: RNN/LSTM captioning on ResNet18 features (homework part 5).</summary>
 public static class ImageCaptioningCommand
 {
+    /// <summary>Parses <paramref name="args"/> and runs image captioning; returns the exit code (<see cref="CliApp"/>: 0 ok, 1 failed, 2 usage error).</summary>
     public static int Run(string[] args) => CliApp.Run(Create(), args);
 
+    /// <summary>The command tree of image captioning: its options with defaults and help, and the action that runs it.</summary>
     public static RootCommand Create()
     {
         var run = new RunOptionGroup(seed: 0, outDefault: null, quickDescription: "Small sizes for a smoke run",

@@ -7,8 +7,10 @@ namespace MlNetHw.Cli;
 /// <summary>pipelines/RecurrentLayers: gradient checks of the hand-written RNN/LSTM layers and a ManualLstm demo (parts 3 and 4).</summary>
 public static class RecurrentLayersCommand
 {
+    /// <summary>Parses <paramref name="args"/> and runs the gradient checks and the ManualLstm demo; returns the exit code (<see cref="CliApp"/>: 0 ok, 1 failed, 2 usage error).</summary>
     public static int Run(string[] args) => CliApp.Run(Create(), args);
 
+    /// <summary>The command tree of the gradient checks and the ManualLstm demo: its options with defaults and help, and the action that runs it.</summary>
     public static RootCommand Create()
     {
         var run = new RunOptionGroup(seed: 0, outDefault: Path.Combine("out", "recurrent-layers"),

@@ -11,10 +11,15 @@ namespace MlNetHw.Cli;
 /// </summary>
 public sealed class RunOptionGroup
 {
+    /// <summary><c>--seed</c>: seed of everything random.</summary>
     public Option<int> Seed { get; }
+    /// <summary><c>--device</c>: auto (CUDA when available), cpu, cuda or cuda:N.</summary>
     public Option<string> Device { get; }
+    /// <summary><c>--threads</c>: libtorch CPU threads (0 = libtorch's default).</summary>
     public Option<int> Threads { get; }
+    /// <summary><c>--out</c>: the output folder.</summary>
     public Option<string?> Out { get; }
+    /// <summary><c>--quick</c>: the program's small smoke-run sizes.</summary>
     public Option<bool> Quick { get; }
 
     /// <param name="seed">Default of --seed.</param>

@@ -6,8 +6,10 @@ namespace MlNetHw.Cli;
 /// <summary>pipelines/StyleTransfer: Gatys style transfer on a CNN's features (homework part 2).</summary>
 public static class StyleTransferCommand
 {
+    /// <summary>Parses <paramref name="args"/> and runs style transfer; returns the exit code (<see cref="CliApp"/>: 0 ok, 1 failed, 2 usage error).</summary>
     public static int Run(string[] args) => CliApp.Run(Create(), args);
 
+    /// <summary>The command tree of style transfer: its options with defaults and help, and the action that runs it.</summary>
     public static RootCommand Create()
     {
         var run = new RunOptionGroup(seed: 0, outDefault: Path.Combine("out", "style-transfer"), quickDescription: "128 px, 60 evaluations");

@@ -13,8 +13,10 @@ namespace MlNetHw.Cli;
 /// </summary>
 public static class TextClassificationCommand
 {
+    /// <summary>Parses <paramref name="args"/> and runs text classification (train, predict, verify); returns the exit code (<see cref="CliApp"/>: 0 ok, 1 failed, 2 usage error).</summary>
     public static int Run(string[] args) => CliApp.Run(Create(), args);
 
+    /// <summary>The command tree of text classification (train, predict, verify): its options with defaults and help, and the action that runs it.</summary>
     public static RootCommand Create()
     {
         var root = new RootCommand("Homework part 6: text classification as ML.NET pipelines (bag of words, embeddings, GloVe, RNN, LSTM).");

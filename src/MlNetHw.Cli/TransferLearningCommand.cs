@@ -10,8 +10,10 @@ namespace MlNetHw.Cli;
 /// </summary>
 public static class TransferLearningCommand
 {
+    /// <summary>Parses <paramref name="args"/> and runs transfer learning; returns the exit code (<see cref="CliApp"/>: 0 ok, 1 failed, 2 usage error).</summary>
     public static int Run(string[] args) => CliApp.Run(Create(), args);
 
+    /// <summary>The command tree of transfer learning: its options with defaults and help, and the action that runs it.</summary>
     public static RootCommand Create()
     {
         var d = FinetuneOptions.TutorialRecipe();

@@ -34,7 +34,9 @@ public static class PackagedResNet18
         }
     }
 
+    /// <summary>The packaged ResNet18 graph (<c>ResNet18Onnx/ResNet18.onnx</c>): preprocessed (N, 3, 224, 224) → pooled 512-channel features.</summary>
     public static string BackbonePath => Path.Combine(ModelDirectory, "ResNet18Onnx", "ResNet18.onnx");
+    /// <summary>The packaged preprocessing graph (<c>ResNetPrepOnnx/ResNetPreprocess.onnx</c>): RGB pixels → BGR minus the mean image.</summary>
     public static string PreprocessPath => Path.Combine(ModelDirectory, "ResNetPrepOnnx", "ResNetPreprocess.onnx");
 
     /// <summary>The backbone as a trainable TorchSharp module (eval mode; call <c>train()</c> to fine-tune).</summary>

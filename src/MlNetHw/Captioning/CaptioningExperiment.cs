@@ -56,6 +56,10 @@ public static class CaptioningExperiment
         return t;
     }
 
+    /// <summary>
+    /// Reads or generates the data, featurizes the images with ResNet18, trains each cell of <see cref="CaptioningOptions.Cell"/>,
+    /// scores BLEU on train and val, and writes the sheet, loss curve, metrics and models to the output folder.
+    /// </summary>
     public static CaptioningResult Run(CaptioningOptions options)
     {
         options.Validate();

@@ -28,8 +28,10 @@ public sealed class ImageFolderOptions
 /// </summary>
 public sealed class ImageRow
 {
+    /// <summary>An empty row (for ML.NET, which creates rows itself).</summary>
     public ImageRow() { }
 
+    /// <summary>A row for the image at <paramref name="imagePath"/> of class <paramref name="label"/>.</summary>
     public ImageRow(string imagePath, string label)
     {
         ImagePath = imagePath;
@@ -41,6 +43,7 @@ public sealed class ImageRow
     /// <summary>Class name (the image's class folder); may be empty at prediction time.</summary>
     public string Label { get; set; } = "";
 
+    /// <summary>"label: path", for messages.</summary>
     public override string ToString() => $"{Label}: {ImagePath}";
 }
 

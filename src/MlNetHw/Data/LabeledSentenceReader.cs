@@ -77,13 +77,16 @@ public static class LabeledSentenceReader
     /// <summary>Row type of <c>Load</c>.</summary>
     public sealed class SentenceRow
     {
+        /// <summary>The label: true for 1 (positive), false for 0.</summary>
         public bool Label { get; set; }
+        /// <summary>The sentence.</summary>
         public string Text { get; set; } = "";
     }
 
     /// <summary>Row type of <c>LoadUnlabelled</c>.</summary>
     public sealed class TextRow
     {
+        /// <summary>The sentence.</summary>
         public string Text { get; set; } = "";
     }
 }

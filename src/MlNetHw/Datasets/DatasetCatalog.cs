@@ -17,6 +17,7 @@ public sealed class DatasetCatalog
 
     readonly Dictionary<string, DatasetManifest> _manifests;
 
+    /// <summary>A catalog of <paramref name="manifests"/>; an id registered twice throws <see cref="InvalidDataException"/>.</summary>
     public DatasetCatalog(IEnumerable<DatasetManifest> manifests)
     {
         _manifests = new Dictionary<string, DatasetManifest>(StringComparer.Ordinal);

@@ -55,9 +55,12 @@ public static class DatasetConverters
         ["wink-glove"] = WinkToGlove,
     };
 
+    /// <summary>Names of the known conversion steps (the values of <see cref="DatasetSource.Convert"/>).</summary>
     public static IEnumerable<string> Names => Steps.Keys;
+    /// <summary>True when a conversion step named <paramref name="name"/> exists.</summary>
     public static bool Exists(string name) => Steps.ContainsKey(name);
 
+    /// <summary>Runs the conversion step named by the context's source, from its unpacked input to the final layout; an unknown step throws <see cref="InvalidDataException"/>.</summary>
     public static void Run(ConvertContext context)
     {
         if (!Steps.TryGetValue(context.Source.Convert, out var step))

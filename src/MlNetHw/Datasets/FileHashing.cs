@@ -5,6 +5,7 @@ namespace MlNetHw.Datasets;
 /// <summary>sha256 of files, as lower-case hex (the form <c>sha256sum</c> prints and manifests store).</summary>
 public static class FileHashing
 {
+    /// <summary>sha256 of the file at <paramref name="path"/>, lower-case hex.</summary>
     public static string Sha256(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);

@@ -9,6 +9,7 @@ public sealed class SplitMix64(ulong seed)
 {
     ulong _state = seed;
 
+    /// <summary>The next 64 pseudo-random bits.</summary>
     public ulong Next()
     {
         ulong z = _state += 0x9E3779B97F4A7C15UL;

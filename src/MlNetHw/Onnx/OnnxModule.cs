@@ -188,12 +188,14 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         foreach (var p in parameters()) p.requires_grad = trainable;
     }
 
+    /// <summary>Moves the module and records the new <see cref="Device"/>.</summary>
     protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
     {
         Device = device;
         return base._to(device, dtype, non_blocking);
     }
 
+    /// <summary>Moves the module and records the new <see cref="Device"/>.</summary>
     protected override nn.Module _to(DeviceType deviceType, int deviceIndex, bool non_blocking)
     {
         Device = torch.device(deviceType, deviceIndex);

@@ -9,5 +9,6 @@ namespace MlNetHw.Recurrent;
 /// <param name="MaxElementwiseError">cs231n's element-wise maximum (<see cref="GradientCheck.MaxElementwiseRelativeError"/>), for reference.</param>
 public sealed record GradientCheckRow(string Layer, string Parameter, double RelativeError, double Tolerance, string Method, double MaxElementwiseError)
 {
+    /// <summary>True when <see cref="RelativeError"/> is finite and below <see cref="Tolerance"/>.</summary>
     public bool Passed => RelativeError < Tolerance && double.IsFinite(RelativeError);
 }

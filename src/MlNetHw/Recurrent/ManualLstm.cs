@@ -23,9 +23,17 @@ public sealed class ManualLstm : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     public Parameter b;
 #pragma warning restore IDE1006
 
+    /// <summary>D, the size of each input vector.</summary>
     public long InputSize { get; }
+    /// <summary>H, the size of the hidden and cell states.</summary>
     public long HiddenSize { get; }
 
+    /// <summary>An LSTM with fresh weights (see the class remarks for the initialisation); non-positive sizes throw.</summary>
+    /// <param name="inputSize">D.</param>
+    /// <param name="hiddenSize">H.</param>
+    /// <param name="forgetBias">Initial bias of the forget-gate block [1; 0 = cs231n's].</param>
+    /// <param name="dtype">Element type of the parameters [Float32].</param>
+    /// <param name="device">Device of the parameters [CPU].</param>
     public ManualLstm(long inputSize, long hiddenSize, double forgetBias = 1.0, ScalarType dtype = ScalarType.Float32, Device? device = null)
         : base(nameof(ManualLstm))
     {

@@ -21,9 +21,12 @@ public sealed class ManualRnn : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     public Parameter b;
 #pragma warning restore IDE1006
 
+    /// <summary>D, the size of each input vector.</summary>
     public long InputSize { get; }
+    /// <summary>H, the size of the hidden state.</summary>
     public long HiddenSize { get; }
 
+    /// <summary>An RNN with fresh weights (Wx ~ N(0, 1/D), Wh ~ N(0, 1/H), b = 0) of the given element type and device; non-positive sizes throw.</summary>
     public ManualRnn(long inputSize, long hiddenSize, ScalarType dtype = ScalarType.Float32, Device? device = null)
         : base(nameof(ManualRnn))
     {

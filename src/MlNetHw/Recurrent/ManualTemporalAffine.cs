@@ -17,9 +17,12 @@ public sealed class ManualTemporalAffine : nn.Module<Tensor, Tensor>
     public Parameter b;
 #pragma warning restore IDE1006
 
+    /// <summary>D, the size of each input vector.</summary>
     public long InputSize { get; }
+    /// <summary>M, the size of each output vector.</summary>
     public long OutputSize { get; }
 
+    /// <summary>A (D = <paramref name="inDim"/>) → (M = <paramref name="outDim"/>) map with w ~ N(0, 1/D), b = 0; non-positive sizes throw.</summary>
     public ManualTemporalAffine(long inDim, long outDim, ScalarType dtype = ScalarType.Float32, Device? device = null)
         : base(nameof(ManualTemporalAffine))
     {

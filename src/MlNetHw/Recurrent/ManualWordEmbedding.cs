@@ -15,9 +15,12 @@ public sealed class ManualWordEmbedding : nn.Module<Tensor, Tensor>
     /// <summary>The table (V, D).</summary>
     public Parameter W;
 
+    /// <summary>V, the number of rows (words).</summary>
     public long VocabularySize { get; }
+    /// <summary>D, the size of each word vector.</summary>
     public long Dimension { get; }
 
+    /// <summary>A (V = <paramref name="vocab"/>, D = <paramref name="dim"/>) table, N(0, 1); non-positive sizes throw.</summary>
     public ManualWordEmbedding(long vocab, long dim, ScalarType dtype = ScalarType.Float32, Device? device = null)
         : base(nameof(ManualWordEmbedding))
     {

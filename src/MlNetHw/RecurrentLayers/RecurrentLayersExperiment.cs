@@ -66,6 +66,7 @@ public sealed record RecurrentLayersResult(
 /// </summary>
 public static class RecurrentLayersExperiment
 {
+    /// <summary>Runs the gradient checks and the ManualLstm demo (each unless switched off) and writes the tables and loss curve to the output folder.</summary>
     public static RecurrentLayersResult Run(RecurrentLayersOptions options)
     {
         options.Run.Validate();

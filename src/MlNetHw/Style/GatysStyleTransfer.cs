@@ -226,6 +226,7 @@ public sealed class StyleLossEvaluator : IDisposable
         return StyleLosses.Content(StyleLosses.Smooth(f[_settings.ContentLayer], _settings.Smoothing, _temperature[_settings.ContentLayer]), _contentTarget).item<float>();
     }
 
+    /// <summary>Disposes the content and style target tensors.</summary>
     public void Dispose()
     {
         _contentTarget.Dispose();

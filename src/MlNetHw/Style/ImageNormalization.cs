@@ -59,6 +59,7 @@ public sealed record ImageNormalization(string Name, bool Bgr, float Scale, floa
         return ((x - mean) / std).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The name, channel order, scale, mean and std, as printed in the settings.</summary>
     public override string ToString() =>
         $"{Name} ({(Bgr ? "BGR" : "RGB")}, x{Scale:0.###}, mean [{string.Join(", ", Mean.Select(m => m.ToString("0.###")))}], std [{string.Join(", ", Std.Select(s => s.ToString("0.###")))}])";
 }

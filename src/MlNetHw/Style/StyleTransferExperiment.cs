@@ -17,6 +17,7 @@ namespace MlNetHw.Style;
 /// </summary>
 public static class StyleTransferExperiment
 {
+    /// <summary>Optimises the result image (and any sweep or smoothing comparison), then writes the images, sheets, loss curve and summary to the output folder.</summary>
     public static StyleTransferResult Run(StyleTransferOptions options)
     {
         var run = options.Run;

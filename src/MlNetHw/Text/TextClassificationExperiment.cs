@@ -215,7 +215,9 @@ public static class TextClassificationExperiment
     /// <summary>Row class of <see cref="ToDataView"/> (public for ML.NET's reflection).</summary>
     public sealed class LabeledTextRow
     {
+        /// <summary>The label: true for positive.</summary>
         public bool Label { get; set; }
+        /// <summary>The sentence.</summary>
         public string Text { get; set; } = "";
     }
 

@@ -26,6 +26,7 @@ public sealed class TextClassifierModel : TorchModel
     /// <summary>How training went (null for a model loaded from an archive).</summary>
     public TrainingResult? Training { get; internal set; }
 
+    /// <summary>Wraps a (trained) network that reads word ids from <paramref name="tokenIdsColumnName"/>.</summary>
     public TextClassifierModel(TextClassifierNetwork network, TextModelKind kind, string tokenIdsColumnName = TextColumns.TokenIds)
     {
         Network = network ?? throw new ArgumentNullException(nameof(network));

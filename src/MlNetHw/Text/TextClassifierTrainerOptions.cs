@@ -59,6 +59,7 @@ public sealed class PretrainedWordVectors
     public string Source { get; }
     readonly Func<string, float[]?> _lookup;
 
+    /// <summary>Vectors of length <paramref name="dimension"/> looked up by <paramref name="lookup"/> (null for an unknown word); <paramref name="source"/> names them in messages.</summary>
     public PretrainedWordVectors(int dimension, Func<string, float[]?> lookup, string source = "word vectors")
     {
         if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "word vectors have at least one dimension.");

@@ -43,7 +43,15 @@ public static class TextTokenization
     }
 
     /// <summary>Row of one sentence (public for ML.NET's reflection).</summary>
-    public sealed class SentenceRow { public string Text { get; set; } = ""; }
+    public sealed class SentenceRow
+    {
+        /// <summary>The raw sentence.</summary>
+        public string Text { get; set; } = "";
+    }
     /// <summary>Row of one tokenised sentence (public for ML.NET's reflection).</summary>
-    public sealed class TokensRow { [VectorType] public string[]? Tokens { get; set; } }
+    public sealed class TokensRow
+    {
+        /// <summary>The sentence's words, in order.</summary>
+        [VectorType] public string[]? Tokens { get; set; }
+    }
 }

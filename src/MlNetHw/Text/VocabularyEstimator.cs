@@ -41,6 +41,7 @@ public sealed class VocabularyEstimator : TorchEstimator<TextVocabularyModel>
 {
     readonly VocabularyOptions _options;
 
+    /// <summary>The estimator with its settings [defaults: <see cref="VocabularyOptions"/>]; bad settings throw.</summary>
     public VocabularyEstimator(IHostEnvironment environment, VocabularyOptions? options = null) : base(environment, "MapWordsToVocabularyIds")
     {
         _options = options ?? new VocabularyOptions();
@@ -92,6 +93,7 @@ public sealed class TextVocabularyModel : TorchModel
     /// <summary>Sentences are cut to this many words (0 = never).</summary>
     public int MaxLength { get; }
 
+    /// <summary>Maps the words of <paramref name="inputColumnName"/> to ids of <paramref name="vocabulary"/> in <paramref name="outputColumnName"/>, cutting sentences to <paramref name="maxLength"/> words (0 = never).</summary>
     public TextVocabularyModel(Vocabulary vocabulary, string inputColumnName = TextColumns.Tokens,
         string outputColumnName = TextColumns.TokenIds, int maxLength = 0)
     {

@@ -76,6 +76,7 @@ public sealed class PixelBaselineOptions
 /// </summary>
 public static class PixelBaseline
 {
+    /// <summary>The unfitted pipeline: label to key, pixels (÷255) of the resized image, L-BFGS maximum entropy, key back to class name.</summary>
     public static IEstimator<ITransformer> BuildPipeline(MLContext ml, PixelBaselineOptions? options = null)
     {
         var o = options ?? new PixelBaselineOptions();
@@ -93,6 +94,7 @@ public static class PixelBaseline
             .Append(ml.Transforms.Conversion.MapKeyToValue(nameof(ImagePrediction.PredictedLabel), "PredictedLabel"));
     }
 
+    /// <summary>Fits the baseline on the training split's images.</summary>
     public static ITransformer Fit(MLContext ml, ImageFolderSplit train, PixelBaselineOptions? options = null) =>
         BuildPipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(FreezeClassifier.OrderedRows(train)));
 }

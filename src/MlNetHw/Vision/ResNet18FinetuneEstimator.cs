@@ -34,6 +34,7 @@ public sealed class ResNet18FinetuneEstimator : IEstimator<ITransformer>
     readonly MLContext _ml;
     readonly ResNet18FinetuneEstimatorOptions _options;
 
+    /// <summary>The estimator over <paramref name="ml"/> with its settings [defaults: <see cref="ResNet18FinetuneEstimatorOptions"/>].</summary>
     public ResNet18FinetuneEstimator(MLContext ml, ResNet18FinetuneEstimatorOptions? options = null)
     {
         _ml = ml;
@@ -43,6 +44,10 @@ public sealed class ResNet18FinetuneEstimator : IEstimator<ITransformer>
     /// <summary>The last training run (history, selected epoch, validation predictions); null before <see cref="Fit"/>.</summary>
     public FinetuneRun? LastRun { get; private set; }
 
+    /// <summary>
+    /// Trains ResNet18 + a new head on the rows' images (classes: the distinct labels, ordinal order), keeps the run in
+    /// <see cref="LastRun"/> and returns the exported ML.NET chain.
+    /// </summary>
     public ITransformer Fit(IDataView input)
     {
         CheckColumns(input.Schema.Select(c => (c.Name, c.Type)));
