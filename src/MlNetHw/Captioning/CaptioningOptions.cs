@@ -99,9 +99,9 @@ public sealed class CaptioningCellResult
     public double TrainExactMatch { get; init; }
     /// <summary>Fraction of validation images whose generated caption equals one of its references.</summary>
     public double ValExactMatch { get; init; }
-    /// <summary>Training images with their generated and reference captions, shown in the sheet.</summary>
+    /// <summary>Every evaluated training image with its generated and reference captions (the sheet shows the first <see cref="CaptioningOptions.SheetSamples"/>).</summary>
     public IReadOnlyList<CaptionSample> TrainSamples { get; init; } = Array.Empty<CaptionSample>();
-    /// <summary>Validation images with their generated and reference captions, shown in the sheet.</summary>
+    /// <summary>Every validation image with its generated and reference captions (the sheet shows the first <see cref="CaptioningOptions.SheetSamples"/>).</summary>
     public IReadOnlyList<CaptionSample> ValSamples { get; init; } = Array.Empty<CaptionSample>();
     /// <summary>The saved image → caption model (.zip).</summary>
     public string ModelPath { get; init; } = "";

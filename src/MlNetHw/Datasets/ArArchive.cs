@@ -15,7 +15,7 @@ public static class ArArchive
     /// <summary>One member: its name and its bytes' position in the archive.</summary>
     public readonly record struct Member(string Name, long Offset, long Size);
 
-    /// <summary>The members of the ar archive (a .deb) at <paramref name="path"/>, in file order; a file that is not an ar archive throws <see cref="InvalidDataException"/>.</summary>
+    /// <summary>The members of the ar archive (e.g. a .deb) at <paramref name="path"/>, in file order; a file that is not an ar archive throws <see cref="InvalidDataException"/>.</summary>
     public static IReadOnlyList<Member> List(string path)
     {
         using var stream = File.OpenRead(path);

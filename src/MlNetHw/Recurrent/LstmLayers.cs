@@ -24,13 +24,13 @@ public sealed record LstmStepCache(Tensor X, Tensor PrevH, Tensor PrevC, Tensor 
 /// <param name="Mask">Padding mask time-major (T, N, 1) in the input's dtype (1 = real step), or null.</param>
 public sealed record LstmCache(Tensor XFlat, Tensor States, Tensor Cells, Tensor Gates, Tensor TanhC, Tensor Wx, Tensor Wh, Tensor? Mask)
 {
-    /// <summary>Batch size.</summary>
+    /// <summary>N, the batch size.</summary>
     public long N => States.shape[1];
-    /// <summary>Time steps.</summary>
+    /// <summary>T, the number of time steps.</summary>
     public long T => Gates.shape[0];
-    /// <summary>Input size.</summary>
+    /// <summary>D, the size of each input vector.</summary>
     public long D => XFlat.shape[1];
-    /// <summary>Hidden size.</summary>
+    /// <summary>H, the hidden size.</summary>
     public long H => States.shape[2];
 }
 

@@ -13,7 +13,7 @@ public static class RecurrentGradientChecks
 {
     /// <summary>Bound on the relative error of a backward against centred differences (1e-7).</summary>
     public const double NumericTolerance = 1e-7;
-    /// <summary>The looser bound for the LSTM sequence's dWh, whose error accumulates over time steps (1e-6).</summary>
+    /// <summary>The looser bound for the LSTM sequence's dWh against centred differences (1e-6).</summary>
     public const double LstmSequenceWhTolerance = 1e-6;
     /// <summary>Bound on the relative error against TorchSharp autograd of the reference layers (1e-10).</summary>
     public const double AutogradTolerance = 1e-10;

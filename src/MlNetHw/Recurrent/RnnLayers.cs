@@ -20,13 +20,13 @@ public sealed record RnnStepCache(Tensor X, Tensor PrevH, Tensor Wx, Tensor Wh, 
 /// <param name="Mask">Padding mask time-major (T, N, 1) in the input's dtype (1 = real step), or null for no padding.</param>
 public sealed record RnnCache(Tensor XFlat, Tensor States, Tensor Candidates, Tensor Wx, Tensor Wh, Tensor? Mask)
 {
-    /// <summary>Batch size.</summary>
+    /// <summary>N, the batch size.</summary>
     public long N => States.shape[1];
-    /// <summary>Time steps.</summary>
+    /// <summary>T, the number of time steps.</summary>
     public long T => Candidates.shape[0];
-    /// <summary>Input size.</summary>
+    /// <summary>D, the size of each input vector.</summary>
     public long D => XFlat.shape[1];
-    /// <summary>Hidden size.</summary>
+    /// <summary>H, the hidden size.</summary>
     public long H => States.shape[2];
 }
 

@@ -79,7 +79,7 @@ public sealed class TransferLearningResult
     public required int TrainImages { get; init; }
     /// <summary>Validation images read.</summary>
     public required int ValImages { get; init; }
-    /// <summary>One result per trained model (freeze, finetune, baseline), in the order they ran.</summary>
+    /// <summary>One result per trained model, in the order they ran (baseline, freeze, finetune).</summary>
     public List<TransferModelResult> Models { get; } = new();
     /// <summary>Finetune only: loss and accuracy of every epoch; empty when finetune did not run.</summary>
     public IReadOnlyList<FinetuneEpoch> FinetuneHistory { get; set; } = Array.Empty<FinetuneEpoch>();
