@@ -8,26 +8,32 @@ For every (builder, opset, mode) it writes OUT_DIR/<builder>_op<opset>_<mode>.on
 (input name, shape and dtype) for the MSTest conformance test (tests/MlNetHw.Tests/Onnx/ConformanceTests.cs), which
 runs each graph in ONNX Runtime and in the TorchSharp importer and trains one SGD step.
 
-Modes (the model is always in eval mode):
+Modes (the model is always in eval mode; for models without BatchNorm both modes give byte-identical files, so the
+preserve row of the manifest points at the eval file):
   eval      torch.onnx.export(training=TrainingMode.EVAL): the exporter's eval peephole folds BatchNorm into the
             preceding Conv, so the graph has no BatchNormalization node.
   preserve  training=TrainingMode.PRESERVE with do_constant_folding=False: BatchNormalization nodes are kept (with
             running statistics), which is what finetuning an imported backbone needs.
 
+Weights are torchvision's random initialisation (weights=None, torch.manual_seed(0)) except that BatchNorm
+statistics/affine parameters are drawn away from (0, 1) and all-zero weights (ViT's head) are made random, so that
+BatchNorm folding and the running statistics are actually exercised and outputs are not constant.
+
 Builder coverage. torchvision 0.14 has no list_models(); every classification builder is listed in ALL below.
 By default (CI) one or more representatives per family are exported (CI_SET), chosen to exercise every distinct block
 type while keeping generation + conformance within a few minutes on 2 cores:
-  resnet18, resnet50           BasicBlock / Bottleneck (resnet34/101/152 only repeat these blocks)
-  resnext50_32x4d              grouped 3x3 convs (resnext101_*, wide_resnet* are the same Bottleneck with other widths)
+  resnet18                     BasicBlock (resnet34 only repeats it)
+  resnext50_32x4d              Bottleneck with grouped 3x3 convs (resnet50/101/152, resnext101_*, wide_resnet* are the
+                               same Bottleneck with groups=1 and/or other widths and depths)
   vgg11_bn                     VGG config A with BatchNorm (vgg13..19(_bn) repeat the same Conv/BN/ReLU/MaxPool layers);
                                needs 224x224 (AdaptiveAvgPool2d(7) must divide the feature map) and is ~0.5 GB per file
   alexnet                      needs 224x224 (AdaptiveAvgPool2d(6)), ~0.25 GB per file
   squeezenet1_0, squeezenet1_1 both (tiny)
   densenet121                  dense blocks/transitions (161/169/201 differ only in depth/growth)
   inception_v3 (75x75, its minimum), googlenet
-  shufflenet_v2_x0_5, x1_0     channel shuffle via Shape/Reshape/Transpose (x1_5/x2_0 differ in widths only)
-  mobilenet_v2, mobilenet_v3_small, mobilenet_v3_large (Clip/ReLU6, HardSigmoid, HardSwish)
-  mnasnet0_5, mnasnet1_0       (0_75/1_3 differ in widths only)
+  shufflenet_v2_x0_5           channel shuffle via Shape/Reshape/Transpose (x1_0/x1_5/x2_0 differ in widths only)
+  mobilenet_v2, mobilenet_v3_small (Clip/ReLU6, HardSigmoid, HardSwish; v3_large has the same blocks, more of them)
+  mnasnet0_5                   (0_75/1_0/1_3 differ in widths only)
   efficientnet_b0, efficientnet_v2_s (b1..b7, v2_m/l scale depth/width; same MBConv/FusedMBConv blocks)
   regnet_x_400mf, regnet_y_400mf (the other regnet_x/y sizes differ in widths/depths only)
   convnext_tiny                LayerNorm (decomposed below opset 17, LayerNormalization at 17), GELU (Erf), permutes
@@ -77,9 +83,9 @@ ALL = (["alexnet"]
        + [f"convnext_{s}" for s in ("tiny", "small", "base", "large")]
        + ["swin_t", "swin_s", "swin_b"])
 
-CI_SET = ["resnet18", "resnet50", "resnext50_32x4d", "vgg11_bn", "alexnet", "squeezenet1_0", "squeezenet1_1",
-          "densenet121", "inception_v3", "googlenet", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "mobilenet_v2",
-          "mobilenet_v3_small", "mobilenet_v3_large", "mnasnet0_5", "mnasnet1_0", "efficientnet_b0",
+CI_SET = ["resnet18", "resnext50_32x4d", "vgg11_bn", "alexnet", "squeezenet1_0", "squeezenet1_1",
+          "densenet121", "inception_v3", "googlenet", "shufflenet_v2_x0_5", "mobilenet_v2",
+          "mobilenet_v3_small", "mnasnet0_5", "efficientnet_b0",
           "efficientnet_v2_s", "regnet_x_400mf", "regnet_y_400mf", "convnext_tiny", "swin_t", "vit_b_32",
           "minibert"]
 
@@ -125,8 +131,29 @@ def build(name):
     if name == "minibert":
         return MiniBert(), torch.randint(1, 500, (2, 16)).masked_fill_(torch.arange(16) >= 12, 0)
     model = getattr(tvm, name)(weights=None, **KWARGS.get(name, {}))
+    randomize(model)
     s = SIZE.get(name, 64)
     return model, torch.randn(2, 3, s, s)
+
+
+def randomize(model):
+    """Makes the untrained model a sharper test: BatchNorm statistics and affine parameters away from (0, 1) so
+    folding and running statistics matter, and zero-initialised weights (ViT's head) random so outputs vary."""
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.running_mean.uniform_(-0.1, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+                if m.affine:
+                    m.weight.uniform_(0.5, 1.5)
+                    m.bias.uniform_(-0.1, 0.1)
+            elif isinstance(m, (nn.Linear, nn.Conv2d)) and m.weight.abs().max() == 0:
+                m.weight.normal_(0, 0.02)
+
+
+def manifest_entry(name, opset, mode, x):
+    return {"file": f"{name}_op{opset}_{mode}.onnx", "arch": name, "opset": opset, "mode": mode, "input": "input",
+            "shape": list(x.shape), "dtype": "int64" if x.dtype == torch.int64 else "float32"}
 
 
 def main():
@@ -144,15 +171,23 @@ def main():
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     manifest_path = os.path.join(args.out, "manifest.json")
     manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {"graphs": []}
-    done = {g["file"] for g in manifest["graphs"]}
     t0 = time.time()
     for name in names:
         torch.manual_seed(0)
         model, x = build(name)
         model.eval()
+        has_bn = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
         for opset in opsets:
             for mode in modes:
                 f = f"{name}_op{opset}_{mode}.onnx"
+                if mode == "preserve" and not has_bn and "eval" in modes:
+                    # Without BatchNorm the two modes export byte-identical graphs (checked for alexnet, squeezenet,
+                    # convnext, swin, vit, minibert): the preserve row reuses the eval file.
+                    entry = dict(manifest_entry(name, opset, "eval", x), mode="preserve")
+                    manifest["graphs"] = [g for g in manifest["graphs"] if g["file"] != f and
+                                          not (g["arch"] == name and g["opset"] == opset and g["mode"] == mode)]
+                    manifest["graphs"].append(entry)
+                    continue
                 path = os.path.join(args.out, f)
                 t = time.time()
                 training = torch.onnx.TrainingMode.EVAL if mode == "eval" else torch.onnx.TrainingMode.PRESERVE
@@ -160,16 +195,13 @@ def main():
                 torch.onnx.export(model, (x,), path, opset_version=opset, training=training,
                                   do_constant_folding=False, input_names=["input"], output_names=["output"],
                                   dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
-                entry = {"file": f, "arch": name, "opset": opset, "mode": mode, "input": "input",
-                         "shape": list(x.shape), "dtype": "int64" if x.dtype == torch.int64 else "float32"}
-                if f in done:
-                    manifest["graphs"] = [g for g in manifest["graphs"] if g["file"] != f]
+                entry = manifest_entry(name, opset, mode, x)
+                manifest["graphs"] = [g for g in manifest["graphs"] if not (g["arch"] == name and g["opset"] == opset and g["mode"] == mode)]
                 manifest["graphs"].append(entry)
-                done.add(f)
                 print(f"{f}: {os.path.getsize(path) / 1e6:.1f} MB in {time.time() - t:.1f} s", flush=True)
         del model
-    with open(manifest_path, "w") as fh:
-        json.dump(manifest, fh, indent=1)
+        with open(manifest_path, "w") as fh:  # after every builder, so an interrupted run leaves a usable manifest
+            json.dump(manifest, fh, indent=1)
     print(f"exported {len(names)} builders x {len(opsets)} opsets x {len(modes)} modes in {time.time() - t0:.0f} s")
 
 
