@@ -205,6 +205,7 @@ public static partial class OnnxOperators
         double onnxMomentum = a.Float("momentum", 0.9f);
         if (a.Int("spatial", 1) != 1) throw Unsupported(node, "spatial=0 is not supported");
         a.Int("is_test", 0); // opset < 7 flag; the module's train/eval mode decides instead
+        a.Int("training_mode", 0); // opset 14+ flag, likewise (PyTorch writes 0 for an eval-mode export)
         if (node.Inputs.Count != 5) throw Unsupported(node, $"expected 5 inputs (X, scale, B, mean, var), got {node.Inputs.Count}");
         return One((m, x) =>
         {
