@@ -22,6 +22,9 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
     readonly Dictionary<string, (string Registered, bool IsParameter)> _constants = new();
     readonly Dictionary<string, int> _producer = new();
     readonly HashSet<string> _graphOutputs;
+    /// <summary>Conv node index -> the BatchNormalization node index that alone reads its output (foldable in eval).</summary>
+    readonly Dictionary<int, int> _convToBn = new();
+    readonly HashSet<int> _foldedBn = new();
 
     /// <summary>The graph's (single, non-initializer) input, e.g. "Input247" for the packaged ResNet18.</summary>
     public string InputName { get; }
@@ -29,6 +32,8 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
     public IReadOnlyList<string> OutputNames { get; }
     /// <summary>Every node output, in evaluation order: the names <see cref="ForwardCollect"/> accepts.</summary>
     public IReadOnlyList<string> NodeOutputNames { get; }
+    /// <summary>The graph's nodes in evaluation order.</summary>
+    public IReadOnlyList<OnnxNode> Nodes => _model.Graph.Nodes;
     /// <summary>The ONNX operator-set version the graph was compiled for.</summary>
     public long Opset => _model.DefaultOpset;
     /// <summary>
@@ -36,6 +41,17 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
     /// 1 - the file's ONNX momentum (e.g. 0.0117 for the CNTK ResNet18, whose statistics then barely move).
     /// </summary>
     public double? BatchNormMomentum { get; set; }
+    /// <summary>
+    /// In eval mode, run each Conv followed only by a BatchNormalization as one Conv with the statistics folded into
+    /// its weight and bias (recomputed from the current weights on every call, so training and loading stay exact);
+    /// default on. Folding is skipped for a call that asks for the Conv's own output by name.
+    /// </summary>
+    public bool FoldBatchNormInEval { get; set; } = true;
+    /// <summary>
+    /// Without gradient tracking, let Relu and Add overwrite an input that nothing reads afterwards instead of
+    /// allocating a new tensor (only inputs that own their storage: Conv, Gemm, arithmetic outputs); default on.
+    /// </summary>
+    public bool InPlaceWhenNoGrad { get; set; } = true;
     /// <summary>The device the module's parameters live on.</summary>
     public Device Device { get; private set; } = torch.CPU;
 
@@ -51,7 +67,7 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
     public OnnxModule(OnnxModel model, string name = "onnx") : base(name)
     {
         TorchRuntime.EnsureLoaded();
-        _model = model;
+        _model = model = SplitSharedInitializers(model);
         var g = model.Graph;
         var initNames = g.Initializers.Select(t => t.Name).ToHashSet();
         var inputs = g.Inputs.Where(i => !initNames.Contains(i.Name)).ToList();
@@ -89,6 +105,47 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         foreach (var o in OutputNames)
             if (!known.Contains(o)) throw new OnnxFormatException($"graph output '{o}' is not produced by any node.");
         NodeOutputNames = outputs;
+        FindFoldableBatchNorms();
+    }
+
+    /// <summary>
+    /// PyTorch's exporter stores equal initializers once and fans them out through Identity nodes, so one tensor can
+    /// feed both a BatchNormalization weight (trainable) and another layer's running variance (a statistic). Each
+    /// Identity of an initializer becomes an initializer of its own (a copy), so every weight and statistic trains
+    /// or updates independently, as in the original model; initializers only read through such Identities are dropped.
+    /// </summary>
+    static OnnxModel SplitSharedInitializers(OnnxModel model)
+    {
+        var g = model.Graph;
+        var inits = g.Initializers.ToDictionary(t => t.Name);
+        var folded = new HashSet<OnnxNode>();
+        foreach (var n in g.Nodes)
+            if (n.OpType == "Identity" && (n.Domain is "" or "ai.onnx") && n.Inputs.Count == 1 && n.Outputs.Count == 1
+                && inits.TryGetValue(n.Inputs[0], out var src) && !inits.ContainsKey(n.Outputs[0]))
+            {
+                inits[n.Outputs[0]] = new OnnxTensor
+                {
+                    Name = n.Outputs[0], Dims = src.Dims, DataType = src.DataType,
+                    FloatData = src.FloatData, Int64Data = src.Int64Data, DoubleData = src.DoubleData,
+                };
+                folded.Add(n);
+            }
+        if (folded.Count == 0) return model;
+        var read = g.Nodes.Where(n => !folded.Contains(n)).SelectMany(n => n.Inputs).Concat(g.Outputs.Select(o => o.Name)).ToHashSet();
+        var keep = inits.Values.Where(t => read.Contains(t.Name)).Select(t => t.Name).ToHashSet();
+        var ng = new OnnxGraph { Name = g.Name };
+        ng.Nodes.AddRange(g.Nodes.Where(n => !folded.Contains(n)));
+        ng.Initializers.AddRange(g.Initializers.Where(t => keep.Contains(t.Name)));
+        ng.Initializers.AddRange(folded.Select(n => inits[n.Outputs[0]]).Where(t => keep.Contains(t.Name)));
+        ng.Inputs.AddRange(g.Inputs.Where(i => !inits.ContainsKey(i.Name) || keep.Contains(i.Name)));
+        ng.Outputs.AddRange(g.Outputs);
+        var m = new OnnxModel
+        {
+            IrVersion = model.IrVersion, ProducerName = model.ProducerName, ProducerVersion = model.ProducerVersion,
+            Domain = model.Domain, ModelVersion = model.ModelVersion, DocString = model.DocString, Graph = ng,
+        };
+        m.OpsetImports.AddRange(model.OpsetImports);
+        return m;
     }
 
     static string UniqueName(string onnxName, HashSet<string> used)
@@ -102,6 +159,51 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
 
     [GeneratedRegex("[^A-Za-z0-9_]")]
     private static partial Regex SafeName();
+
+    void FindFoldableBatchNorms()
+    {
+        var readers = new Dictionary<string, int>();
+        foreach (var c in _nodes) foreach (var n in c.Node.Inputs) readers[n] = readers.GetValueOrDefault(n) + 1;
+        for (int i = 0; i < _nodes.Count; i++)
+        {
+            var conv = _nodes[i].Node;
+            if (conv.OpType != "Conv" || conv.Outputs.Count != 1 || !_constants.ContainsKey(conv.Inputs[1])) continue;
+            if (conv.Inputs.Count > 2 && conv.Inputs[2].Length > 0 && !_constants.ContainsKey(conv.Inputs[2])) continue;
+            string o = conv.Outputs[0];
+            if (readers.GetValueOrDefault(o) != 1 || _graphOutputs.Contains(o)) continue;
+            int j = _nodes.FindIndex(i + 1, c => c.Node.Inputs.Contains(o));
+            var bn = _nodes[j].Node;
+            if (bn.OpType != "BatchNormalization" || bn.Inputs[0] != o || bn.Outputs.Skip(1).Any(s => s.Length > 0)) continue;
+            if (!bn.Inputs.Skip(1).All(_constants.ContainsKey)) continue;
+            _convToBn[i] = j;
+            _foldedBn.Add(j);
+        }
+    }
+
+    /// <summary>Conv weight and bias with BatchNormalization (eval statistics) folded in: w*s, (b-mean)*s+beta, s = gamma/sqrt(var+eps).</summary>
+    (Tensor W, Tensor B) FoldedConv(OnnxNode conv, OnnxNode bn)
+    {
+        double eps = bn.Attribute("epsilon")?.F ?? 1e-5f;
+        var w = Constant(conv.Inputs[1]);
+        using var std = Constant(bn.Inputs[4]) + eps;
+        std.rsqrt_();
+        using var scale = Constant(bn.Inputs[1]) * std;
+        var shape = new long[w.dim()]; Array.Fill(shape, 1L); shape[0] = -1;
+        using var s4 = scale.view(shape);
+        var fw = w * s4;
+        using var centered = conv.Inputs.Count > 2 && conv.Inputs[2].Length > 0
+            ? Constant(conv.Inputs[2]) - Constant(bn.Inputs[3]) : Constant(bn.Inputs[3]).neg();
+        var fb = centered * scale;
+        fb.add_(Constant(bn.Inputs[2]));
+        return (fw, fb);
+    }
+
+    // Ops whose outputs own fresh storage (never a view of an input), so a later in-place op may overwrite them.
+    static readonly HashSet<string> FreshOutputOps = new()
+    {
+        "Conv", "BatchNormalization", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Concat", "MaxPool", "AveragePool",
+        "GlobalAveragePool", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Relu",
+    };
 
     /// <summary>The graph's first output for <paramref name="input"/>.</summary>
     public override Tensor forward(Tensor input) => Run(input, new[] { OutputNames[0] })[OutputNames[0]];
@@ -123,6 +225,10 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         for (int i = 0; i <= stop; i++)
             foreach (var n in _nodes[i].Node.Inputs) lastUse[n] = i;
 
+        bool fold = FoldBatchNormInEval && !training && _convToBn.Count > 0
+            && !_convToBn.Keys.Any(c => wanted.Contains(_nodes[c].Node.Outputs[0]));
+        bool inPlace = InPlaceWhenNoGrad && !torch.is_grad_enabled();
+        var exclusive = new HashSet<string>(); // values that own their storage (safe to overwrite at their last use)
         var values = new Dictionary<string, Tensor>();
         var result = new Dictionary<string, Tensor>();
         if (wanted.Contains(InputName)) result[InputName] = input.alias();
@@ -139,12 +245,30 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
                     args[k] = n.Length == 0 ? null : n == InputName ? input : _constants.ContainsKey(n) ? Constant(n) : values[n];
                 }
                 Tensor[] produced;
-                try { produced = _nodes[i].Kernel(this, args); }
+                Tensor? foldW = null, foldB = null;
+                try
+                {
+                    if (fold && _convToBn.TryGetValue(i, out int bnIndex))
+                    {
+                        (foldW, foldB) = FoldedConv(node, _nodes[bnIndex].Node);
+                        var foldedArgs = new Tensor?[] { args[0], foldW, foldB };
+                        produced = _nodes[i].Kernel(this, foldedArgs);
+                    }
+                    else if (fold && _foldedBn.Contains(i))
+                        produced = new[] { values.Remove(node.Inputs[0], out var convOut) ? convOut : args[0]!.alias() };
+                    else if (inPlace && InPlace(node, values, exclusive, wanted, lastUse, i) is { } overwritten)
+                        produced = new[] { overwritten };
+                    else
+                        produced = _nodes[i].Kernel(this, args);
+                }
                 catch (Exception e) when (e is not OnnxFormatException)
                 {
                     string shapes = string.Join(", ", args.Select(a => a is null ? "-" : "[" + string.Join(",", a.shape) + "]"));
                     throw new InvalidOperationException($"node '{node.DisplayName}' (op {node.OpType}) failed on inputs {shapes}: {e.Message}", e);
                 }
+                finally { foldW?.Dispose(); foldB?.Dispose(); }
+                if (FreshOutputOps.Contains(node.OpType)) exclusive.Add(node.Outputs[0]);
+                else foreach (var n in node.Inputs) exclusive.Remove(n); // outputs may be views of these inputs
                 for (int k = 0; k < node.Outputs.Count && k < produced.Length; k++)
                 {
                     string o = node.Outputs[k];
@@ -166,6 +290,27 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
             foreach (var (n, v) in values) if (!result.ContainsKey(n)) v.Dispose();
         }
         return result;
+    }
+
+    /// <summary>
+    /// Relu(x) as x.relu_() and Add(x, y) as x.add_(y) when x owns its storage, is read by nobody later, is not a
+    /// requested output and already has the result's shape and type. Returns x (removed from the live values), or null.
+    /// </summary>
+    static Tensor? InPlace(OnnxNode node, Dictionary<string, Tensor> values, HashSet<string> exclusive, HashSet<string> wanted,
+        Dictionary<string, int> lastUse, int i)
+    {
+        if (node.OpType is not ("Relu" or "Add") || node.Outputs.Count != 1) return null;
+        string n = node.Inputs[0];
+        if (!exclusive.Contains(n) || wanted.Contains(n) || lastUse[n] != i || !values.TryGetValue(n, out var x)) return null;
+        if (node.OpType == "Relu") { x.relu_(); values.Remove(n); return x; }
+        if (node.Inputs.Count != 2 || node.Inputs[1] == n) return null;
+        var other = values.TryGetValue(node.Inputs[1], out var v) ? v : null;
+        if (other is null || other.dtype != x.dtype || other.dim() > x.dim()) return null;
+        for (int k = 1; k <= other.dim(); k++)
+            if (other.shape[^k] != x.shape[^k] && other.shape[^k] != 1) return null;
+        x.add_(other);
+        values.Remove(n);
+        return x;
     }
 
     /// <summary>The values of the named nodes (style transfer's feature maps); same as <see cref="Run"/>.</summary>

@@ -12,7 +12,7 @@ public delegate Tensor[] OnnxKernel(OnnxModule module, Tensor?[] inputs);
 /// Turns ONNX nodes into TorchSharp kernels. Attributes are read and checked once at import, so an unsupported
 /// operator or attribute fails when the model is loaded (naming the node), not in the middle of training.
 /// </summary>
-public static class OnnxOperators
+public static partial class OnnxOperators
 {
     /// <summary>The operator types the importer can run.</summary>
     public static IReadOnlyCollection<string> Supported { get; } = new[]
@@ -20,7 +20,7 @@ public static class OnnxOperators
         "Conv", "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softmax", "MaxPool", "AveragePool",
         "GlobalAveragePool", "GlobalMaxPool", "Add", "Sub", "Mul", "Div", "Gemm", "MatMul", "Flatten", "Reshape",
         "Concat", "Split", "Slice", "Dropout", "Identity", "Constant", "Transpose", "Unsqueeze", "Squeeze", "ArgMax",
-    };
+    }.Concat(MoreSupported).Order(StringComparer.Ordinal).ToArray();
 
     /// <summary>Compiles <paramref name="node"/> for operator set <paramref name="opset"/>; throws naming the node when it cannot.</summary>
     public static OnnxKernel Compile(OnnxNode node, long opset)
@@ -44,7 +44,7 @@ public static class OnnxOperators
             "Add" => Binary(node, a, opset, (x, y) => x + y),
             "Sub" => Binary(node, a, opset, (x, y) => x - y),
             "Mul" => Binary(node, a, opset, (x, y) => x * y),
-            "Div" => Binary(node, a, opset, (x, y) => x / y),
+            "Div" => Binary(node, a, opset, (x, y) => torch.is_integral(x.dtype) && torch.is_integral(y.dtype) ? x.div(y, RoundingMode.trunc) : x / y),
             "Gemm" => Gemm(a),
             "MatMul" => One((_, x) => torch.matmul(x[0]!, x[1]!)),
             "Flatten" => Flatten(a),
@@ -59,6 +59,7 @@ public static class OnnxOperators
             "Unsqueeze" => Unsqueeze(a, opset),
             "Squeeze" => Squeeze(a, opset),
             "ArgMax" => ArgMax(node, a),
+            _ when CompileMore(node, a, opset) is { } more => more,
             _ => throw Unsupported(node, $"operator '{node.OpType}' is not supported (supported: {string.Join(", ", Supported)})"),
         };
         a.CheckAllRead();
@@ -204,6 +205,7 @@ public static class OnnxOperators
         double onnxMomentum = a.Float("momentum", 0.9f);
         if (a.Int("spatial", 1) != 1) throw Unsupported(node, "spatial=0 is not supported");
         a.Int("is_test", 0); // opset < 7 flag; the module's train/eval mode decides instead
+        a.Int("training_mode", 0); // opset 14+ flag, likewise (PyTorch writes 0 for an eval-mode export)
         if (node.Inputs.Count != 5) throw Unsupported(node, $"expected 5 inputs (X, scale, B, mean, var), got {node.Inputs.Count}");
         return One((m, x) =>
         {
@@ -345,10 +347,25 @@ public static class OnnxOperators
             {
                 long axis = axes[i] < 0 ? axes[i] + input.dim() : axes[i];
                 long size = input.shape[axis];
-                if (steps[i] != 1) throw Unsupported(node, "slice steps other than 1 are not supported");
-                long s = Math.Clamp(starts[i] < 0 ? starts[i] + size : starts[i], 0, size);
-                long e = Math.Clamp(ends[i] < 0 ? ends[i] + size : ends[i], 0, size);
-                var next = y.narrow(axis, s, Math.Max(0, e - s));
+                long step = steps[i];
+                if (step == 0) throw Unsupported(node, "a slice step of 0 is not allowed");
+                Tensor next;
+                if (step > 0)
+                {
+                    long s = Math.Clamp(starts[i] < 0 ? starts[i] + size : starts[i], 0, size);
+                    long e = Math.Clamp(ends[i] < 0 ? ends[i] + size : ends[i], 0, size);
+                    next = step == 1 ? y.narrow(axis, s, Math.Max(0, e - s)) : y.slice(axis, s, Math.Max(s, e), step);
+                }
+                else
+                {
+                    // Negative step: start clamped to [0, size-1], end to [-1, size-1], walking down.
+                    long s = Math.Clamp(starts[i] < 0 ? starts[i] + size : starts[i], 0, size - 1);
+                    long e = Math.Clamp(ends[i] < 0 && ends[i] > long.MinValue / 2 ? ends[i] + size : ends[i], -1, size - 1);
+                    var idx = new List<long>();
+                    for (long k = s; k > e; k += step) idx.Add(k);
+                    using var it = torch.tensor(idx.ToArray(), ScalarType.Int64, y.device);
+                    next = y.index_select(axis, it);
+                }
                 y.Dispose();
                 y = next;
             }
@@ -402,10 +419,27 @@ public static class OnnxOperators
         return One((_, x) => x[0]!.argmax(axis, keep));
     }
 
+    /// <summary>Constant: value (a tensor) or value_float(s) / value_int(s); converted once per device and shared.</summary>
     static OnnxKernel Constant(OnnxNode node, Attrs a)
     {
-        var t = a.TensorValue("value") ?? throw Unsupported(node, "only the 'value' form of Constant is supported");
-        return One((m, _) => OnnxModule.ToTorch(t).to(m.Device));
+        var t = a.TensorValue("value");
+        if (t is null && a.Has("value_float")) t = OnnxTensor.FromFloats("", new[] { a.Float("value_float", 0) });
+        if (t is null && a.Has("value_floats")) t = OnnxTensor.FromFloats("", a.FloatList("value_floats")!, a.FloatList("value_floats")!.Length);
+        if (t is null && a.Has("value_int")) t = OnnxTensor.FromInt64s("", new[] { a.Int("value_int", 0) });
+        if (t is null && a.Has("value_ints")) t = OnnxTensor.FromInt64s("", a.Ints("value_ints")!, a.Ints("value_ints")!.Length);
+        if (t is null) throw Unsupported(node, "only the value, value_float(s) and value_int(s) forms of Constant are supported");
+        Tensor? cached = null;
+        return One((m, _) =>
+        {
+            if (cached is null || cached.device != m.Device)
+            {
+                using var cpu = OnnxModule.ToTorch(t);
+                var moved = cpu.to(m.Device).detach();
+                moved.DetachFromDisposeScope();
+                cached = moved;
+            }
+            return cached.alias();
+        });
     }
 
     static long[] Longs(Tensor t)
@@ -427,6 +461,7 @@ public static class OnnxOperators
         public float Float(string name, float fallback) => Get(name) is { } a ? a.F : fallback;
         public string String(string name, string fallback) => Get(name) is { } a ? Encoding.UTF8.GetString(a.S) : fallback;
         public long[]? Ints(string name) => Get(name) is { } a ? a.Ints.ToArray() : null;
+        public float[]? FloatList(string name) => Get(name) is { } a ? a.Floats.ToArray() : null;
         public OnnxTensor? TensorValue(string name) => Get(name)?.T;
 
         public void CheckAllRead()

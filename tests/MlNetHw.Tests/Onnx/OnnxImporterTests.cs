@@ -130,6 +130,40 @@ public sealed class OnnxImporterTests
     }
 
     [TestMethod]
+    public void EvalBatchNormFoldingAndInPlaceOpsGiveTheUnfoldedResult()
+    {
+        var model = SmallConvNet.Build(seed: 5);
+        using var module = new OnnxModule(model);
+        module.eval();
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(2);
+        var x = torch.rand(2, 3, 20, 20) * 255;
+        Tensor Out(bool fold, bool inPlace, bool grad, string name = "out")
+        {
+            module.FoldBatchNormInEval = fold; module.InPlaceWhenNoGrad = inPlace;
+            using var mode = torch.set_grad_enabled(grad);
+            return module.Run(x, new[] { name })[name].detach();
+        }
+        var reference = Out(false, false, true);
+        foreach (var (fold, inPlace) in new[] { (true, false), (false, true), (true, true) })
+        {
+            var y = Out(fold, inPlace, grad: false);
+            double d = (y - reference).abs().max().item<float>();
+            Assert.IsTrue(d < 1e-5, $"fold={fold} inPlace={inPlace}: max abs diff {d}");
+        }
+        // Asking for the Conv's own output turns folding off for that call: it is the pre-BatchNorm value.
+        var c1Folded = Out(true, true, false, "c1");
+        var c1 = Out(false, false, true, "c1");
+        Assert.IsTrue((c1Folded - c1).abs().max().item<float>() < 1e-5, "c1 must be the convolution before BatchNorm");
+        // Gradients flow through the folded path to the Conv weight and the BatchNorm scale.
+        module.FoldBatchNormInEval = true;
+        var loss = module.forward(x).log().mean();
+        loss.backward();
+        Assert.IsNotNull(module.Constant("w1").grad);
+        Assert.IsNotNull(module.Constant("bn1_scale").grad);
+    }
+
+    [TestMethod]
     public void UnknownOperatorFailsAtImportNamingNodeAndOp()
     {
         var model = SmallConvNet.Build(seed: 1);
