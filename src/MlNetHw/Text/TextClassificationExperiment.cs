@@ -59,7 +59,8 @@ public static class TextClassificationExperiment
         string dataFolder = options.DataFolder ?? TextDataSources.DefaultSentimentFolder(log);
         var split = SentenceSplit.Load(dataFolder);
         string outDir = Path.GetFullPath(run.OutputDirectory ?? Path.Combine("out", "text-classification"));
-        Directory.CreateDirectory(outDir);
+        // One run per folder: an interrupted or failed run never leaves files of two runs here (MlNetHw.IO.RunFolder).
+        using var runFolder = RunFolder.Begin(outDir);
 
         var device = TorchRuntime.ResolveDevice(run.Device);
         log.WriteLine($"text classification: {run.Describe()}; models={string.Join(",", options.Models.Select(NameOf))} " +
@@ -110,6 +111,7 @@ public static class TextClassificationExperiment
             split.Train.Count, split.Dev.Count, split.Test.Count, split.Unlabelled?.Count ?? 0,
             Path.Combine(outDir, "results.md"), chart, wall.Elapsed);
         WriteMarkdown(result, options);
+        runFolder.Commit();
         log.WriteLine();
         log.WriteLine(File.ReadAllText(result.ResultsMarkdownPath));
         return result;

@@ -103,7 +103,16 @@ public sealed class TorchMlpBinaryTrainer : TorchEstimator<TorchMlpBinaryModel>
                 var loss = nn.functional.binary_cross_entropy_with_logits(logits, batch.Y);
                 long correct = logits.gt(0).eq(batch.Y.gt(0.5)).sum().item<long>();
                 return new BatchOutcome(loss, (int)batch.Y.shape[0], correct);
-            }, channel) { Progress = _options.Progress };
+            }, channel)
+            {
+                Progress = _options.Progress,
+                ModelSettings = new KeyValuePair<string, string>[]
+                {
+                    new("features", $"{_options.FeatureColumnName}[{d}]"), new("label", _options.LabelColumnName),
+                    new("hidden", string.Join(",", _options.HiddenSizes)), new("dropout", _options.Dropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture)),
+                    new("validation", _options.ValidationData is null ? _options.ValidationFraction.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + " of the rows" : "given"),
+                },
+            };
             model.Training = trainer.Fit(new ListBatchSource<(float[], bool), (Tensor, Tensor)>(train, collate),
                 validation.Length > 0 ? new ListBatchSource<(float[], bool), (Tensor, Tensor)>(validation, collate) : null,
                 _options.CancellationToken);
