@@ -141,12 +141,23 @@ public sealed class TextVocabularyModel : TorchModel
         state.Set("inputColumn", InputColumnName);
         state.Set("outputColumn", OutputColumnName);
         state.Set("maxLength", MaxLength);
+        state.Set("wordCount", Vocabulary.Count); // so that a word list cut or extended later is noticed when loading
         state.Vocabularies["words"] = Vocabulary.Words.ToArray();
     }
 
     /// <summary>Rebuilds the model from an archive (found through <see cref="TorchArchitectureAttribute"/>).</summary>
-    public static TextVocabularyModel Load(TorchModelState state) =>
-        new(TextVocabulary.FromList(state.Vocabulary("words")), state.Get<string>("inputColumn"), state.Get<string>("outputColumn"), state.Get<int>("maxLength"));
+    public static TextVocabularyModel Load(TorchModelState state)
+    {
+        var words = state.Vocabulary("words");
+        int maxLength = state.Get<int>("maxLength");
+        if (maxLength < 0)
+            throw new InvalidDataException($"model '{state.Architecture}': hyperparameter 'maxLength' = {maxLength} is out of range (0 = never cut, or a positive word count)");
+        if (state.Hyperparameters.ContainsKey("wordCount") && state.Get<int>("wordCount") is var count && count != words.Length)
+            throw new InvalidDataException($"model '{state.Architecture}': vocabulary 'words' has {words.Length} words but was saved with {count} (the file was cut or edited)");
+        if (words.Length < TextVocabulary.SpecialTokens.Count || !words.Take(TextVocabulary.SpecialTokens.Count).SequenceEqual(TextVocabulary.SpecialTokens))
+            throw new InvalidDataException($"model '{state.Architecture}': vocabulary 'words' must start with {string.Join(" ", TextVocabulary.SpecialTokens)}");
+        return new(TextVocabulary.FromList(words), state.Get<string>("inputColumn"), state.Get<string>("outputColumn"), maxLength);
+    }
 
     sealed class NoWeights : torch.nn.Module
     {

@@ -67,6 +67,9 @@ public sealed class TorchMlpBinaryTrainer : TorchEstimator<TorchMlpBinaryModel>
                 $"TorchMlp: feature column '{_options.FeatureColumnName}' must have a known size (got a variable-size vector)");
         int d = featureType.Size;
         var examples = Read(trainData);
+        // One label only trains a constant classifier (AUC 0.5) without complaint: refuse it, naming the column.
+        if (examples.Length > 0 && examples.All(e => e.Label == examples[0].Label))
+            throw new ArgumentException($"{Name}: every one of the {examples.Length} training rows has {_options.LabelColumnName} = {examples[0].Label}; a binary classifier needs rows of both labels.");
         (float[] Features, bool Label)[] train, validation;
         if (_options.ValidationData is { } validationData)
         {
