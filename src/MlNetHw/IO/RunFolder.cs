@@ -61,8 +61,15 @@ public sealed class RunFolder : IDisposable
         }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
+            // The lock file itself cannot be read while held; the running run's marker names its process.
             string other = "";
-            try { other = File.ReadAllText(lockPath).Trim(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            try
+            {
+                var m = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(full, IncompleteMarker)), @"pid \d+");
+                if (m.Success) other = m.Value;
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
             throw new RunFolderBusyException($"output folder '{full}' is being written by another run{(other.Length > 0 ? $" ({other})" : "")}; wait for it to finish or choose another folder", e);
         }
         var run = new RunFolder(full, lockStream, lockPath);
