@@ -40,6 +40,17 @@ internal static class CheckpointFingerprint
         return null;
     }
 
+    /// <summary>"Type, N parameters in K tensors (T trainable), shapes #hash": changes with any layer size, layer count or frozen part.</summary>
+    public static string Architecture(TorchSharp.torch.nn.Module module)
+    {
+        var parameters = module.named_parameters().ToList();
+        string shapes = string.Join(";", parameters.Select(p => $"{p.name}:{string.Join("x", p.parameter.shape)}:{(p.parameter.requires_grad ? "t" : "f")}"));
+        long count = parameters.Sum(p => p.parameter.numel());
+        int trainable = parameters.Count(p => p.parameter.requires_grad);
+        string hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(shapes)))[..12].ToLowerInvariant();
+        return string.Create(CultureInfo.InvariantCulture, $"{module.GetType().Name} with {count} parameters in {parameters.Count} tensors ({trainable} trainable), shapes #{hash}");
+    }
+
     /// <summary>
     /// sha256 of the examples in row order, as the model sees them: every tensor of every batch (a tensor, or a tuple of
     /// tensors) of the natural order. Null when the batches hold something else.

@@ -84,6 +84,8 @@ public sealed class TorchTrainer<TBatch>
             // Everything that changes the result: the loop's settings, the model's, and the data (sizes and a content
             // hash of the rows in order), so that a checkpoint of another run is never resumed silently.
             var settings = o.Fingerprint.Concat(ModelSettings.Select(kv => new KeyValuePair<string, string>("model." + kv.Key, kv.Value))).ToList();
+            // The architecture as the module has it (every trainer, whatever settings its estimator passes): type, parameter shapes, trainable ones.
+            settings.Add(new("model.architecture", CheckpointFingerprint.Architecture(_module)));
             settings.Add(new("train-rows", train.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             settings.Add(new("validation-rows", (validation?.Count ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture)));
             settings.Add(new("train-data-sha256", CheckpointFingerprint.ContentHash(train, o.BatchSize) ?? "not hashed"));
