@@ -25,7 +25,10 @@ public static class ModelConsumerCommand
         var outOption = CliOptions.String("--out", null, "Write the predictions (JSON lines) to this file instead of stdout", "predictions.jsonl");
         var infoOption = CliOptions.Flag("--info", "Print the model's manifest and input columns (on stderr) and stop");
         var threadsOption = CliOptions.Threads();
-        var root = new RootCommand("Loads a model .zip written by an MlNetHw pipeline and predicts JSON rows (one JSON object per line on stdout).");
+        var root = new RootCommand("Loads a model .zip written by an MlNetHw pipeline and predicts JSON rows (one JSON object per line on stdout). " +
+            "Exit codes: 0 every row scored; 1 failure; 2 usage or input error; 3 some rows could not be scored (a missing, mistyped or out-of-range " +
+            "field, or a prediction that is not a finite number): each is named on stderr with its line and field and has {\"row\": N, \"error\": ...} " +
+            "in its place in the output, the other rows are scored.");
         foreach (Option o in new Option[] { modelOption, inputOption, jsonOption, columnsOption, outOption, infoOption, threadsOption }) root.Options.Add(o);
         root.SetAction(r =>
         {
@@ -43,42 +46,25 @@ public static class ModelConsumerCommand
             log.WriteLine("  input columns: " + string.Join(", ", manifest["inputSchema"]!.AsArray().Select(c => $"{c!["name"]} ({c["type"]})")));
             if (r.GetValue(infoOption)) return CliApp.Success;
 
-            var rows = new List<JsonObject>();
+            var rows = new List<RowScoring.InputRow>();
             if (json is not null)
             {
-                try { rows.Add(JsonNode.Parse(json) as JsonObject ?? throw new ArgumentException("--json must be one JSON object")); }
+                try { rows.Add(new("--json", 1, JsonNode.Parse(json) as JsonObject ?? throw new ArgumentException("--json must be one JSON object"), null)); }
                 catch (System.Text.Json.JsonException e) { throw new ArgumentException($"--json: {e.Message}", e); }
             }
-            if (input is not null)
-            {
-                int n = 0;
-                foreach (var line in File.ReadLines(input))
-                {
-                    n++;
-                    if (string.IsNullOrWhiteSpace(line)) continue;
-                    try { rows.Add(JsonNode.Parse(line) as JsonObject ?? throw new FormatException("not a JSON object")); }
-                    catch (Exception e) when (e is System.Text.Json.JsonException or FormatException)
-                    {
-                        throw new InvalidDataException($"{input}:{n}: {e.Message}", e);
-                    }
-                }
-            }
+            if (input is not null) rows.AddRange(RowScoring.ReadLines(input));
             if (rows.Count == 0) throw new ArgumentException("give rows with --input rows.jsonl or --json '{...}'");
 
             CliOptions.ApplyThreads(r.GetValue(threadsOption));
             var mlContext = new MLContext(seed: 1);
             ITransformer model = ModelArchive.Load(mlContext, modelPath);
-            // Only the columns the model reads need values; the others of the recorded input schema are filled from the rows if present.
             var schema = ModelArchive.ReadInputSchema(modelPath);
-            var needed = new DataViewSchema.Builder();
-            needed.AddColumns(schema.Where(c => rows.All(x => x.ContainsKey(c.Name))));
-            IDataView data = JsonRows.Load(needed.ToSchema(), rows);
-            IDataView scored = model.Transform(data);
-            var outputColumns = columns.Count > 0 ? columns
-                : scored.Schema.Where(c => !c.IsHidden && data.Schema.GetColumnOrNull(c.Name) is null && c.Type is not Microsoft.ML.Data.VectorDataViewType).Select(c => c.Name).ToList();
-            using var writer = outPath is null ? Console.Out : new StreamWriter(outPath);
-            foreach (var prediction in JsonRows.Read(scored, outputColumns)) writer.WriteLine(prediction.ToJsonString());
+            // A bad row is reported by its line and field and the good ones are still scored (exit 3, see --help).
+            int failed;
+            using (var writer = outPath is null ? Console.Out : new StreamWriter(outPath))
+                failed = RowScoring.Score(model, schema, rows, columns, writer, log);
             if (outPath is not null) log.WriteLine($"wrote {rows.Count} predictions to {outPath}");
+            if (failed > 0) return RowScoring.SomeRowsFailed;
             return CliApp.Success;
         });
         return root;

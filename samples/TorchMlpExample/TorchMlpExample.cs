@@ -69,7 +69,9 @@ public static class TorchMlpExample
     public static TorchMlpExampleResult Run(TorchMlpExampleOptions options)
     {
         var ml = new MLContext(seed: options.Seed);
-        Directory.CreateDirectory(options.OutputDirectory);
+        // One run per folder (MlNetHw.IO.RunFolder): a failed or interrupted run never leaves a model beside another run's
+        // report; --resume carries the checkpoint of the interrupted (or earlier) run into the new folder.
+        using var runFolder = RunFolder.Begin(options.OutputDirectory, options.Resume ? name => name == "training.ckpt" : null);
         int epochs = options.Quick ? Math.Min(3, options.Epochs) : options.Epochs;
         var mlp = new TorchMlpBinaryOptions
         {
@@ -79,8 +81,6 @@ public static class TorchMlpExample
             // (the checkpoint lets `--resume` continue an interrupted run at its last finished epoch)
             Progress = options.Progress,
         };
-        string checkpoint = Path.Combine(options.OutputDirectory, "training.ckpt");
-        if (!options.Resume && File.Exists(checkpoint)) File.Delete(checkpoint);
         IDataView train, test;
         IEstimator<ITransformer> featurizer;
         string description;
@@ -149,6 +149,7 @@ public static class TorchMlpExample
             w.WriteLine();
             w.WriteLine($"Model archive: `{archive}` (load with `ModelArchive.Load`, or `dotnet run --project samples/ModelConsumer -- --model {archive} --input {sample}`).");
         });
+        runFolder.Commit();
         return new TorchMlpExampleResult(description, (int)(train.GetRowCount() ?? 0), (int)(test.GetRowCount() ?? 0),
             metrics.Accuracy, metrics.AreaUnderRocCurve, metrics.F1Score, training, archive, report, sample);
     }

@@ -68,6 +68,9 @@ public static class CliApp
     {
         var chain = Chain(e).ToList();
         var usage = chain.LastOrDefault(IsUsageError);
+        // An outer usage error that repeats the inner one's message with more context (the file name) is the better line.
+        if (usage is not null)
+            usage = chain.Where(IsUsageError).FirstOrDefault(x => x.Message.Contains(usage.Message, StringComparison.Ordinal)) ?? usage;
         int code = usage is null ? Failure : UsageError;
         var shown = usage ?? chain.LastOrDefault(x => !string.IsNullOrWhiteSpace(x.Message)) ?? e;
         string message = OneLine(shown.Message);

@@ -31,7 +31,13 @@ public static class DatasetsCommand
         root.Options.Add(local);
         root.Options.Add(force);
 
-        DatasetFetchOptions Options(ParseResult r) => new()
+        DatasetFetchOptions Options(ParseResult r, bool writes = false)
+        {
+            // The commands that may fetch check the cache root first, as the experiments check --out.
+            if (writes) OutputFolderCheck.Check(dataDir.Name, r.GetValue(dataDir));
+            return Read(r);
+        }
+        DatasetFetchOptions Read(ParseResult r) => new()
         {
             DataDir = r.GetValue(dataDir), LocalPath = r.GetValue(local), Force = r.GetValue(force), Log = error ?? ConsoleProgress.Log,
         };
@@ -56,7 +62,7 @@ public static class DatasetsCommand
         fetch.Arguments.Add(fetchIds);
         fetch.SetAction(r =>
         {
-            var options = Options(r);
+            var options = Options(r, writes: true);
             int failed = 0;
             foreach (var id in Ids(r.GetValue(fetchIds)!))
             {

@@ -44,12 +44,19 @@ public sealed class RunOptionGroup
         foreach (Option o in new Option[] { Seed, Device, Threads, Out, Quick }) command.Options.Add(o);
     }
 
-    /// <summary>The parsed values, with progress and logs going to the console's error stream.</summary>
-    public MlNetHw.Runs.RunOptions Read(ParseResult r) => new()
+    /// <summary>
+    /// The parsed values, with progress and logs going to the console's error stream. An unusable --out (an existing
+    /// file, a read-only or immutable folder) is a usage error here, before any work starts.
+    /// </summary>
+    public MlNetHw.Runs.RunOptions Read(ParseResult r)
     {
-        Seed = r.GetValue(Seed), Device = r.GetValue(Device)!, Threads = r.GetValue(Threads), OutputDirectory = r.GetValue(Out),
-        Quick = r.GetValue(Quick), Log = ConsoleProgress.Log,
-    };
+        OutputFolderCheck.Check(Out.Name, r.GetValue(Out));
+        return new()
+        {
+            Seed = r.GetValue(Seed), Device = r.GetValue(Device)!, Threads = r.GetValue(Threads), OutputDirectory = r.GetValue(Out),
+            Quick = r.GetValue(Quick), Log = ConsoleProgress.Log,
+        };
+    }
 }
 
 /// <summary>Option factories with the programs' conventions: a description and a default on every option.</summary>

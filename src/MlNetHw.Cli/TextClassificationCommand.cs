@@ -68,11 +68,12 @@ public static class TextClassificationCommand
         var lr = CliOptions.Double("--lr", 1e-3, "Learning rate");
         var hidden = CliOptions.Int("--hidden", 64, "Hidden size of the RNN/LSTM", min: 1);
         var minCount = CliOptions.Int("--min-count", 1, "Vocabulary: minimum count of a word", min: 1);
+        var maxWords = CliOptions.Int("--max-words", MlNetHw.Text.VocabularyOptions.DefaultMaxLength, "Cut longer sentences to their first N words (TorchSharp models; the count cut is reported); 0 = never", min: 0);
         var embeddingDim = CliOptions.OptionalInt("--embedding-dim", $"Size of the learned embeddings (default {TextClassifierTrainer.DefaultEmbeddingDimension})", min: 1);
         var extraWords = CliOptions.Int("--glove-extra-words", 0, "Extra GloVe words beyond the training vocabulary", min: 0);
         var noVerify = CliOptions.Flag("--no-verify", "Skip the reload check of every saved .zip");
         var noChild = CliOptions.Flag("--no-child-check", "Skip the separate-process reload check");
-        foreach (Option o in new Option[] { model, dataFolder, glove, epochs, batch, lr, hidden, minCount, embeddingDim, extraWords, noVerify, noChild })
+        foreach (Option o in new Option[] { model, dataFolder, glove, epochs, batch, lr, hidden, minCount, maxWords, embeddingDim, extraWords, noVerify, noChild })
             command.Options.Add(o);
         run.AddTo(command);
         command.SetAction(r =>
@@ -88,6 +89,7 @@ public static class TextClassificationCommand
                 Run = s,
                 HiddenSize = r.GetValue(hidden),
                 MinCount = r.GetValue(minCount),
+                MaxWords = r.GetValue(maxWords),
                 EmbeddingDimension = r.GetValue(embeddingDim),
                 VerifyReload = !r.GetValue(noVerify),
                 GloVeExtraWords = r.GetValue(extraWords),

@@ -36,18 +36,8 @@ public static class ResNet18Featurizer
     {
         if (string.IsNullOrWhiteSpace(path)) return "image path is empty";
         if (!File.Exists(path)) return $"image '{path}' does not exist";
-        try
-        {
-            using var codec = SKCodec.Create(path);
-            if (codec is null) return $"image '{path}' is not a readable image (unknown or corrupt format)";
-            if (codec.Info.Width < 1 || codec.Info.Height < 1) return $"image '{path}' has no pixels";
-            using var bitmap = SKBitmap.Decode(codec);
-            return bitmap is null ? $"image '{path}' could not be decoded" : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return $"image '{path}' could not be read: {e.Message}";
-        }
+        // The shared check (MlNetHw.Data.ImageFile): truncated files and oversized images are refused too.
+        return MlNetHw.Data.ImageFile.Problem(path) is { } problem ? $"image '{path}': {problem}" : null;
     }
 
     sealed class PathRow { public string ImagePath { get; set; } = ""; }

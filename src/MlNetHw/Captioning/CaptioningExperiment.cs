@@ -76,7 +76,8 @@ public static class CaptioningExperiment
         training.Device = run.Device;
         var device = TorchRuntime.ResolveDevice(run.Device);
         string outDir = Path.GetFullPath(options.OutOrDefault);
-        Directory.CreateDirectory(outDir);
+        // One run per folder: an interrupted or failed run never leaves files of two runs here (MlNetHw.IO.RunFolder).
+        using var runFolder = RunFolder.Begin(outDir);
         log.WriteLine($"image captioning: experiment={options.Experiment} cell={options.Cell} data={options.Data}; {run.Describe()}");
         log.WriteLine($"  epochs={training.Epochs} batch={training.BatchSize} lr={training.LearningRate.ToString(CultureInfo.InvariantCulture)} " +
                       $"decay={training.Gamma.ToString(CultureInfo.InvariantCulture)} H={options.Captioner.HiddenDim} W={options.Captioner.WordDim} " +
@@ -177,6 +178,7 @@ public static class CaptioningExperiment
         };
         WriteOutputs(options, dataset, result, training);
         log.WriteLine($"wrote {result.SheetPath}, {result.MetricsJsonPath}, {result.LossCurvePath}");
+        runFolder.Commit();
         return result;
     }
 

@@ -80,6 +80,9 @@ public static class GloVeReader
                 ReadOnlySpan<char> field = space < 0 ? rest : rest[..space];
                 if (!float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out row[d]))
                     throw new InvalidDataException($"{path}:{lineNumber}: value {d + 1} of '{word}' is not a number: '{field}'.");
+                // NaN, Infinity or a value beyond float's range (1e39 reads as infinity) would poison training much later.
+                if (!float.IsFinite(row[d]))
+                    throw new InvalidDataException($"{path}:{lineNumber}: value {d + 1} of '{word}' is not a finite number: '{field}' (the file is damaged).");
                 rest = space < 0 ? [] : rest[(space + 1)..];
             }
             string wordText = word.ToString();

@@ -212,22 +212,6 @@ public static class ImageFolderReader
     /// <inheritdoc cref="Load(MLContext, ImageFolderSplit)"/>
     public static IDataView Load(DataOperationsCatalog data, ImageFolderSplit split) => data.LoadFromEnumerable(split.Rows);
 
-    /// <summary>Null when SkiaSharp can decode the image's header, else the reason.</summary>
-    static string? Check(string file)
-    {
-        try
-        {
-            if (new FileInfo(file).Length == 0) return "empty file";
-            using var codec = SKCodec.Create(file, out var result);
-            if (codec is null) return $"not a decodable image ({result})";
-            if (codec.Info.Width <= 0 || codec.Info.Height <= 0) return "zero-sized image";
-            // Decode the pixels too: a truncated file has a valid header but fails (or comes back incomplete) here.
-            var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-            using var bitmap = new SKBitmap(info);
-            var decoded = codec.GetPixels(info, bitmap.GetPixels());
-            return decoded == SKCodecResult.Success ? null : $"decoding failed ({decoded})";
-        }
-        catch (IOException e) { return e.Message; }
-        catch (UnauthorizedAccessException e) { return e.Message; }
-    }
+    /// <summary>Null when the image decodes completely (the check every image reader shares: <see cref="ImageFile.Problem"/>), else the reason.</summary>
+    static string? Check(string file) => ImageFile.Problem(file);
 }

@@ -85,11 +85,11 @@ public sealed class DatasetCatalog
 
         string root = options.ResolveCacheRoot();
         string target = Path.Combine(root, manifest.Id);
-        if (!options.Force && File.Exists(Path.Combine(target, CompleteMarker))) return target;
+        if (!options.Force && File.Exists(Path.Combine(target, CompleteMarker)) && UsableCache(manifest, target, log)) return target;
 
         Directory.CreateDirectory(root);
         using var lockFile = AcquireLock(Path.Combine(root, ".locks", manifest.Id + ".lock"), log);
-        if (!options.Force && File.Exists(Path.Combine(target, CompleteMarker))) return target; // Fetched by another process meanwhile.
+        if (!options.Force && File.Exists(Path.Combine(target, CompleteMarker)) && UsableCache(manifest, target, log)) return target; // Fetched by another process meanwhile.
         RemoveAbandonedStaging(Path.Combine(root, ".staging"), manifest.Id);
 
         var failures = new List<string>();
@@ -122,6 +122,7 @@ public sealed class DatasetCatalog
                 var problems = CheckLayout(manifest, output, checksums: true);
                 if (problems.Count > 0)
                     throw new ChecksumMismatchException($"the result does not match the manifest: {string.Join("; ", problems.Take(5))}{(problems.Count > 5 ? $" (+{problems.Count - 5} more)" : "")}");
+                CacheStamp.WriteFresh(manifest, output);
                 File.WriteAllText(Path.Combine(output, CompleteMarker),
                     $"{{\"id\": \"{manifest.Id}\", \"source\": {JsonSerializer.Serialize(localArchive ?? source.Describe())}, \"fetched\": \"{DateTime.UtcNow:O}\"}}\n");
                 if (Directory.Exists(target)) Directory.Delete(target, recursive: true); // An incomplete earlier attempt, or --force.
@@ -192,6 +193,24 @@ public sealed class DatasetCatalog
         "url" when s.Downloads.Count == 1 => s.Downloads[0].Archive is "tgz" ? "tar.gz" : s.Downloads[0].Archive,
         _ => null,
     };
+
+    /// <summary>
+    /// The cheap check of a complete cached copy on every use (<see cref="CacheStamp"/>): sizes and stamps, a full sha256
+    /// only of files whose stamp changed. A damaged copy is logged, its completion marker removed (so it is fetched
+    /// again), and false returned.
+    /// </summary>
+    static bool UsableCache(DatasetManifest manifest, string target, TextWriter log)
+    {
+        var problems = CacheStamp.Check(manifest, target);
+        if (problems.Count == 0) return true;
+        log.WriteLine($"warning: the cached copy of '{manifest.Id}' in {target} is damaged ({string.Join("; ", problems.Take(3))}{(problems.Count > 3 ? $"; +{problems.Count - 3} more" : "")}); fetching it again");
+        try { File.Delete(Path.Combine(target, CompleteMarker)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DatasetUnavailableException($"the cached copy of '{manifest.Id}' in {target} is damaged ({string.Join("; ", problems.Take(3))}) and cannot be replaced: {e.Message}");
+        }
+        return false;
+    }
 
     /// <summary>Checks that <paramref name="folder"/> has the manifest's files (and, with <paramref name="checksums"/>,
     /// their sha256 and sizes) and folders (with their file counts). Returns one line per problem.</summary>

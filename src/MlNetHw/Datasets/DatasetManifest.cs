@@ -90,6 +90,41 @@ public sealed class DatasetManifest
         foreach (var f in Files)
             if (string.IsNullOrEmpty(f.Path) || Path.IsPathRooted(f.Path) || f.Path.Contains(".."))
                 throw new InvalidDataException($"{origin}: file path '{f.Path}' must be relative, inside the dataset folder.");
+        ValidateRanges(origin);
+    }
+
+    /// <summary>Out-of-range values are refused naming the field (a negative size or count, a malformed sha256, a duplicate file).</summary>
+    void ValidateRanges(string origin)
+    {
+        static bool IsSha256(string? h) => h is null || (h.Length == 64 && h.All(char.IsAsciiHexDigit));
+        if (Size is < 0) throw new InvalidDataException($"{origin}: 'size' = {Size} is negative.");
+        foreach (var (key, n) in Items)
+            if (n < 0) throw new InvalidDataException($"{origin}: 'items.{key}' = {n} is negative.");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var f in Files)
+        {
+            if (!seen.Add(f.Path)) throw new InvalidDataException($"{origin}: file '{f.Path}' is listed twice.");
+            if (f.Size is < 0) throw new InvalidDataException($"{origin}: file '{f.Path}': 'size' = {f.Size} is negative.");
+            if (!IsSha256(f.Sha256)) throw new InvalidDataException($"{origin}: file '{f.Path}': 'sha256' = '{f.Sha256}' is not 64 hexadecimal digits.");
+        }
+        foreach (var d in Folders)
+        {
+            if (string.IsNullOrEmpty(d.Path) || Path.IsPathRooted(d.Path) || d.Path.Contains(".."))
+                throw new InvalidDataException($"{origin}: folder path '{d.Path}' must be relative, inside the dataset folder.");
+            if (d.Count is < 0) throw new InvalidDataException($"{origin}: folder '{d.Path}': 'count' = {d.Count} is negative.");
+        }
+        for (int i = 0; i < Sources.Count; i++)
+        {
+            var s = Sources[i];
+            if (!IsSha256(s.Sha256)) throw new InvalidDataException($"{origin}: sources[{i}]: 'sha256' = '{s.Sha256}' is not 64 hexadecimal digits.");
+            foreach (var d in s.Downloads)
+            {
+                if (d.Size is < 0) throw new InvalidDataException($"{origin}: sources[{i}]: download '{d.Name}': 'size' = {d.Size} is negative.");
+                if (!IsSha256(d.Sha256)) throw new InvalidDataException($"{origin}: sources[{i}]: download '{d.Name}': 'sha256' = '{d.Sha256}' is not 64 hexadecimal digits.");
+                if (d.Name.Contains('/') || d.Name.Contains('\\') || d.Name is "." or "..")
+                    throw new InvalidDataException($"{origin}: sources[{i}]: download name '{d.Name}' must be a plain file name.");
+            }
+        }
     }
 }
 

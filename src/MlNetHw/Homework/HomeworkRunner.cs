@@ -45,7 +45,10 @@ public static class HomeworkRunner
         var parts = allParts.Where(p => options.Parts.Count == 0 || options.Parts.Contains(p.Number)).OrderBy(p => p.Number).ToList();
         options.Run.Validate();
         string outDir = options.ReportFolder;
-        Directory.CreateDirectory(outDir);
+        // One run per folder (MlNetHw.IO.RunFolder): the earlier run's parts are carried into the new folder (an up-to-date
+        // part is skipped, a rerun part's folder is replaced), and the reports are written anew; an interrupted or failed
+        // job leaves the earlier complete folder, never a mixture of the two runs' reports and models.
+        using var runFolder = RunFolder.Begin(outDir, carryOver: name => name is not ("report.md" or "report.html"));
         var log = options.Run.Log;
         log.WriteLine($"MlNetHw homework: size={options.Size} {options.Run.Describe()} parts={string.Join(",", parts.Select(p => p.Number))} out={outDir}");
 
@@ -75,6 +78,9 @@ public static class HomeworkRunner
             else
             {
                 log.WriteLine($"== part {part.Number}: {part.Title} ({i + 1} of {parts.Count}), elapsed {TextProgressBar.FormatTime(clock.Elapsed)}");
+                // A rerun part starts from an empty folder: none of its earlier files stay beside the new ones.
+                Directory.Delete(partDir, recursive: true);
+                Directory.CreateDirectory(partDir);
                 var record = RunOne(part, context, fingerprint, log);
                 record.Save(recordPath);
                 records.Add(record);
@@ -82,6 +88,7 @@ public static class HomeworkRunner
             doneMinutes += part.QuickMinutes;
             WriteReports(outDir, options, records, clock.Elapsed); // after every part, so a crash later loses nothing
         }
+        runFolder.Commit();
         log.WriteLine($"report: {Path.Combine(outDir, "report.md")} ({records.Count(r => r.Ok)} ok, {records.Count(r => !r.Ok)} failed, {TextProgressBar.FormatTime(clock.Elapsed)})");
         return records;
     }

@@ -27,21 +27,70 @@ public static class JsonRows
             var values = conversion.CreateArray(rows.Count);
             for (int i = 0; i < rows.Count; i++)
             {
-                if (!rows[i].TryGetPropertyValue(c.Name, out var node) || node is null)
-                    throw new InvalidDataException($"row {i + 1}: no value for column '{c.Name}' ({TorchColumn.Describe(c.Type)})");
-                object? value;
-                try { value = node.Deserialize(conversion.ValueType); }
-                catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
-                {
-                    throw new InvalidDataException($"row {i + 1}: column '{c.Name}' = {Shorten(node.ToJsonString())} is not a {TorchColumn.Describe(c.Type)}", e);
-                }
-                if (c.Type is VectorDataViewType { Size: > 0 } v && value is Array a && a.Length != v.Size)
-                    throw new InvalidDataException($"row {i + 1}: column '{c.Name}' has {a.Length} values, expected {v.Size}");
+                var value = Convert(rows[i], c, conversion.ValueType, out string? problem);
+                if (problem is not null) throw new InvalidDataException($"row {i + 1}: {problem}");
                 values.SetValue(value, i);
             }
             table.SetRaw(c.Name, values);
         }
         return new ColumnTableView(table, schema);
+    }
+
+    /// <summary>
+    /// What is wrong with <paramref name="row"/> for <paramref name="schema"/>'s columns, naming the field (a missing or
+    /// null value, a wrong type or length, a number out of the column's range such as 1e40 for a Single); null when the
+    /// row is good. Lets a caller score the good rows and report the bad ones by number.
+    /// </summary>
+    public static string? Problem(DataViewSchema schema, JsonObject row)
+    {
+        foreach (var c in schema.Where(c => !c.IsHidden))
+        {
+            var column = new TorchColumn(c.Name, c.Type);
+            Convert(row, column, ValueConversion.For(c.Type).ValueType, out string? problem);
+            if (problem is not null)
+            {
+                var unknown = row.Select(kv => kv.Key).Where(k => schema.GetColumnOrNull(k) is null).ToList();
+                return unknown.Count > 0 && !row.ContainsKey(c.Name)
+                    ? $"{problem}; the row has unknown field(s) {string.Join(", ", unknown.Select(k => $"'{k}'"))}"
+                    : problem;
+            }
+        }
+        return null;
+    }
+
+    static object? Convert(JsonObject row, TorchColumn c, Type valueType, out string? problem)
+    {
+        problem = null;
+        if (!row.TryGetPropertyValue(c.Name, out var node) || node is null)
+        {
+            problem = $"field '{c.Name}': no value (expected {TorchColumn.Describe(c.Type)})";
+            return null;
+        }
+        object? value;
+        try { value = node.Deserialize(valueType); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or OverflowException or NotSupportedException)
+        {
+            problem = $"field '{c.Name}' = {Shorten(node.ToJsonString())} is not a {TorchColumn.Describe(c.Type)}";
+            return null;
+        }
+        if (c.Type is VectorDataViewType { Size: > 0 } v && value is Array a && a.Length != v.Size)
+        {
+            problem = $"field '{c.Name}' has {a.Length} values, expected {v.Size}";
+            return null;
+        }
+        int bad = value switch
+        {
+            float f => float.IsFinite(f) ? -1 : 0,
+            double d => double.IsFinite(d) ? -1 : 0,
+            float[] fa => Array.FindIndex(fa, x => !float.IsFinite(x)),
+            double[] da => Array.FindIndex(da, x => !double.IsFinite(x)),
+            null when c.Type is not TextDataViewType => -2,
+            _ => -1,
+        };
+        if (bad == -2) problem = $"field '{c.Name}': no value (expected {TorchColumn.Describe(c.Type)})";
+        else if (bad >= 0)
+            problem = $"field '{c.Name}'{(value is Array ? $"[{bad}]" : "")} is out of range for {TorchColumn.Describe(c.Type)} (a finite number is needed; got {Shorten(node.ToJsonString())})";
+        return problem is null ? value : null;
     }
 
     /// <summary>

@@ -71,9 +71,12 @@ public static class RecurrentLayersExperiment
     {
         options.Run.Validate();
         using var threads = options.Run.UseThreads();
-        Directory.CreateDirectory(options.Folder);
         var device = TorchRuntime.ResolveDevice(options.Run.Device);
-        return RunCore(options, device, options.Run.Log);
+        // One run per folder: an interrupted or failed run never leaves files of two runs here (MlNetHw.IO.RunFolder).
+        using var runFolder = RunFolder.Begin(options.Folder);
+        var result = RunCore(options, device, options.Run.Log);
+        runFolder.Commit();
+        return result;
     }
 
     static RecurrentLayersResult RunCore(RecurrentLayersOptions options, Device device, TextWriter log)

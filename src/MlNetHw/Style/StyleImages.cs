@@ -12,15 +12,8 @@ public static class StyleImages
     {
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException($"--{role}: no image file given.");
         if (!File.Exists(path)) throw new FileNotFoundException($"--{role}: image file '{path}' does not exist.", path);
-        SKBitmap? bmp;
-        try { bmp = SKBitmap.Decode(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidDataException($"--{role}: image file '{path}' could not be read: {e.Message}", e);
-        }
-        if (bmp is null || bmp.Width == 0 || bmp.Height == 0)
-            throw new InvalidDataException($"--{role}: '{path}' is not a readable image (PNG, JPEG, BMP, GIF or WebP expected; {new FileInfo(path).Length} bytes).");
-        return bmp;
+        // The shared check: a truncated or corrupt file (valid header, missing pixels) is refused, not painted black.
+        return MlNetHw.Data.ImageFile.Decode(path, $"--{role}");
     }
 
     /// <summary>

@@ -87,7 +87,8 @@ public static class StyleTransferExperiment
         }
 
         string dir = run.OutputDirectory ?? Path.Combine("out", "style-transfer");
-        Directory.CreateDirectory(dir);
+        // One run per folder: an interrupted or failed run never leaves files of two runs here (MlNetHw.IO.RunFolder).
+        using var runFolder = RunFolder.Begin(dir);
         string resultPng = Path.Combine(dir, "result.png");
         string sheetPng = Path.Combine(dir, "sheet.png");
         string curvePng = Path.Combine(dir, "loss-curve.png");
@@ -162,6 +163,7 @@ public static class StyleTransferExperiment
         };
         AtomicFile.Write(result.SummaryMarkdown, s => { using var w = new StreamWriter(s); w.Write(Summary(result)); });
         log.WriteLine($"wrote {Path.GetFullPath(resultPng)}, {Path.GetFullPath(sheetPng)}, {Path.GetFullPath(curvePng)}, {Path.GetFullPath(result.SummaryMarkdown)}");
+        runFolder.Commit();
         return result;
     }
 

@@ -42,7 +42,15 @@ public sealed record SentenceSplit(IReadOnlyList<LabeledText> Train, IReadOnlyLi
         }
         static IReadOnlyList<LabeledText> Labeled(IReadOnlyList<LabeledSentence> rows) => rows.Select(r => new LabeledText(r.Label == 1, r.Text)).ToList();
         string unlabelled = Path.Combine(folder, "unlabelled.txt");
-        return new SentenceSplit(Labeled(Read("train.txt", true)), Labeled(Read("dev.txt", true)), Labeled(Read("test.txt", true)),
+        var split = new SentenceSplit(Labeled(Read("train.txt", true)), Labeled(Read("dev.txt", true)), Labeled(Read("test.txt", true)),
             File.Exists(unlabelled) ? Read("unlabelled.txt", false).Select(r => r.Text).ToList() : null, warnings);
+        // A single class trains a constant classifier (AUC 0.5) without complaint: refuse it for training, warn for evaluation.
+        if (split.Train.Select(s => s.Label).Distinct().Count() < 2)
+            throw new InvalidDataException($"{Path.Combine(folder, "train.txt")}: every one of its {split.Train.Count} sentences has label {(split.Train[0].Label ? 1 : 0)}; " +
+                                           "a classifier needs sentences of both labels 0 and 1.");
+        foreach (var (name, rows) in new[] { ("dev.txt", split.Dev), ("test.txt", split.Test) })
+            if (rows.Select(s => s.Label).Distinct().Count() < 2)
+                warnings.Add($"{Path.Combine(folder, name)}: every sentence has label {(rows[0].Label ? 1 : 0)}: its AUC is undefined and its accuracy says little");
+        return split;
     }
 }

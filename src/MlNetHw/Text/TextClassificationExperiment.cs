@@ -59,7 +59,8 @@ public static class TextClassificationExperiment
         string dataFolder = options.DataFolder ?? TextDataSources.DefaultSentimentFolder(log);
         var split = SentenceSplit.Load(dataFolder);
         string outDir = Path.GetFullPath(run.OutputDirectory ?? Path.Combine("out", "text-classification"));
-        Directory.CreateDirectory(outDir);
+        // One run per folder: an interrupted or failed run never leaves files of two runs here (MlNetHw.IO.RunFolder).
+        using var runFolder = RunFolder.Begin(outDir);
 
         var device = TorchRuntime.ResolveDevice(run.Device);
         log.WriteLine($"text classification: {run.Describe()}; models={string.Join(",", options.Models.Select(NameOf))} " +
@@ -72,6 +73,17 @@ public static class TextClassificationExperiment
         }
         log.WriteLine($"  {TorchRuntime.Describe(device)}");
         foreach (var w in split.Warnings) log.WriteLine($"  warning: {w}");
+        if (options.MaxWords < 0) throw new ArgumentException($"the word cap (--max-words) must be 0 (none) or positive (got {options.MaxWords}).");
+        int truncated = 0;
+        if (options.MaxWords > 0 && options.Models.Any(k => k != TextModelKind.BagOfWords))
+        {
+            // Counted once here for the report; the vocabulary cuts them (a padded batch of a 2-million-word line would need tens of GB).
+            var all = split.Train.Concat(split.Dev).Concat(split.Test).Select(s => s.Text).Concat(split.Unlabelled ?? Array.Empty<string>());
+            var lengths = TextTokenization.Tokenize(new MLContext(seed: 0), all).Select(t => t.Length).ToList();
+            truncated = lengths.Count(n => n > options.MaxWords);
+            if (truncated > 0)
+                log.WriteLine($"  warning: {truncated} sentence(s) longer than {options.MaxWords} words (the longest has {lengths.Max()}) are cut to their first {options.MaxWords} words (--max-words)");
+        }
         log.WriteLine($"  data {dataFolder}: train {split.Train.Count}, dev {split.Dev.Count}, test {split.Test.Count}, unlabelled {split.Unlabelled?.Count.ToString(CultureInfo.InvariantCulture) ?? "none"}");
 
         var ml = new MLContext(seed: run.Seed);
@@ -108,8 +120,9 @@ public static class TextClassificationExperiment
         string? chart = WriteChart(results, outDir);
         var result = new TextClassificationResult(results, dataFolder, glovePath, vectors?.Dimension ?? 0,
             split.Train.Count, split.Dev.Count, split.Test.Count, split.Unlabelled?.Count ?? 0,
-            Path.Combine(outDir, "results.md"), chart, wall.Elapsed);
+            Path.Combine(outDir, "results.md"), chart, wall.Elapsed) { TruncatedSentences = truncated, MaxWords = options.MaxWords };
         WriteMarkdown(result, options);
+        runFolder.Commit();
         log.WriteLine();
         log.WriteLine(File.ReadAllText(result.ResultsMarkdownPath));
         return result;
@@ -145,7 +158,7 @@ public static class TextClassificationExperiment
                 $"  elapsed {TextProgressBar.FormatTime(p.Elapsed)} ETA {(p.Eta is { } eta ? TextProgressBar.FormatTime(eta) : "--:--")}"));
         if (kind == TextModelKind.BagOfWords) log.WriteLine("  (L-BFGS on the whole training set: no epochs)");
 
-        var estimator = new TextClassificationEstimator(ml, kind, vectors, trainer, new VocabularyOptions { MinCount = options.MinCount, ExtraWords = extraWords });
+        var estimator = new TextClassificationEstimator(ml, kind, vectors, trainer, new VocabularyOptions { MinCount = options.MinCount, ExtraWords = extraWords, MaxLength = options.MaxWords });
         var clock = Stopwatch.StartNew();
         var model = estimator.Fit(train, dev);
         var trainingTime = clock.Elapsed;
@@ -245,6 +258,8 @@ public static class TextClassificationExperiment
         sb.AppendLine($"Data: `{result.DataFolder}` (train {result.TrainCount}, dev {result.ValidationCount}, test {result.TestCount}, unlabelled {result.UnlabelledCount}); " +
                       $"word vectors: {(result.GloVePath is null ? "none" : $"`{result.GloVePath}` ({result.GloVeDimension}d)")}; seed {options.Run.Seed}" +
                       $"{(options.Run.Quick ? "; QUICK run (few epochs): not for reporting" : "")}.");
+        if (result.TruncatedSentences > 0)
+            sb.AppendLine().AppendLine($"{result.TruncatedSentences} sentence(s) longer than {result.MaxWords} words were cut to their first {result.MaxWords} words by the TorchSharp models.");
         sb.AppendLine();
         sb.AppendLine("| model | test accuracy | test AUC | best dev accuracy | epoch kept | vocabulary | training time | homework reference* | reload identical |");
         sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");

@@ -42,6 +42,8 @@ public sealed class TextClassificationModel : ITransformer
         Classifier = parts.OfType<TextClassifierModel>().FirstOrDefault();
         if (kind != TextModelKind.BagOfWords && (Vocabulary is null || Classifier is null))
             throw new ArgumentException($"a {kind} text model holds a vocabulary and a TorchSharp classifier.");
+        if (Vocabulary is not null && Classifier is not null && Vocabulary.Vocabulary.Count != Classifier.Network.Shape.VocabularySize)
+            throw new InvalidDataException($"the text model's vocabulary has {Vocabulary.Vocabulary.Count} words but its classifier was trained on {Classifier.Network.Shape.VocabularySize} (a cut or edited model file).");
     }
 
     /// <inheritdoc/>
@@ -119,7 +121,8 @@ public sealed class TextClassificationModel : ITransformer
                                            $"boolean PredictedLabel and float Probability (input: {string.Join(", ", inputSchema.Select(c => $"{c.Name} ({c.Type})"))}; " +
                                            $"it holds {string.Join(", ", parts.Select(p => p.GetType().Name))}).");
         string textColumn = text!;
-        return new TextClassificationModel(mlContext, classifier?.Kind ?? TextModelKind.BagOfWords, chain, textColumn);
+        try { return new TextClassificationModel(mlContext, classifier?.Kind ?? TextModelKind.BagOfWords, chain, textColumn); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"model archive '{path}': {e.Message}", e); }
     }
 
     static SchemaDefinition SchemaFor(string textColumn)

@@ -32,6 +32,11 @@ public sealed class TextClassificationOptions
     /// <summary>Minimum training count for a word to enter the vocabulary. Default 1.</summary>
     public int MinCount { get; set; } = 1;
     /// <summary>
+    /// Sentences longer than this many words are cut (their first words kept) by the TorchSharp models; the number cut
+    /// is logged and reported. 0 = never cut (a single very long line can then exhaust memory). Default 256.
+    /// </summary>
+    public int MaxWords { get; set; } = VocabularyOptions.DefaultMaxLength;
+    /// <summary>
     /// The frozen-GloVe model's vocabulary also gets the first this many words of the GloVe file (the most frequent),
     /// so words never seen in training still contribute their fixed vectors; their vectors are stored in the model
     /// (N × D floats). Default 0: training words only (the setting of the reported runs).

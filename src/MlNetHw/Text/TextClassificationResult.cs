@@ -29,6 +29,12 @@ public sealed record TextClassificationResult(
     string? DevAccuracyChartPath,
     TimeSpan WallTime)
 {
+    /// <summary>Sentences (train, dev, test, unlabelled) longer than the word cap, cut to their first words.</summary>
+    public int TruncatedSentences { get; init; }
+
+    /// <summary>The word cap (0 = none).</summary>
+    public int MaxWords { get; init; }
+
     /// <summary>The model with the highest test accuracy.</summary>
     public TextModelResult Best => Models.MaxBy(m => m.TestAccuracy)!;
 }

@@ -100,6 +100,9 @@ public sealed class TextClassifierModel : TorchModel
 /// <summary>Pads sentences of word ids into the (N, T) tensors the networks read.</summary>
 public static class SentenceBatch
 {
+    /// <summary>Largest batch accepted, in (sentence × word) cells [20 million: 180 MB of ids and mask].</summary>
+    public static long MaxBatchCells { get; set; } = 20_000_000;
+
     /// <summary>
     /// ids (N, T) int64 padded with &lt;pad&gt; and mask (N, T) bool (false on padding); T = the longest sentence, at
     /// least 1, so a batch of empty sentences is still a valid input (all masked).
@@ -107,6 +110,12 @@ public static class SentenceBatch
     public static (Tensor Ids, Tensor Mask) Pad(IReadOnlyList<int[]> sentences, Device device)
     {
         int n = sentences.Count, t = Math.Max(1, sentences.Count == 0 ? 1 : sentences.Max(s => s.Length));
+        // Estimate before allocating: ids (8 bytes) + mask (1) here, then about the same again per network layer in libtorch.
+        long cells = (long)n * t;
+        if (cells > MaxBatchCells)
+            throw new InvalidDataException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"a batch of {n} sentences padded to the longest, {t} words, needs {cells * 9 / 1e9:0.##} GB for its ids alone (the network's activations are more); " +
+                $"cap the sentence length (VocabularyOptions.MaxLength, --max-words) or score fewer rows at once"));
         var ids = new long[n * t];
         var mask = new bool[n * t];
         for (int i = 0; i < n; i++)

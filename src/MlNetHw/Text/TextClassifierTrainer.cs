@@ -88,7 +88,17 @@ public sealed class TextClassifierTrainer : TorchEstimator<TextClassifierModel>
                 var loss = nn.functional.binary_cross_entropy_with_logits(logits, batch.Y);
                 long correct = logits.ge(0).eq(batch.Y.gt(0.5)).sum().item<long>();
                 return new BatchOutcome(loss, (int)batch.Y.shape[0], correct);
-            }, channel) { Progress = o.Progress };
+            }, channel)
+            {
+                Progress = o.Progress,
+                ModelSettings = new KeyValuePair<string, string>[]
+                {
+                    new("network", o.Network.ToString()), new("kind", o.Kind.ToString()), new("vocabulary", _vocabulary.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    new("embedding", EmbeddingDimension.ToString(System.Globalization.CultureInfo.InvariantCulture)), new("hidden", o.HiddenSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    new("frozen-embeddings", o.FreezeEmbeddings.ToString()), new("average-skips-unknown", o.AverageSkipsUnknown.ToString()),
+                    new("pretrained", o.PretrainedVectors?.Source ?? "none"),
+                },
+            };
             if (o.EpochEnd is not null) trainer.EpochEnd += o.EpochEnd;
             model.Training = trainer.Fit(new ListBatchSource<(int[], bool), (Tensor, Tensor, Tensor)>(train, collate),
                 validation is null ? null : new ListBatchSource<(int[], bool), (Tensor, Tensor, Tensor)>(validation, collate),

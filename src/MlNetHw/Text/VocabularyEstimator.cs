@@ -18,8 +18,15 @@ public sealed class VocabularyOptions
     public int MinCount { get; set; } = 1;
     /// <summary>At most this many ids, &lt;pad&gt; and &lt;unk&gt; included; the rarest words go first; 0 = no limit [0].</summary>
     public int MaxSize { get; set; }
-    /// <summary>Sentences longer than this are cut (the first words are kept); 0 = never [0].</summary>
-    public int MaxLength { get; set; }
+    /// <summary>
+    /// Sentences longer than this are cut (the first words are kept); 0 = never [<see cref="DefaultMaxLength"/>]. A batch
+    /// pads to its longest sentence, so one very long line (a file without line breaks) would otherwise ask libtorch for
+    /// gigabytes; the number of training sentences cut is logged (a warning) and kept in <see cref="TextVocabularyModel.TruncatedTrainingSentences"/>.
+    /// </summary>
+    public int MaxLength { get; set; } = DefaultMaxLength;
+
+    /// <summary>Default <see cref="MaxLength"/>: 256 words (the homework's sentences have at most a few dozen).</summary>
+    public const int DefaultMaxLength = 256;
     /// <summary>
     /// Optional filter on candidate words, e.g. "has a pretrained vector"; rejected words map to &lt;unk&gt;.
     /// Used while fitting only: the fitted vocabulary is a plain word list [null].
@@ -69,7 +76,10 @@ public sealed class VocabularyEstimator : TorchEstimator<TextVocabularyModel>
             vocabulary = TextVocabulary.FromList(vocabulary.Words.Concat(added).ToList());
         }
         channel.Info(MessageSensitivity.None, $"vocabulary: {vocabulary.Count} ids from {sentences.Length} sentences (min count {_options.MinCount})");
-        return new TextVocabularyModel(vocabulary, _options.InputColumnName, _options.OutputColumnName, _options.MaxLength);
+        int cut = _options.MaxLength > 0 ? sentences.Count(s => s is not null && s.Length > _options.MaxLength) : 0;
+        if (cut > 0)
+            channel.Warning(MessageSensitivity.None, $"{cut} training sentence(s) longer than {_options.MaxLength} words are cut to their first {_options.MaxLength} (longest {sentences.Max(s => s?.Length ?? 0)})");
+        return new TextVocabularyModel(vocabulary, _options.InputColumnName, _options.OutputColumnName, _options.MaxLength) { TruncatedTrainingSentences = cut };
     }
 }
 
@@ -92,12 +102,15 @@ public sealed class TextVocabularyModel : TorchModel
     public string OutputColumnName { get; }
     /// <summary>Sentences are cut to this many words (0 = never).</summary>
     public int MaxLength { get; }
+    /// <summary>How many training sentences were cut to <see cref="MaxLength"/> when fitting (0 for a loaded model).</summary>
+    public int TruncatedTrainingSentences { get; init; }
 
     /// <summary>Maps the words of <paramref name="inputColumnName"/> to ids of <paramref name="vocabulary"/> in <paramref name="outputColumnName"/>, cutting sentences to <paramref name="maxLength"/> words (0 = never).</summary>
     public TextVocabularyModel(Vocabulary vocabulary, string inputColumnName = TextColumns.Tokens,
         string outputColumnName = TextColumns.TokenIds, int maxLength = 0)
     {
         Vocabulary = vocabulary ?? throw new ArgumentNullException(nameof(vocabulary));
+        if (maxLength < 0) throw new InvalidDataException($"the vocabulary's maximum sentence length is {maxLength}: it must be 0 (never cut) or positive.");
         InputColumnName = inputColumnName;
         OutputColumnName = outputColumnName;
         MaxLength = maxLength;
@@ -130,12 +143,23 @@ public sealed class TextVocabularyModel : TorchModel
         state.Set("inputColumn", InputColumnName);
         state.Set("outputColumn", OutputColumnName);
         state.Set("maxLength", MaxLength);
+        state.Set("wordCount", Vocabulary.Count); // so that a word list cut or extended later is noticed when loading
         state.Vocabularies["words"] = Vocabulary.Words.ToArray();
     }
 
     /// <summary>Rebuilds the model from an archive (found through <see cref="TorchArchitectureAttribute"/>).</summary>
-    public static TextVocabularyModel Load(TorchModelState state) =>
-        new(TextVocabulary.FromList(state.Vocabulary("words")), state.Get<string>("inputColumn"), state.Get<string>("outputColumn"), state.Get<int>("maxLength"));
+    public static TextVocabularyModel Load(TorchModelState state)
+    {
+        var words = state.Vocabulary("words");
+        int maxLength = state.Get<int>("maxLength");
+        if (maxLength < 0)
+            throw new InvalidDataException($"model '{state.Architecture}': hyperparameter 'maxLength' = {maxLength} is out of range (0 = never cut, or a positive word count)");
+        if (state.Hyperparameters.ContainsKey("wordCount") && state.Get<int>("wordCount") is var count && count != words.Length)
+            throw new InvalidDataException($"model '{state.Architecture}': vocabulary 'words' has {words.Length} words but was saved with {count} (the file was cut or edited)");
+        if (words.Length < TextVocabulary.SpecialTokens.Count || !words.Take(TextVocabulary.SpecialTokens.Count).SequenceEqual(TextVocabulary.SpecialTokens))
+            throw new InvalidDataException($"model '{state.Architecture}': vocabulary 'words' must start with {string.Join(" ", TextVocabulary.SpecialTokens)}");
+        return new(TextVocabulary.FromList(words), state.Get<string>("inputColumn"), state.Get<string>("outputColumn"), maxLength);
+    }
 
     sealed class NoWeights : torch.nn.Module
     {

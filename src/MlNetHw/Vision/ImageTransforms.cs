@@ -12,10 +12,8 @@ public static class ImageTransforms
     /// <summary>Decodes an image file; a file SkiaSharp cannot decode fails with its path.</summary>
     public static SKBitmap Decode(string path)
     {
-        SKBitmap? bmp = null;
-        try { bmp = SKBitmap.Decode(path); }
-        catch (Exception e) when (e is ArgumentException or IOException) { }
-        return bmp ?? throw new InvalidDataException($"{path} could not be decoded as an image (corrupted or not an image file).");
+        try { return MlNetHw.Data.ImageFile.Decode(path); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path} could not be decoded as an image (corrupted or not an image file).", e); }
     }
 
     /// <summary>

@@ -63,6 +63,11 @@ public static class ResNet18FinetuneTrainer
         var trainer = new TorchTrainer<ImageBatch>(model, options.Training, batch => Step(model, batch), channel)
         {
             Progress = new MlNetHw.IO.TextTrainingProgress("finetune", log),
+            ModelSettings = new KeyValuePair<string, string>[]
+            {
+                new("classes", string.Join(",", classes)), new("freeze-backbone", options.FreezeBackbone.ToString()),
+                new("batch-norm-momentum", options.BatchNormMomentum?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "file"),
+            },
         };
         var epochSeconds = new List<double>();
         var lastEnd = TimeSpan.Zero;

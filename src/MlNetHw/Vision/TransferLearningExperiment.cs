@@ -136,7 +136,8 @@ public static class TransferLearningExperiment
             foreach (var file in split.Skipped) log.WriteLine($"warning: skipped unreadable image {file}");
         }
         string outDir = Path.GetFullPath(run.OutputDirectory ?? Path.Combine("out", "transfer-learning"));
-        Directory.CreateDirectory(outDir);
+        // One run per folder: an interrupted or failed run never leaves files of two runs here (MlNetHw.IO.RunFolder).
+        using var runFolder = RunFolder.Begin(outDir);
 
         log.WriteLine($"transfer learning: mode {options.Mode}, {run.Describe()}, data {data.Root}");
         log.WriteLine($"  classes {string.Join(", ", data.Classes)}; train {data.Train.Count} ({data.Train.Describe()}), val {data.Validation.Count} ({data.Validation.Describe()})");
@@ -202,6 +203,7 @@ public static class TransferLearningExperiment
         WriteJson(result, Path.Combine(outDir, "results.json"));
         log.WriteLine();
         log.WriteLine(Summary(result, options));
+        runFolder.Commit();
         return result;
     }
 

@@ -29,12 +29,12 @@ public sealed class ProgramsCommandLineTests
         _ => null,
     };
 
-    sealed record Run(int ExitCode, string StdOut, string StdErr)
+    internal sealed record Run(int ExitCode, string StdOut, string StdErr)
     {
         public override string ToString() => $"exit {ExitCode}\n--- stdout\n{StdOut}\n--- stderr\n{StdErr}";
     }
 
-    static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
             if (File.Exists(Path.Combine(d.FullName, "MlNetHw.sln"))) return d.FullName;
@@ -42,7 +42,7 @@ public sealed class ProgramsCommandLineTests
     }
 
     /// <summary>bin/&lt;config&gt;/net10.0: the same configuration as this test assembly.</summary>
-    static string ProgramPath(string pipeline)
+    internal static string ProgramPath(string pipeline)
     {
         var baseDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         string tfm = baseDir.Name, config = baseDir.Parent!.Name;
@@ -52,7 +52,7 @@ public sealed class ProgramsCommandLineTests
         return dll;
     }
 
-    static Run Start(string pipeline, params string[] args)
+    internal static Run Start(string pipeline, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -71,7 +71,7 @@ public sealed class ProgramsCommandLineTests
     }
 
     /// <summary>Exit 2, exactly one non-empty line on stderr starting with "error:" and containing every <paramref name="mentions"/>, no stack frame.</summary>
-    static void AssertUsageError(Run r, params string[] mentions)
+    internal static void AssertUsageError(Run r, params string[] mentions)
     {
         Assert.AreEqual(2, r.ExitCode, r.ToString());
         var lines = r.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -81,7 +81,7 @@ public sealed class ProgramsCommandLineTests
         AssertNoStackTrace(r);
     }
 
-    static void AssertNoStackTrace(Run r)
+    internal static void AssertNoStackTrace(Run r)
     {
         Assert.IsFalse(r.StdOut.Contains("   at ", StringComparison.Ordinal), r.ToString());
         Assert.IsFalse(r.StdErr.Contains("   at ", StringComparison.Ordinal), r.ToString());

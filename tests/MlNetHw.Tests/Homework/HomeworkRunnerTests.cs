@@ -49,6 +49,41 @@ public sealed class HomeworkRunnerTests
         }
     }
 
+    /// <summary>Writes a file into its folder, then is cancelled (an interrupted main job).</summary>
+    sealed class CancelledPart(int number) : IHomeworkPart
+    {
+        public int Number => number;
+        public string Title => $"cancelled {number}";
+        public double QuickMinutes => 1;
+        public string Fingerprint(PartContext context) => "v1";
+        public PartResult Run(PartContext context)
+        {
+            File.WriteAllText(Path.Combine(context.OutputDirectory, "model.zip"), "half-written model of the new run");
+            throw new OperationCanceledException();
+        }
+    }
+
+    [TestMethod]
+    public void AnInterruptedJobLeavesTheEarlierCompleteFolderNotAMixture()
+    {
+        string dir = Directory.CreateTempSubdirectory("mlnethw-hw").FullName;
+        try
+        {
+            HomeworkRunner.Run(Options(dir, seed: 3), new IHomeworkPart[] { new ArithmeticPart(1), new ArithmeticPart(2) });
+            string report = File.ReadAllText(Path.Combine(dir, "report.md"));
+            var before = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Order().Select(f => (f, File.ReadAllText(f))).ToList();
+            // Seed 5: part 1 reruns (new files), then part 2 is interrupted.
+            Assert.ThrowsExactly<OperationCanceledException>(() =>
+                HomeworkRunner.Run(Options(dir, seed: 5), new IHomeworkPart[] { new ArithmeticPart(1), new CancelledPart(2) }));
+            var after = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Order().Select(f => (f, File.ReadAllText(f))).ToList();
+            CollectionAssert.AreEqual(before, after, "the earlier complete run is back, file for file");
+            Assert.AreEqual(report, File.ReadAllText(Path.Combine(dir, "report.md")));
+            var left = Directory.GetFileSystemEntries(Path.GetDirectoryName(dir)!, Path.GetFileName(dir) + ".*").Where(e => Path.GetFileName(e) != Path.GetFileName(dir)).ToArray();
+            Assert.AreEqual(0, left.Length, "no staging, backup or lock left: " + string.Join(", ", left));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [TestMethod]
     public void TheReportShowsEveryHeadlineOneHeadingSchemeAndHowToUseTheModels()
     {

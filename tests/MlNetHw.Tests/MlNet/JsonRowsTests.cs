@@ -37,11 +37,15 @@ public sealed class JsonRowsTests
         Assert.AreEqual("a", JsonRows.Read(ok).Single()["Text"]!.GetValue<string>());
 
         var e1 = Assert.ThrowsExactly<InvalidDataException>(() => JsonRows.Load(schema, new[] { Row("""{"Features":[1,2],"Text":"a"}"""), Row("""{"Features":[1,2,3],"Text":"b"}""") }));
-        StringAssert.Contains(e1.Message, "row 2: column 'Features' has 3 values, expected 2");
+        StringAssert.Contains(e1.Message, "row 2: field 'Features' has 3 values, expected 2");
         var e2 = Assert.ThrowsExactly<InvalidDataException>(() => JsonRows.Load(schema, new[] { Row("""{"Features":[1,2]}""") }));
-        StringAssert.Contains(e2.Message, "row 1: no value for column 'Text' (String)");
+        StringAssert.Contains(e2.Message, "row 1: field 'Text': no value (expected String)");
         var e3 = Assert.ThrowsExactly<InvalidDataException>(() => JsonRows.Load(schema, new[] { Row("""{"Features":"x","Text":"a"}""") }));
-        StringAssert.Contains(e3.Message, "column 'Features' = \"x\" is not a Vector<Single, 2>");
+        StringAssert.Contains(e3.Message, "field 'Features' = \"x\" is not a Vector<Single, 2>");
+        // A number beyond Single's range (it would read as infinity) and a wrong field name are named too.
+        StringAssert.Contains(JsonRows.Problem(schema, Row("""{"Features":[1,1e40],"Text":"a"}""")), "field 'Features'[1] is out of range");
+        StringAssert.Contains(JsonRows.Problem(schema, Row("""{"Features":[1,2],"Txt":"a"}""")), "unknown field(s) 'Txt'");
+        Assert.IsNull(JsonRows.Problem(schema, Row("""{"Features":[1,2],"Text":"a"}""")));
     }
 
     [TestMethod]

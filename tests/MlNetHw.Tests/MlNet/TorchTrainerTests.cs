@@ -82,20 +82,43 @@ public sealed class TorchTrainerTests
     }
 
     [TestMethod]
-    public void CheckpointWrittenWithOtherSettingsIsRefused()
+    public void CheckpointWrittenWithOtherSettingsModelOrDataIsRefusedNamingTheSettingAndBothValues()
     {
         string dir = TestData.TempDir();
         try
         {
             string ck = Path.Combine(dir, "c.ckpt");
-            Make(new TrainerOptions { Epochs = 1, Seed = 1, Device = "cpu", CheckpointPath = ck }, 1).Trainer.Fit(Source(Train));
-            var e = Assert.ThrowsExactly<InvalidOperationException>(() =>
-                Make(new TrainerOptions { Epochs = 1, Seed = 2, Device = "cpu", CheckpointPath = ck }, 1).Trainer.Fit(Source(Train)));
-            StringAssert.Contains(e.Message, "different settings");
+            TorchTrainer<(Tensor X, Tensor Y)> With(int seed = 1, string dropout = "0.2")
+            {
+                var (module, _) = Make(new TrainerOptions(), 1);
+                return new TorchTrainer<(Tensor X, Tensor Y)>(module, new TrainerOptions { Epochs = 1, Seed = seed, Device = "cpu", CheckpointPath = ck }, b =>
+                {
+                    var logits = module.forward(b.X).squeeze(1);
+                    return new BatchOutcome(nn.functional.binary_cross_entropy_with_logits(logits, b.Y), (int)b.Y.shape[0]);
+                }) { ModelSettings = [new("dropout", dropout)] };
+            }
+            With().Fit(Source(Train));
+            byte[] before = File.ReadAllBytes(ck);
+
+            var e = Assert.ThrowsExactly<CheckpointMismatchException>(() => With(seed: 2).Fit(Source(Train)));
             StringAssert.Contains(e.Message, ck);
-            var e2 = Assert.ThrowsExactly<InvalidOperationException>(() =>
-                Make(new TrainerOptions { Epochs = 1, Seed = 1, Device = "cpu", CheckpointPath = ck }, 1).Trainer.Fit(Source(Train.Take(100).ToArray())));
-            StringAssert.Contains(e2.Message, "train=100");
+            StringAssert.Contains(e.Message, "seed = 1");
+            StringAssert.Contains(e.Message, "seed = 2");
+            // A model hyperparameter the estimator passes (dropout) counts as much as a loop setting.
+            var d = Assert.ThrowsExactly<CheckpointMismatchException>(() => With(dropout: "0.5").Fit(Source(Train)));
+            StringAssert.Contains(d.Message, "model.dropout = 0.2");
+            StringAssert.Contains(d.Message, "model.dropout = 0.5");
+            var n = Assert.ThrowsExactly<CheckpointMismatchException>(() => With().Fit(Source(Train.Take(100).ToArray())));
+            StringAssert.Contains(n.Message, "train-rows = 240");
+            StringAssert.Contains(n.Message, "train-rows = 100");
+            // Other data of the same size, and the same rows in another order, are different data.
+            var other = TestData.Blobs(240, seed: 99);
+            var h = Assert.ThrowsExactly<CheckpointMismatchException>(() => With().Fit(Source(other)));
+            StringAssert.Contains(h.Message, "train-data-sha256");
+            var o = Assert.ThrowsExactly<CheckpointMismatchException>(() => With().Fit(Source(Train.Reverse().ToArray())));
+            StringAssert.Contains(o.Message, "train-data-sha256");
+            CollectionAssert.AreEqual(before, File.ReadAllBytes(ck), "a refused resume leaves the checkpoint as it was");
+            Assert.AreEqual(1, With().Fit(Source(Train)).ResumedAfterEpoch, "the same settings and data resume");
         }
         finally { Directory.Delete(dir, true); }
     }

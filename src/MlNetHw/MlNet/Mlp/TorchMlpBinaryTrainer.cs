@@ -71,6 +71,9 @@ public sealed class TorchMlpBinaryTrainer : TorchEstimator<TorchMlpBinaryModel>
                 $"TorchMlp: feature column '{_options.FeatureColumnName}' must have a known size (got a variable-size vector)");
         int d = featureType.Size;
         var examples = Read(trainData);
+        // One label only trains a constant classifier (AUC 0.5) without complaint: refuse it, naming the column.
+        if (examples.Length > 0 && examples.All(e => e.Label == examples[0].Label))
+            throw new ArgumentException($"{Name}: every one of the {examples.Length} training rows has {_options.LabelColumnName} = {examples[0].Label}; a binary classifier needs rows of both labels.");
         (float[] Features, bool Label)[] train, validation;
         if (_options.ValidationData is { } validationData)
         {
@@ -107,7 +110,16 @@ public sealed class TorchMlpBinaryTrainer : TorchEstimator<TorchMlpBinaryModel>
                 var loss = nn.functional.binary_cross_entropy_with_logits(logits, batch.Y);
                 long correct = logits.gt(0).eq(batch.Y.gt(0.5)).sum().item<long>();
                 return new BatchOutcome(loss, (int)batch.Y.shape[0], correct);
-            }, channel) { Progress = _options.Progress };
+            }, channel)
+            {
+                Progress = _options.Progress,
+                ModelSettings = new KeyValuePair<string, string>[]
+                {
+                    new("features", $"{_options.FeatureColumnName}[{d}]"), new("label", _options.LabelColumnName),
+                    new("hidden", string.Join(",", _options.HiddenSizes)), new("dropout", _options.Dropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture)),
+                    new("validation", _options.ValidationData is null ? _options.ValidationFraction.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + " of the rows" : "given"),
+                },
+            };
             model.Training = trainer.Fit(new ListBatchSource<(float[], bool), (Tensor, Tensor)>(train, collate),
                 validation.Length > 0 ? new ListBatchSource<(float[], bool), (Tensor, Tensor)>(validation, collate) : null,
                 _options.CancellationToken);

@@ -40,6 +40,13 @@ public sealed class TorchTrainer<TBatch>
     /// <summary>The device training runs on.</summary>
     public Device Device { get; }
 
+    /// <summary>
+    /// The model's settings that change the result (architecture, hidden sizes, dropout, vocabulary size ...), recorded
+    /// in the checkpoint beside the loop's settings and the data's content hash, so that a resume with another model is
+    /// refused naming the setting. Estimators pass every hyperparameter they give the module.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ModelSettings { get; init; } = Array.Empty<KeyValuePair<string, string>>();
+
     /// <summary>Raised after every training batch.</summary>
     public event Action<TrainingProgress>? BatchEnd;
 
@@ -71,16 +78,28 @@ public sealed class TorchTrainer<TBatch>
         bool stoppedEarly = false, finished = false;
         var history = new List<EpochRecord>();
         TensorFile? bestWeights = null;
-        // The data sizes belong to the trajectory too: a checkpoint of another data set must not be resumed.
-        string fingerprint = $"{o.Fingerprint};train={train.Count};validation={validation?.Count ?? 0}";
+        string fingerprint = "";
+        if (o.CheckpointPath is { } ckPathForFingerprint)
+        {
+            // Everything that changes the result: the loop's settings, the model's, and the data (sizes and a content
+            // hash of the rows in order), so that a checkpoint of another run is never resumed silently.
+            var settings = o.Fingerprint.Concat(ModelSettings.Select(kv => new KeyValuePair<string, string>("model." + kv.Key, kv.Value))).ToList();
+            // The architecture as the module has it (every trainer, whatever settings its estimator passes): type, parameter shapes, trainable ones.
+            settings.Add(new("model.architecture", CheckpointFingerprint.Architecture(_module)));
+            settings.Add(new("train-rows", train.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            settings.Add(new("validation-rows", (validation?.Count ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            settings.Add(new("train-data-sha256", CheckpointFingerprint.ContentHash(train, o.BatchSize) ?? "not hashed"));
+            settings.Add(new("validation-data-sha256", validation is null ? "none" : CheckpointFingerprint.ContentHash(validation, o.BatchSize) ?? "not hashed"));
+            fingerprint = CheckpointFingerprint.Join(settings);
+        }
 
         if (o.CheckpointPath is { } ckPath && File.Exists(ckPath))
         {
             var ck = TrainingCheckpoint.Load(ckPath);
-            if (ck.Info.Fingerprint != fingerprint)
-                throw new InvalidOperationException(
-                    $"checkpoint '{ckPath}' was written with different settings ({ck.Info.Fingerprint}) than this run ({fingerprint}); " +
-                    "delete it or choose another CheckpointPath");
+            if (CheckpointFingerprint.FirstDifference(ck.Info.Fingerprint, fingerprint) is { } d)
+                throw new CheckpointMismatchException(
+                    $"checkpoint '{ckPath}' was written with {d.Name} = {d.Checkpoint}, this run has {d.Name} = {d.Run}; " +
+                    "run with the checkpoint's settings and data, or start afresh (delete the checkpoint / run without resuming)");
             ck.Weights.LoadInto(_module, $"checkpoint '{ckPath}'");
             TrainingCheckpoint.LoadOptimizer(optimizer, ck.OptimizerState);
             startEpoch = ck.Info.EpochsDone;

@@ -115,10 +115,19 @@ public sealed class TrainerOptions
 
     /// <summary>The settings that must match for a checkpoint to be resumed (everything that changes the trajectory).</summary>
     [JsonIgnore]
-    internal string Fingerprint =>
-        $"epochs={Epochs};batch={BatchSize};opt={Optimizer};lr={LearningRate:R};mom={Momentum:R};wd={WeightDecay:R};sched={Schedule};" +
-        $"step={StepSize};gamma={Gamma:R};clip={GradientClipNorm:R};metric={Metric};keep={KeepBestWeights};patience={EarlyStoppingPatience};" +
-        $"seed={Seed};shuffle={Shuffle}";
+    internal IEnumerable<KeyValuePair<string, string>> Fingerprint
+    {
+        get
+        {
+            static KeyValuePair<string, string> S(string k, object? v) =>
+                new(k, v switch { null => "none", double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture), _ => v.ToString()! });
+            yield return S("epochs", Epochs); yield return S("batch", BatchSize); yield return S("optimizer", Optimizer);
+            yield return S("lr", LearningRate); yield return S("momentum", Momentum); yield return S("weight-decay", WeightDecay);
+            yield return S("schedule", Schedule); yield return S("step", StepSize); yield return S("gamma", Gamma);
+            yield return S("clip", GradientClipNorm); yield return S("metric", Metric); yield return S("keep-best", KeepBestWeights);
+            yield return S("patience", EarlyStoppingPatience); yield return S("seed", Seed); yield return S("shuffle", Shuffle);
+        }
+    }
 
     /// <summary>A copy (estimators copy their options so a later change by the caller does not leak into a fit).</summary>
     public TrainerOptions Clone() => (TrainerOptions)MemberwiseClone();
