@@ -242,6 +242,10 @@ public static class TextClassificationExperiment
         var chart = new LineChart { Title = "Dev accuracy per epoch", XLabel = "epoch", YLabel = "dev accuracy" };
         foreach (var r in curves)
             chart.Add(NameOf(r.Kind), r.History.Select(h => (double)h.Epoch).ToArray(), r.History.Select(h => h.ValidationAccuracy ?? double.NaN).ToArray());
+        // The logistic regressions have no epochs: their dev accuracy (at the chosen L2) as a flat line across the chart.
+        double lastEpoch = curves.Max(r => r.History.Count == 0 ? 1 : r.History.Max(h => h.Epoch));
+        foreach (var r in results.Where(r => r.History.Count == 0 && r.BestValidationAccuracy is not null))
+            chart.Add($"{NameOf(r.Kind)} (L-BFGS)", new[] { 1.0, lastEpoch }, new[] { r.BestValidationAccuracy!.Value, r.BestValidationAccuracy!.Value });
         string path = Path.Combine(outDir, "dev-accuracy.png");
         chart.SavePng(path);
         return path;
