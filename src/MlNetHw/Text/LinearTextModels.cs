@@ -22,8 +22,8 @@ public static class LinearTextModels
     public static readonly IReadOnlyList<float> DefaultL2Grid = new[] { 0.01f, 0.03f, 0.1f, 0.3f, 1f, 3f, 10f, 30f };
 
     /// <summary>
-    /// L1 weight of the logistic regressions: 0 (ML.NET's default is 1, which on a few thousand sparse word features
-    /// zeroes most of them and cost the bag of words about a point of dev accuracy).
+    /// L1 weight of the logistic regressions: 0 (with ML.NET's default of 1 the bag of words' training accuracy stayed
+    /// at 0.91 even at the smallest L2: most of its few thousand sparse word weights were held at zero).
     /// </summary>
     public const float L1 = 0f;
 
