@@ -38,7 +38,7 @@ public sealed class TextClassificationPart : IHomeworkPart
     public PartResult Run(PartContext context)
     {
         var options = Options(context);
-        context.Progress(0, "five models");
+        context.Progress(0, "six models");
         var r = TextClassificationExperiment.Run(options);
         context.Progress(1, "done");
         var result = new PartResult();
