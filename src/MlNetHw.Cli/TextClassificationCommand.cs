@@ -19,7 +19,7 @@ public static class TextClassificationCommand
     /// <summary>The command tree of text classification (train, predict, verify): its options with defaults and help, and the action that runs it.</summary>
     public static RootCommand Create()
     {
-        var root = new RootCommand("Homework part 6: text classification as ML.NET pipelines (bag of words, embeddings, GloVe, RNN, LSTM).");
+        var root = new RootCommand("Homework part 6: text classification as ML.NET pipelines (bag of words, embeddings, GloVe, RNN, LSTM, frozen sentence encoder).");
         AddTrain(root);
         var train = new Command("train", "Train and evaluate the chosen models (the same as giving no sub-command)");
         AddTrain(train);
@@ -60,7 +60,7 @@ public static class TextClassificationCommand
     {
         var run = new RunOptionGroup(seed: 1, outDefault: Path.Combine("out", "text-classification"),
             quickDescription: "Small sizes and few epochs (smoke run)", device: "cpu");
-        var model = CliOptions.String("--model", "all", "Model(s) to train: bow, embed, glove, rnn, lstm, a comma list, or all", "bow|embed|glove|rnn|lstm|all");
+        var model = CliOptions.String("--model", "all", "Model(s) to train: bow, embed, glove, rnn, lstm, encoder, a comma list, or all", "bow|embed|glove|rnn|lstm|encoder|all");
         var dataFolder = CliOptions.ExistingFolder("--data", "Folder with train/dev/test[/unlabelled].txt (default: the sentiment dataset from the catalog)");
         var glove = CliOptions.ExistingFile("--glove", "GloVe vectors file (default: from the dataset catalog)");
         var epochs = CliOptions.OptionalInt("--epochs", "Epochs of the neural models (default: the experiment's per model)", min: 1);
@@ -71,9 +71,13 @@ public static class TextClassificationCommand
         var maxWords = CliOptions.Int("--max-words", MlNetHw.Text.VocabularyOptions.DefaultMaxLength, "Cut longer sentences to their first N words (TorchSharp models; the count cut is reported); 0 = never", min: 0);
         var embeddingDim = CliOptions.OptionalInt("--embedding-dim", $"Size of the learned embeddings (default {TextClassifierTrainer.DefaultEmbeddingDimension})", min: 1);
         var extraWords = CliOptions.Int("--glove-extra-words", 0, "Extra GloVe words beyond the training vocabulary", min: 0);
+        var bowNgrams = CliOptions.Int("--bow-ngrams", 1, "Bag of words: n-grams of 1..N words (2 = unigrams and bigrams)", min: 1);
+        var noPunctuation = CliOptions.Flag("--no-bow-punctuation", "Bag of words: do not count punctuation tokens (! ? $ ...)");
+        var l2Grid = CliOptions.String("--l2-grid", null, "Bag of words and encoder: comma list of L2 weights tried on dev (default 0.01,0.03,0.1,0.3,1,3,10,30)", "X,Y,...");
+        var encoderTokens = CliOptions.Int("--encoder-max-tokens", 128, "Frozen encoder: most WordPiece tokens per sentence", min: 3);
         var noVerify = CliOptions.Flag("--no-verify", "Skip the reload check of every saved .zip");
         var noChild = CliOptions.Flag("--no-child-check", "Skip the separate-process reload check");
-        foreach (Option o in new Option[] { model, dataFolder, glove, epochs, batch, lr, hidden, minCount, maxWords, embeddingDim, extraWords, noVerify, noChild })
+        foreach (Option o in new Option[] { model, dataFolder, glove, epochs, batch, lr, hidden, minCount, maxWords, embeddingDim, extraWords, bowNgrams, noPunctuation, l2Grid, encoderTokens, noVerify, noChild })
             command.Options.Add(o);
         run.AddTo(command);
         command.SetAction(r =>
@@ -93,7 +97,12 @@ public static class TextClassificationCommand
                 EmbeddingDimension = r.GetValue(embeddingDim),
                 VerifyReload = !r.GetValue(noVerify),
                 GloVeExtraWords = r.GetValue(extraWords),
+                BagOfWordsNgramLength = r.GetValue(bowNgrams),
+                BagOfWordsPunctuation = !r.GetValue(noPunctuation),
+                EncoderMaxTokens = r.GetValue(encoderTokens),
             };
+            if (r.GetValue(l2Grid) is { Length: > 0 } grid)
+                options.L2Grid = grid.Split(',').Select(x => float.Parse(x.Trim(), CultureInfo.InvariantCulture)).ToArray();
             return Train(options, childCheck: !r.GetValue(noChild));
         });
     }

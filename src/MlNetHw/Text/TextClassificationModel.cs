@@ -25,6 +25,12 @@ public sealed class TextClassificationModel : ITransformer
     public TextClassifierModel? Classifier { get; }
     /// <summary>Name of the raw text column the model reads.</summary>
     public string TextColumnName { get; }
+    /// <summary>The WordPiece tokenisation of the frozen encoder (null otherwise).</summary>
+    public WordPieceTokenizerModel? WordPiece { get; }
+    /// <summary>Bag of words and frozen encoder: the L2 weight chosen (NaN when not known, e.g. after loading).</summary>
+    public float L2 { get; init; } = float.NaN;
+    /// <summary>Bag of words and frozen encoder: the L2 weights tried on the dev set and their accuracies (empty when not known).</summary>
+    public IReadOnlyList<RegularizationTrial> L2Trials { get; init; } = Array.Empty<RegularizationTrial>();
 
     /// <summary>Wraps a fitted chain; for the TorchSharp kinds the chain must hold the vocabulary and the classifier.</summary>
     /// <param name="mlContext">The context used to predict, save and build prediction engines.</param>
@@ -40,7 +46,10 @@ public sealed class TextClassificationModel : ITransformer
         var parts = ModelArchive.Flatten(chain).OfType<TorchTransformer>().Select(t => t.Model).ToList();
         Vocabulary = parts.OfType<TextVocabularyModel>().FirstOrDefault();
         Classifier = parts.OfType<TextClassifierModel>().FirstOrDefault();
-        if (kind != TextModelKind.BagOfWords && (Vocabulary is null || Classifier is null))
+        WordPiece = parts.OfType<WordPieceTokenizerModel>().FirstOrDefault();
+        if (kind == TextModelKind.FrozenEncoder && WordPiece is null)
+            throw new ArgumentException("a frozen-encoder text model holds a WordPiece tokenizer.");
+        if (kind is not (TextModelKind.BagOfWords or TextModelKind.FrozenEncoder) && (Vocabulary is null || Classifier is null))
             throw new ArgumentException($"a {kind} text model holds a vocabulary and a TorchSharp classifier.");
         if (Vocabulary is not null && Classifier is not null && Vocabulary.Vocabulary.Count != Classifier.Network.Shape.VocabularySize)
             throw new InvalidDataException($"the text model's vocabulary has {Vocabulary.Vocabulary.Count} words but its classifier was trained on {Classifier.Network.Shape.VocabularySize} (a cut or edited model file).");
@@ -89,6 +98,9 @@ public sealed class TextClassificationModel : ITransformer
     {
         var data = Sentences(sentences);
         var transformed = Transform(data);
+        if (WordPiece is { } wordPiece)
+            return transformed.GetColumn<VBuffer<long>>(WordPieceTokenizerModel.InputIdsColumn)
+                .Select(v => v.DenseValues().Skip(1).SkipLast(1).All(id => id == wordPiece.UnknownId)).ToList();
         if (Vocabulary is null)
             return transformed.GetColumn<VBuffer<float>>("Features").Select(v => v.GetValues().ToArray().All(x => x == 0)).ToList();
         return transformed.GetColumn<VBuffer<int>>(Vocabulary.OutputColumnName)
@@ -121,7 +133,8 @@ public sealed class TextClassificationModel : ITransformer
                                            $"boolean PredictedLabel and float Probability (input: {string.Join(", ", inputSchema.Select(c => $"{c.Name} ({c.Type})"))}; " +
                                            $"it holds {string.Join(", ", parts.Select(p => p.GetType().Name))}).");
         string textColumn = text!;
-        try { return new TextClassificationModel(mlContext, classifier?.Kind ?? TextModelKind.BagOfWords, chain, textColumn); }
+        bool wordPieces = parts.OfType<TorchTransformer>().Any(t => t.Model is WordPieceTokenizerModel);
+        try { return new TextClassificationModel(mlContext, classifier?.Kind ?? (wordPieces ? TextModelKind.FrozenEncoder : TextModelKind.BagOfWords), chain, textColumn); }
         catch (InvalidDataException e) { throw new InvalidDataException($"model archive '{path}': {e.Message}", e); }
     }
 

@@ -29,6 +29,17 @@ public sealed class TextClassificationOptions
     /// others. When set, a GloVe file of another dimension is rejected before any training, with a message naming it.
     /// </summary>
     public int? EmbeddingDimension { get; set; }
+    /// <summary>Bag of words: n-grams of 1..N words. Default 1 (unigrams; chosen on dev over 1–2).</summary>
+    public int BagOfWordsNgramLength { get; set; } = 1;
+    /// <summary>Bag of words: also count punctuation tokens (<c>!</c>, <c>?</c>, <c>$</c>, ...). Default true.</summary>
+    public bool BagOfWordsPunctuation { get; set; } = true;
+    /// <summary>
+    /// Bag of words and frozen encoder: L2 weights of the logistic regression tried, the best on the dev set kept.
+    /// Default <see cref="LinearTextModels.DefaultL2Grid"/>.
+    /// </summary>
+    public IReadOnlyList<float> L2Grid { get; set; } = LinearTextModels.DefaultL2Grid;
+    /// <summary>Frozen encoder: most WordPiece tokens per sentence ([CLS] and [SEP] included). Default 128.</summary>
+    public int EncoderMaxTokens { get; set; } = 128;
     /// <summary>Minimum training count for a word to enter the vocabulary. Default 1.</summary>
     public int MinCount { get; set; } = 1;
     /// <summary>

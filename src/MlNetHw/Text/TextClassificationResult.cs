@@ -16,7 +16,13 @@ public sealed record TextModelResult(
     int VocabularySize,
     string ModelPath,
     string? PredictionsPath,
-    bool? ReloadReproducesPredictions);
+    bool? ReloadReproducesPredictions,
+    float L2 = float.NaN,
+    IReadOnlyList<RegularizationTrial>? L2Trials = null)
+{
+    /// <summary>Accuracy on the training sentences (the logistic-regression models; null for the others).</summary>
+    public double? TrainAccuracy { get; init; }
+}
 
 /// <summary>Result of <see cref="TextClassificationExperiment.Run"/>.</summary>
 public sealed record TextClassificationResult(

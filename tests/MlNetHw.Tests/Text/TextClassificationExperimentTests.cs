@@ -53,7 +53,7 @@ public sealed class TextClassificationExperimentTests
         foreach (var m in r.Models)
         {
             Assert.IsTrue(m.TestAccuracy >= 0.85, $"{m.Kind}: test accuracy {m.TestAccuracy:0.000} on separable data");
-            if (m.Kind != TextModelKind.BagOfWords)
+            if (TextClassificationExperiment.IsTorch(m.Kind))
             {
                 Assert.IsTrue(m.History.Count is > 0 and <= 8, $"{m.Kind}: {m.History.Count} epochs");
                 Assert.IsTrue(m.History.All(h => h.ValidationAccuracy is not null), $"{m.Kind}: dev accuracy every epoch");
@@ -103,7 +103,8 @@ public sealed class TextClassificationExperimentTests
     [TestMethod]
     public void SentencesOfOnlyUnknownWordsOrNoWordsGetThePriorAndAreFlagged()
     {
-        foreach (var m in Result.Models)
+        // The frozen encoder is left out: WordPiece splits any word into known pieces, so no sentence is "unknown".
+        foreach (var m in Result.Models.Where(m => m.Kind != TextModelKind.FrozenEncoder))
         {
             var model = TextClassificationModel.Load(new MLContext(1), m.ModelPath);
             var sentences = new[] { "zzyzx qwv", "", "!!!", "a great film" };

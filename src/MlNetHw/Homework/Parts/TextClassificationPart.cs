@@ -44,13 +44,13 @@ public sealed class TextClassificationPart : IHomeworkPart
     public PartResult Run(PartContext context)
     {
         var options = Options(context);
-        context.Progress(0, "five models");
+        context.Progress(0, "six models");
         var r = TextClassificationExperiment.Run(options);
         context.Progress(1, "done");
         var result = new PartResult();
         foreach (var m in r.Models)
             result.Metrics.Add(new PartMetric($"{m.Kind}: test accuracy", m.TestAccuracy,
-                $"{m.ReferenceAccuracy.ToString("0.00", CultureInfo.InvariantCulture)} (the homework's data)", Headline: true));
+                double.IsNaN(m.ReferenceAccuracy) ? "-" : $"{m.ReferenceAccuracy.ToString("0.00", CultureInfo.InvariantCulture)} (the homework's data)", Headline: true));
         if (r.DevAccuracyChartPath is { } chart && File.Exists(chart)) result.Images.Add(new PartImage(chart, "dev accuracy per epoch"));
         result.Markdown.Add($"Data: `{r.DataFolder}` ({r.TrainCount} train / {r.ValidationCount} dev / {r.TestCount} test / {r.UnlabelledCount} unlabelled sentences), " +
                             $"GloVe: `{r.GloVePath}` ({r.GloVeDimension}d). The homework's reference accuracies were measured on its own data set.");

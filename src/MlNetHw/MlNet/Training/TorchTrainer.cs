@@ -139,6 +139,11 @@ public sealed class TorchTrainer<TBatch>
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int from = s * o.BatchSize, count = Math.Min(o.BatchSize, train.Count - from);
+                if (o.Schedule == LearningRateSchedule.WarmupLinear)
+                {
+                    lr = o.LearningRateAtStep((long)epoch * stepsPerEpoch + s, totalSteps, epoch);
+                    foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+                }
                 double loss;
                 using (var scope = torch.NewDisposeScope())
                 {
@@ -252,7 +257,9 @@ public sealed class TorchTrainer<TBatch>
     optim.Optimizer CreateOptimizer() => _options.Optimizer switch
     {
         OptimizerKind.Sgd => optim.SGD(Trainable(), _options.LearningRate, momentum: _options.Momentum, weight_decay: _options.WeightDecay),
-        _ => optim.Adam(Trainable(), _options.LearningRate, weight_decay: _options.WeightDecay),
+        // TorchSharp's Adam update, bit for bit, with fewer temporaries (see ManagedAdam); AdamW decouples the decay.
+        OptimizerKind.AdamW => new ManagedAdam(Trainable(), _options.LearningRate, weightDecay: _options.WeightDecay, decoupledWeightDecay: true),
+        _ => new ManagedAdam(Trainable(), _options.LearningRate, weightDecay: _options.WeightDecay),
     };
 
     List<Parameter> Trainable()

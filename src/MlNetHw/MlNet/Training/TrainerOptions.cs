@@ -9,6 +9,8 @@ public enum OptimizerKind
     Adam,
     /// <summary>SGD with <see cref="TrainerOptions.Momentum"/>.</summary>
     Sgd,
+    /// <summary>AdamW: Adam with decoupled weight decay (<see cref="TrainerOptions.WeightDecay"/> shrinks the weights, not the gradient).</summary>
+    AdamW,
 }
 
 /// <summary>How the learning rate changes from epoch to epoch.</summary>
@@ -20,6 +22,11 @@ public enum LearningRateSchedule
     Step,
     /// <summary>Multiplied by <see cref="TrainerOptions.Gamma"/> after every epoch (the homework's per-epoch decay).</summary>
     Exponential,
+    /// <summary>
+    /// Per step, as for fine-tuning transformers: linear warm-up from 0 to the learning rate over the first
+    /// <see cref="TrainerOptions.WarmupFraction"/> of all steps, then linear decay to 0 at the last step.
+    /// </summary>
+    WarmupLinear,
 }
 
 /// <summary>Which validation figure picks the best epoch and drives early stopping.</summary>
@@ -60,6 +67,8 @@ public sealed class TrainerOptions
 
     /// <summary>Decay factor for Step and Exponential schedules [0.1].</summary>
     public double Gamma { get; set; } = 0.1;
+    /// <summary>Share of all steps spent warming up under <see cref="LearningRateSchedule.WarmupLinear"/> [0.1].</summary>
+    public double WarmupFraction { get; set; } = 0.1;
 
     /// <summary>Clip the gradients' global L2 norm to this value; null = no clipping [null].</summary>
     public double? GradientClipNorm { get; set; }
@@ -99,6 +108,20 @@ public sealed class TrainerOptions
         _ => LearningRate,
     };
 
+    /// <summary>
+    /// Learning rate of (0-based) <paramref name="step"/> of <paramref name="totalSteps"/> under
+    /// <see cref="LearningRateSchedule.WarmupLinear"/>: η·(s+1)/W for s &lt; W = ⌈fraction·total⌉, then
+    /// η·(total − s)/(total − W) — the rate of the first step is η/W, of the last η/(total − W). Other schedules:
+    /// <see cref="LearningRateAt"/> of the step's epoch.
+    /// </summary>
+    public double LearningRateAtStep(long step, long totalSteps, int epoch)
+    {
+        if (Schedule != LearningRateSchedule.WarmupLinear) return LearningRateAt(epoch);
+        long warmup = Math.Min(totalSteps, (long)Math.Ceiling(WarmupFraction * totalSteps));
+        if (step < warmup) return LearningRate * (step + 1) / warmup;
+        return LearningRate * Math.Max(0, totalSteps - step) / Math.Max(1, totalSteps - warmup);
+    }
+
 
     /// <summary>Checks the values, naming the bad one.</summary>
     public void Validate()
@@ -110,6 +133,7 @@ public sealed class TrainerOptions
         if (!(Gamma > 0)) throw new ArgumentOutOfRangeException(nameof(Gamma), Gamma, "Gamma must be positive");
         if (StepSize < 1) throw new ArgumentOutOfRangeException(nameof(StepSize), StepSize, "StepSize must be at least 1");
         if (EarlyStoppingPatience is < 1) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be at least 1");
+        if (WarmupFraction is < 0 or > 1 || double.IsNaN(WarmupFraction)) throw new ArgumentOutOfRangeException(nameof(WarmupFraction), WarmupFraction, "WarmupFraction must be in [0, 1]");
         if (GradientClipNorm is <= 0) throw new ArgumentOutOfRangeException(nameof(GradientClipNorm), GradientClipNorm, "GradientClipNorm must be positive");
     }
 
@@ -126,6 +150,7 @@ public sealed class TrainerOptions
             yield return S("schedule", Schedule); yield return S("step", StepSize); yield return S("gamma", Gamma);
             yield return S("clip", GradientClipNorm); yield return S("metric", Metric); yield return S("keep-best", KeepBestWeights);
             yield return S("patience", EarlyStoppingPatience); yield return S("seed", Seed); yield return S("shuffle", Shuffle);
+            if (Schedule == LearningRateSchedule.WarmupLinear) yield return S("warmup", WarmupFraction);
         }
     }
 
