@@ -6,7 +6,7 @@ namespace MlNetHw.Onnx;
 /// <summary>ONNX tensor element types (TensorProto.DataType) that MlNetHw understands.</summary>
 public enum OnnxDataType
 {
-    Undefined = 0, Float = 1, UInt8 = 2, Int8 = 3, Int32 = 6, Int64 = 7, Bool = 9, Double = 11,
+    Undefined = 0, Float = 1, UInt8 = 2, Int8 = 3, Int32 = 6, Int64 = 7, String = 8, Bool = 9, Double = 11,
 }
 
 /// <summary>ONNX AttributeProto.AttributeType.</summary>
@@ -55,6 +55,12 @@ public sealed class OnnxAttribute
     public static OnnxAttribute Float(string name, float v) => new() { Name = name, Type = OnnxAttributeType.Float, F = v };
     public static OnnxAttribute String(string name, string v) =>
         new() { Name = name, Type = OnnxAttributeType.String, S = System.Text.Encoding.UTF8.GetBytes(v) };
+    public static OnnxAttribute StringList(string name, IEnumerable<string> v)
+    {
+        var a = new OnnxAttribute { Name = name, Type = OnnxAttributeType.Strings };
+        a.Strings.AddRange(v.Select(System.Text.Encoding.UTF8.GetBytes));
+        return a;
+    }
     public static OnnxAttribute IntList(string name, params long[] v)
     {
         var a = new OnnxAttribute { Name = name, Type = OnnxAttributeType.Ints };
