@@ -8,7 +8,8 @@ using MlNetHw.Cli;
 namespace MlNetHw.Samples.ModelConsumer;
 
 /// <summary>
-/// samples/ModelConsumer: how an app embeds a trained MlNetHw model: load the .zip, predict JSON rows. Rows are JSON
+/// samples/ModelConsumer: how an app embeds a trained MlNetHw model: load the .zip (plain ML.NET zips with
+/// <c>mlContext.Model.Load</c>, MlNetHw archives with <c>ModelArchive.Load</c>), predict JSON rows. Rows are JSON
 /// objects whose properties are the model's input columns (printed by --info), e.g. <c>{"Text": "great phone"}</c>.
 /// </summary>
 public static class ModelConsumerCommand
@@ -34,13 +35,32 @@ public static class ModelConsumerCommand
             var columns = r.GetValue(columnsOption)!;
             var log = ConsoleProgress.Log;
 
-            var manifest = ModelArchive.ReadManifest(modelPath);
-            log.WriteLine($"model {modelPath}: format {manifest["format"]} v{manifest["formatVersion"]}, written by {manifest["writer"]} at {manifest["createdUtc"]}");
-            foreach (var segment in manifest["segments"]!.AsArray())
-                log.WriteLine(segment!["kind"]!.GetValue<string>() == "torch"
-                    ? $"  torch segment: {segment["architecture"]} {segment["hyperparameters"]!.ToJsonString()}"
-                    : $"  ML.NET segment: {string.Join(" → ", segment["transformers"]!.AsArray().Select(t => t!.GetValue<string>()))}");
-            log.WriteLine("  input columns: " + string.Join(", ", manifest["inputSchema"]!.AsArray().Select(c => $"{c!["name"]} ({c["type"]})")));
+            // Plain ML.NET zips (what every MlNetHw pipeline writes) load with mlContext.Model.Load; MlNetHw's own
+            // archives (training checkpoints, older models) through ModelArchive.
+            bool archive = ModelArchive.IsArchive(modelPath);
+            var mlContext = new MLContext(seed: 1);
+            ITransformer? plainModel = null;
+            DataViewSchema schema;
+            if (archive)
+            {
+                var manifest = ModelArchive.ReadManifest(modelPath);
+                log.WriteLine($"model {modelPath}: format {manifest["format"]} v{manifest["formatVersion"]}, written by {manifest["writer"]} at {manifest["createdUtc"]}");
+                foreach (var segment in manifest["segments"]!.AsArray())
+                    log.WriteLine(segment!["kind"]!.GetValue<string>() == "torch"
+                        ? $"  torch segment: {segment["architecture"]} {segment["hyperparameters"]!.ToJsonString()}"
+                        : $"  ML.NET segment: {string.Join(" → ", segment["transformers"]!.AsArray().Select(t => t!.GetValue<string>()))}");
+                schema = ModelArchive.ReadInputSchema(modelPath);
+            }
+            else
+            {
+                try { plainModel = mlContext.Model.Load(modelPath, out schema); }
+                catch (Exception e) when (e is not OutOfMemoryException) { throw new InvalidDataException($"'{modelPath}' is not a model ML.NET can load: {e.Message}", e); }
+                var info = MlNetHw.Onnx.PlainModel.ReadInfo(modelPath);
+                log.WriteLine($"model {modelPath}: plain ML.NET model{(info is null ? "" : $", {info.Kind}: {info.Description}")}");
+                if (info is not null) foreach (var (k, v) in info.Limits) log.WriteLine($"  limit: {k}: {v}");
+            }
+            log.WriteLine("  input columns: " + string.Join(", ", schema.Select(c => $"{c.Name} ({c.Type})")) +
+                          (schema.Any(c => c.Name.Contains("Image", StringComparison.Ordinal)) ? " (image columns take a file path)" : ""));
             if (r.GetValue(infoOption)) return CliApp.Success;
 
             var rows = new List<JsonObject>();
@@ -66,10 +86,8 @@ public static class ModelConsumerCommand
             if (rows.Count == 0) throw new ArgumentException("give rows with --input rows.jsonl or --json '{...}'");
 
             CliOptions.ApplyThreads(r.GetValue(threadsOption));
-            var mlContext = new MLContext(seed: 1);
-            ITransformer model = ModelArchive.Load(mlContext, modelPath);
+            ITransformer model = plainModel ?? ModelArchive.Load(mlContext, modelPath);
             // Only the columns the model reads need values; the others of the recorded input schema are filled from the rows if present.
-            var schema = ModelArchive.ReadInputSchema(modelPath);
             var needed = new DataViewSchema.Builder();
             needed.AddColumns(schema.Where(c => rows.All(x => x.ContainsKey(c.Name))));
             IDataView data = JsonRows.Load(needed.ToSchema(), rows);
