@@ -7,7 +7,11 @@ using Microsoft.ML.Data;
 //   MlNetHw.OnnxConsumer <model.zip> <image>...            image classifier: "<predicted label>\t<score1> <score2> ..."
 //   MlNetHw.OnnxConsumer --text <model.zip> <lines.txt>     sentence classifier, one sentence per line
 //   MlNetHw.OnnxConsumer --features <model.zip> <rows.txt>  binary classifier on a float vector, one comma-separated row per line
+//   MlNetHw.OnnxConsumer --check <image> <model.zip>...       any plain zip: load with its input schema, score one row
+//                                                          (text "a good film", image columns <image>, vectors of 0.5)
 // Binary classifiers print "<Score>\t<Probability>\t<PredictedLabel>" per row (floats round-trip).
+if (args.Length >= 3 && args[0] == "--check")
+    return Check.Run(args[1], args[2..]);
 if (args.Length < 2 || (args[0].StartsWith("--", StringComparison.Ordinal) && args.Length != 3))
 {
     Console.Error.WriteLine("usage: MlNetHw.OnnxConsumer <model.zip> <image>... | --text <model.zip> <lines.txt> | --features <model.zip> <rows.txt>");
@@ -75,4 +79,68 @@ sealed class BinaryPrediction
     public float Score { get; set; }
     public float Probability { get; set; }
     public bool PredictedLabel { get; set; }
+}
+
+/// <summary>Loads each zip with plain mlContext.Model.Load and scores one row built from its saved input schema.</summary>
+static class Check
+{
+    public static int Run(string image, string[] zips)
+    {
+        int failed = 0;
+        foreach (var zip in zips)
+        {
+            try
+            {
+                var ml = new MLContext(seed: 0);
+                var model = ml.Model.Load(zip, out var schema);
+                var columns = new List<TextLoader.Column>();
+                var values = new List<string>();
+                int index = 0;
+                foreach (var c in schema)
+                {
+                    var item = c.Type is VectorDataViewType vec ? vec.ItemType : c.Type;
+                    int size = c.Type is VectorDataViewType v ? v.Size : 1;
+                    DataKind kind = item is TextDataViewType ? DataKind.String : item is BooleanDataViewType ? DataKind.Boolean
+                        : item == NumberDataViewType.Single ? DataKind.Single : throw new NotSupportedException($"input column {c.Name} of type {c.Type}");
+                    columns.Add(c.Type is VectorDataViewType ? new TextLoader.Column(c.Name, kind, index, index + size - 1) : new TextLoader.Column(c.Name, kind, index));
+                    for (int i = 0; i < size; i++)
+                        values.Add(kind == DataKind.String ? (c.Name.Contains("Image", StringComparison.Ordinal) ? image : "a good film") : kind == DataKind.Boolean ? "true" : "0.5");
+                    index += size;
+                }
+                string file = Path.GetTempFileName();
+                File.WriteAllText(file, string.Join("\t", values) + "\n");
+                var data = ml.Data.LoadFromTextFile(file, columns.ToArray(), separatorChar: '\t');
+                var scored = model.Transform(data);
+                var shown = new List<string>();
+                using (var cursor = scored.GetRowCursor(scored.Schema))
+                {
+                    if (!cursor.MoveNext()) throw new InvalidOperationException("no row scored");
+                    foreach (var c in scored.Schema.Where(c => !c.IsHidden && schema.GetColumnOrNull(c.Name) is null))
+                        shown.Add($"{c.Name}={Show(cursor, c)}");
+                }
+                File.Delete(file);
+                Console.WriteLine($"ok\t{zip}\tinput: {string.Join(", ", schema.Select(c => $"{c.Name} ({c.Type})"))}\t{string.Join(" ", shown)}");
+            }
+            catch (Exception e)
+            {
+                failed++;
+                Console.WriteLine($"FAILED\t{zip}\t{e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            }
+        }
+        return failed == 0 ? 0 : 1;
+    }
+
+    static string Show(DataViewRow row, DataViewSchema.Column c)
+    {
+        string F(float f) => f.ToString("G6", CultureInfo.InvariantCulture);
+        switch (c.Type)
+        {
+            case NumberDataViewType t when t == NumberDataViewType.Single: { float v = 0; row.GetGetter<float>(c)(ref v); return F(v); }
+            case BooleanDataViewType: { bool v = false; row.GetGetter<bool>(c)(ref v); return v.ToString(); }
+            case TextDataViewType: { ReadOnlyMemory<char> v = default; row.GetGetter<ReadOnlyMemory<char>>(c)(ref v); return "\"" + v + "\""; }
+            case VectorDataViewType vt when vt.ItemType == NumberDataViewType.Single:
+                { VBuffer<float> v = default; row.GetGetter<VBuffer<float>>(c)(ref v); return "[" + string.Join(" ", v.DenseValues().Take(6).Select(F)) + (v.Length > 6 ? " ..." : "") + "]"; }
+            default: return $"({c.Type})";
+        }
+    }
 }
