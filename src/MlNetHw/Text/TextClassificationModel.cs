@@ -69,7 +69,7 @@ public sealed class TextClassificationModel : ITransformer
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) { CheckInput(inputSchema); return ((ITransformer)Chain).GetRowToRowMapper(inputSchema); }
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => throw new NotSupportedException(
-        "save a TextClassificationModel with its Save(path) (an MlNetHw ModelArchive): ML.NET's mlContext.Model.Save cannot hold its TorchSharp parts.");
+        "save a TextClassificationModel with its Save(path): it exports the TorchSharp network to ONNX and writes a plain ML.NET zip (mlContext.Model.Save cannot hold the TorchSharp parts themselves).");
 
     /// <summary>Raw sentences as a one-column data view the model reads.</summary>
     public IDataView Sentences(IEnumerable<string> sentences) =>
