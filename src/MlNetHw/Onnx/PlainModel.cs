@@ -16,6 +16,8 @@ public sealed record PlainModelInfo(string Kind, string Description, IReadOnlyDi
 {
     /// <summary>Format tag of the entry.</summary>
     public string Format { get; init; } = PlainModel.FormatTag;
+    /// <summary>Class names in score order, for classifiers whose Score vector carries no slot names (null otherwise).</summary>
+    public IReadOnlyList<string>? Classes { get; init; }
 }
 
 /// <summary>
