@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using MlNetHw.Captioning;
 
 namespace MlNetHw.Cli;
@@ -74,6 +75,37 @@ public static class ImageCaptioningCommand
             Console.WriteLine($"\nsheet {result.SheetPath}\nmetrics {result.MetricsMarkdownPath}");
             return CliApp.Success;
         });
+        root.Subcommands.Add(PredictCommand());
         return root;
+    }
+
+    /// <summary><c>predict --model-file captioner-lstm.zip img.png ...</c>: one JSON line per image with its (greedy) caption.</summary>
+    static Command PredictCommand()
+    {
+        var predict = new Command("predict", "Caption images with a saved captioner (captioner-rnn.zip / captioner-lstm.zip, greedy decoding); no image: read paths from stdin, one per line. One JSON line per image on stdout");
+        var model = CliOptions.ExistingFile("--model-file", "A captioner written by a run, e.g. out/image-captioning-overfit/captioner-lstm.zip", "x.zip");
+        model.Required = true;
+        var images = new Argument<string[]>("image") { Description = "Image files (none: one path per line from stdin)", Arity = ArgumentArity.ZeroOrMore };
+        var threads = CliOptions.Threads();
+        predict.Options.Add(model);
+        predict.Options.Add(threads);
+        predict.Arguments.Add(images);
+        predict.SetAction(r =>
+        {
+            var paths = r.GetValue(images)!.ToList();
+            if (paths.Count == 0)
+            {
+                string? line;
+                while ((line = Console.In.ReadLine()) is not null) if (line.Trim().Length > 0) paths.Add(line.Trim());
+            }
+            if (paths.Count == 0) throw new ArgumentException("no image given (on the command line or stdin).");
+            foreach (var p in paths) if (!File.Exists(p)) throw new FileNotFoundException($"image '{p}' not found", p);
+            CliOptions.ApplyThreads(r.GetValue(threads));
+            using var predictor = ImageCaptionPredictor.Load(r.GetValue(model)!);
+            foreach (var p in paths)
+                Console.WriteLine(new JsonObject { ["image"] = p, ["caption"] = predictor.Caption(Path.GetFullPath(p)) }.ToJsonString());
+            return CliApp.Success;
+        });
+        return predict;
     }
 }
