@@ -140,6 +140,8 @@ static class Check
             case TextDataViewType: { ReadOnlyMemory<char> v = default; row.GetGetter<ReadOnlyMemory<char>>(c)(ref v); return "\"" + v + "\""; }
             case VectorDataViewType vt when vt.ItemType == NumberDataViewType.Single:
                 { VBuffer<float> v = default; row.GetGetter<VBuffer<float>>(c)(ref v); return "[" + string.Join(" ", v.DenseValues().Take(6).Select(F)) + (v.Length > 6 ? " ..." : "") + "]"; }
+            case VectorDataViewType vt when vt.ItemType is TextDataViewType:
+                { VBuffer<ReadOnlyMemory<char>> v = default; row.GetGetter<VBuffer<ReadOnlyMemory<char>>>(c)(ref v); return "[" + string.Join(" ", v.DenseValues().Select(x => "\"" + x + "\"")) + "]"; }
             default: return $"({c.Type})";
         }
     }

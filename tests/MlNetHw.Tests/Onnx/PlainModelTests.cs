@@ -122,7 +122,15 @@ public sealed class PlainModelTests
         public bool PredictedLabel { get; set; }
     }
 
-    internal static List<(float Score, float Probability, bool Label)> RunConsumer(params string[] args)
+    internal static List<(float Score, float Probability, bool Label)> RunConsumer(params string[] args) =>
+        RunConsumerLines(args).Select(l =>
+        {
+            var f = l.Split('\t');
+            return (float.Parse(f[0], CultureInfo.InvariantCulture), float.Parse(f[1], CultureInfo.InvariantCulture), bool.Parse(f[2]));
+        }).ToList();
+
+    /// <summary>Runs tests/MlNetHw.OnnxConsumer (ML.NET packages only) and returns its stdout lines; a non-zero exit fails the test.</summary>
+    internal static List<string> RunConsumerLines(params string[] args)
     {
         string config = AppContext.BaseDirectory.Contains("/Debug/") || AppContext.BaseDirectory.Contains("\\Debug\\") ? "Debug" : "Release";
         string dll = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "MlNetHw.OnnxConsumer", "bin", config, "net10.0", "MlNetHw.OnnxConsumer.dll"));
@@ -136,11 +144,7 @@ public sealed class PlainModelTests
         var stderr = p.StandardError.ReadToEndAsync();
         string stdout = p.StandardOutput.ReadToEnd();
         Assert.IsTrue(p.WaitForExit(120_000), "consumer did not finish in 2 minutes");
-        Assert.AreEqual(0, p.ExitCode, $"consumer failed: {stderr.Result}");
-        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l =>
-        {
-            var f = l.Split('\t');
-            return (float.Parse(f[0], CultureInfo.InvariantCulture), float.Parse(f[1], CultureInfo.InvariantCulture), bool.Parse(f[2]));
-        }).ToList();
+        Assert.AreEqual(0, p.ExitCode, $"consumer failed: {stderr.Result}\n{stdout}");
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
     }
 }
