@@ -8,6 +8,9 @@ namespace MlNetHw.Cli;
 /// <summary>pipelines/ImageCaptioning: RNN/LSTM captioning on ResNet18 features (homework part 5).</summary>
 public static class ImageCaptioningCommand
 {
+    /// <summary>JSON lines of predict: readable text (apostrophes, accents) rather than \u escapes.</summary>
+    static readonly System.Text.Json.JsonSerializerOptions PredictJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static int Run(string[] args) => CliApp.Run(Create(), args);
 
     public static RootCommand Create()
@@ -103,7 +106,7 @@ public static class ImageCaptioningCommand
             CliOptions.ApplyThreads(r.GetValue(threads));
             using var predictor = ImageCaptionPredictor.Load(r.GetValue(model)!);
             foreach (var p in paths)
-                Console.WriteLine(new JsonObject { ["image"] = p, ["caption"] = predictor.Caption(Path.GetFullPath(p)) }.ToJsonString());
+                Console.WriteLine(new JsonObject { ["image"] = p, ["caption"] = predictor.Caption(Path.GetFullPath(p)) }.ToJsonString(PredictJson));
             return CliApp.Success;
         });
         return predict;

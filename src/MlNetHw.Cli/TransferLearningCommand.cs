@@ -12,6 +12,9 @@ namespace MlNetHw.Cli;
 /// </summary>
 public static class TransferLearningCommand
 {
+    /// <summary>JSON lines of predict: readable text (apostrophes, accents) rather than \u escapes.</summary>
+    static readonly System.Text.Json.JsonSerializerOptions PredictJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static int Run(string[] args) => CliApp.Run(Create(), args);
 
     public static RootCommand Create()
@@ -101,7 +104,7 @@ public static class TransferLearningCommand
             {
                 var probabilities = new JsonObject();
                 foreach (var (c, v) in p.Probabilities) probabilities[c] = v;
-                Console.WriteLine(new JsonObject { ["image"] = p.ImagePath, ["label"] = p.Label, ["probabilities"] = probabilities }.ToJsonString());
+                Console.WriteLine(new JsonObject { ["image"] = p.ImagePath, ["label"] = p.Label, ["probabilities"] = probabilities }.ToJsonString(PredictJson));
             }
             return CliApp.Success;
         });
