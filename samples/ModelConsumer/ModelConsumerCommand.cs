@@ -22,7 +22,7 @@ public static class ModelConsumerCommand
         modelOption.Required = true;
         var inputOption = CliOptions.ExistingFile("--input", "Rows to predict, one JSON object per line", "rows.jsonl");
         var jsonOption = CliOptions.String("--json", null, "One row as a JSON object, e.g. '{\"Text\": \"...\"}'", "JSON");
-        var columnsOption = CliOptions.List("--columns", "Output columns (default: the model's new scalar columns)", helpName: "Score,PredictedLabel");
+        var columnsOption = CliOptions.List("--columns", "Output columns (default: the model's new scalar columns, and the Score / CaptionWords vectors)", helpName: "Score,PredictedLabel");
         var outOption = CliOptions.String("--out", null, "Write the predictions (JSON lines) to this file instead of stdout", "predictions.jsonl");
         var infoOption = CliOptions.Flag("--info", "Print the model's manifest and input columns (on stderr) and stop");
         var threadsOption = CliOptions.Threads();
@@ -93,7 +93,8 @@ public static class ModelConsumerCommand
             IDataView data = JsonRows.Load(needed.ToSchema(), rows);
             IDataView scored = model.Transform(data);
             var outputColumns = columns.Count > 0 ? columns
-                : scored.Schema.Where(c => !c.IsHidden && data.Schema.GetColumnOrNull(c.Name) is null && c.Type is not Microsoft.ML.Data.VectorDataViewType).Select(c => c.Name).ToList();
+                : scored.Schema.Where(c => !c.IsHidden && data.Schema.GetColumnOrNull(c.Name) is null
+                                           && (c.Type is not Microsoft.ML.Data.VectorDataViewType || c.Name is "Score" or "CaptionWords")).Select(c => c.Name).ToList();
             using var writer = outPath is null ? Console.Out : new StreamWriter(outPath);
             foreach (var prediction in JsonRows.Read(scored, outputColumns)) writer.WriteLine(prediction.ToJsonString());
             if (outPath is not null) log.WriteLine($"wrote {rows.Count} predictions to {outPath}");

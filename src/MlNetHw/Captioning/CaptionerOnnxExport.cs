@@ -102,7 +102,9 @@ public static class CaptionerOnnxExport
             i is CaptionCodec.Null or CaptionCodec.Start or CaptionCodec.End ? "" : word)).ToList();
         var map = ml.Transforms.Conversion.MapValue(WordsName, words, IdsName).Fit(onnx.Transform(featured));
         var mapped = map.Transform(onnx.Transform(featured));
-        var drop = ml.Transforms.DropColumns(new[] { "Image", "Pixels", FeaturesName, IdsName }.Where(c => mapped.Schema.GetColumnOrNull(c) is not null && input.Schema.GetColumnOrNull(c) is null).ToArray()).Fit(mapped);
+        // Only the caption leaves the chain: the featurizer's intermediate columns (image, pixels, ResNet18's inner values) are dropped.
+        var drop = ml.Transforms.DropColumns(mapped.Schema.Where(c => !c.IsHidden && c.Name != WordsName && input.Schema.GetColumnOrNull(c.Name) is null)
+            .Select(c => c.Name).Distinct().ToArray()).Fit(mapped);
         var parts = (featurizer is null ? Array.Empty<ITransformer>() : MlNetHw.MlNet.ModelArchive.Flatten(featurizer)).Append(onnx).Append(map).Append(drop).ToArray();
         var chain = new TransformerChain<ITransformer>(parts);
         PlainModel.Save(ml, chain, input.Schema, zipPath, new PlainModelInfo($"captioner:{model.Network.Shape.Cell.ToString().ToLowerInvariant()}",
