@@ -6,6 +6,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetHw.MlNet;
 using MlNetHw.MlNet.Mlp;
+using MlNetHw.Captioning;
 using MlNetHw.Onnx;
 using MlNetHw.Text;
 
@@ -65,6 +66,7 @@ public sealed class PlainModelBenchmark : IBenchmarkSection
                 Compare(context, TextClassificationExperiment.NameOf(kind), model, plain, test, zip);
             }
             Mlp(context, dir, rows);
+            foreach (var cell in new[] { CaptionCell.Rnn, CaptionCell.Lstm }) Captioner(context, dir, cell, context.Quick ? 50 : 200);
             if (lstmZip is not null) Service(context, lstmZip, test);
         }
         finally { try { Directory.Delete(dir, true); } catch (IOException) { } }
@@ -118,6 +120,42 @@ public sealed class PlainModelBenchmark : IBenchmarkSection
             context.Measure($"mlp {engine} row by row", () => { foreach (var r in data) pe.Predict(r); },
                 warmup: 1, iterations: context.Quick ? 3 : 5, workPerIteration: rows, unit: "rows", extra: extra);
         }
+    }
+
+    sealed class FeatureRow { public float[] Features { get; set; } = Array.Empty<float>(); }
+    sealed class CaptionOut { public string Caption { get; set; } = ""; }
+    sealed class WordsOut { public string[] CaptionWords { get; set; } = Array.Empty<string>(); }
+
+    /// <summary>A captioner at the homework's sizes (features 512, words 256, hidden 512; untrained weights: scoring speed only), from features.</summary>
+    static void Captioner(BenchmarkContext context, string dir, CaptionCell cell, int rows)
+    {
+        var ml = new MLContext(seed: 1);
+        var rng = new Random(7);
+        var codec = CaptionCodec.Build(Enumerable.Range(0, 200).Select(i => string.Join(" ", Enumerable.Range(0, 8).Select(_ => Filler[rng.Next(Filler.Length)] + (i % 7)))), 1, 16);
+        TorchSharp.torch.manual_seed(3);
+        var model = new CaptionerModel(new CaptionerNetwork(new CaptioningModelShape(512, 256, 512, codec.Count, cell)), codec);
+        var schema = SchemaDefinition.Create(typeof(FeatureRow));
+        schema[nameof(FeatureRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 512);
+        var data = Enumerable.Range(0, rows).Select(_ => new FeatureRow { Features = Enumerable.Range(0, 512).Select(_ => (float)rng.NextDouble()).ToArray() }).ToList();
+        var view = ml.Data.LoadFromEnumerable(data, schema);
+        var torchModel = TorchTransformer.Create(model);
+        string zip = Path.Combine(dir, $"captioner-{cell}.zip");
+        CaptionerOnnxExport.Save(ml, null, model, view, Path.Combine(dir, $"captioner-{cell}.onnx"), zip);
+        var plain = new MLContext(seed: 1).Model.Load(zip, out _);
+        var a = ml.Data.CreateEnumerable<CaptionOut>(torchModel.Transform(view), false).Select(r => r.Caption).ToList();
+        var b = ml.Data.CreateEnumerable<WordsOut>(plain.Transform(view), false).Select(r => CaptionerOnnxExport.Join(r.CaptionWords)).ToList();
+        var extra = new Dictionary<string, object> { ["identical_captions"] = a.Zip(b).Count(p => p.First == p.Second), ["rows"] = rows, ["zip_bytes"] = new FileInfo(zip).Length };
+        string name = $"captioner {cell.ToString().ToLowerInvariant()}";
+        context.Measure($"{name} torchsharp batched", () => { foreach (var _ in torchModel.Transform(view).GetColumn<string>("Caption")) { } },
+            warmup: 1, iterations: 3, workPerIteration: rows, unit: "rows", extra: extra);
+        context.Measure($"{name} plain batched", () => { foreach (var _ in plain.Transform(view).GetColumn<string[]>(CaptionerOnnxExport.WordsName)) { } },
+            warmup: 1, iterations: 3, workPerIteration: rows, unit: "rows", extra: extra);
+        var pt = ml.Model.CreatePredictionEngine<FeatureRow, CaptionOut>(torchModel, inputSchemaDefinition: schema);
+        var pp = ml.Model.CreatePredictionEngine<FeatureRow, WordsOut>(plain, inputSchemaDefinition: schema);
+        int n = Math.Min(rows, 50);
+        context.Measure($"{name} torchsharp row by row", () => { for (int i = 0; i < n; i++) pt.Predict(data[i]); }, warmup: 1, iterations: 3, workPerIteration: n, unit: "rows", extra: extra);
+        context.Measure($"{name} plain row by row", () => { for (int i = 0; i < n; i++) pp.Predict(data[i]); }, warmup: 1, iterations: 3, workPerIteration: n, unit: "rows", extra: extra);
+        model.Dispose();
     }
 
     static void Service(BenchmarkContext context, string zip, List<string> sentences)
