@@ -8,7 +8,8 @@ using MlNetHw.Cli;
 namespace MlNetHw.Samples.ModelConsumer;
 
 /// <summary>
-/// samples/ModelConsumer: how an app embeds a trained MlNetHw model: load the .zip, predict JSON rows. Rows are JSON
+/// samples/ModelConsumer: how an app embeds a trained MlNetHw model: load the .zip (plain ML.NET zips with
+/// <c>mlContext.Model.Load</c>, MlNetHw archives with <c>ModelArchive.Load</c>), predict JSON rows. Rows are JSON
 /// objects whose properties are the model's input columns (printed by --info), e.g. <c>{"Text": "great phone"}</c>.
 /// </summary>
 public static class ModelConsumerCommand
@@ -21,7 +22,7 @@ public static class ModelConsumerCommand
         modelOption.Required = true;
         var inputOption = CliOptions.ExistingFile("--input", "Rows to predict, one JSON object per line", "rows.jsonl");
         var jsonOption = CliOptions.String("--json", null, "One row as a JSON object, e.g. '{\"Text\": \"...\"}'", "JSON");
-        var columnsOption = CliOptions.List("--columns", "Output columns (default: the model's new scalar columns)", helpName: "Score,PredictedLabel");
+        var columnsOption = CliOptions.List("--columns", "Output columns (default: the model's new scalar columns, and the Score / CaptionWords vectors)", helpName: "Score,PredictedLabel");
         var outOption = CliOptions.String("--out", null, "Write the predictions (JSON lines) to this file instead of stdout", "predictions.jsonl");
         var infoOption = CliOptions.Flag("--info", "Print the model's manifest and input columns (on stderr) and stop");
         var threadsOption = CliOptions.Threads();
@@ -37,13 +38,32 @@ public static class ModelConsumerCommand
             var columns = r.GetValue(columnsOption)!;
             var log = ConsoleProgress.Log;
 
-            var manifest = ModelArchive.ReadManifest(modelPath);
-            log.WriteLine($"model {modelPath}: format {manifest["format"]} v{manifest["formatVersion"]}, written by {manifest["writer"]} at {manifest["createdUtc"]}");
-            foreach (var segment in manifest["segments"]!.AsArray())
-                log.WriteLine(segment!["kind"]!.GetValue<string>() == "torch"
-                    ? $"  torch segment: {segment["architecture"]} {segment["hyperparameters"]!.ToJsonString()}"
-                    : $"  ML.NET segment: {string.Join(" → ", segment["transformers"]!.AsArray().Select(t => t!.GetValue<string>()))}");
-            log.WriteLine("  input columns: " + string.Join(", ", manifest["inputSchema"]!.AsArray().Select(c => $"{c!["name"]} ({c["type"]})")));
+            // Plain ML.NET zips (what every MlNetHw pipeline writes) load with mlContext.Model.Load; MlNetHw's own
+            // archives (training checkpoints, older models) through ModelArchive.
+            bool archive = ModelArchive.IsArchive(modelPath);
+            var mlContext = new MLContext(seed: 1);
+            ITransformer? plainModel = null;
+            DataViewSchema schema;
+            if (archive)
+            {
+                var manifest = ModelArchive.ReadManifest(modelPath);
+                log.WriteLine($"model {modelPath}: format {manifest["format"]} v{manifest["formatVersion"]}, written by {manifest["writer"]} at {manifest["createdUtc"]}");
+                foreach (var segment in manifest["segments"]!.AsArray())
+                    log.WriteLine(segment!["kind"]!.GetValue<string>() == "torch"
+                        ? $"  torch segment: {segment["architecture"]} {segment["hyperparameters"]!.ToJsonString()}"
+                        : $"  ML.NET segment: {string.Join(" → ", segment["transformers"]!.AsArray().Select(t => t!.GetValue<string>()))}");
+                schema = ModelArchive.ReadInputSchema(modelPath);
+            }
+            else
+            {
+                try { plainModel = mlContext.Model.Load(modelPath, out schema); }
+                catch (Exception e) when (e is not OutOfMemoryException) { throw new InvalidDataException($"'{modelPath}' is not a model ML.NET can load: {e.Message}", e); }
+                var info = MlNetHw.Onnx.PlainModel.ReadInfo(modelPath);
+                log.WriteLine($"model {modelPath}: plain ML.NET model{(info is null ? "" : $", {info.Kind}: {info.Description}")}");
+                if (info is not null) foreach (var (k, v) in info.Limits) log.WriteLine($"  limit: {k}: {v}");
+            }
+            log.WriteLine("  input columns: " + string.Join(", ", schema.Select(c => $"{c.Name} ({c.Type})")) +
+                          (schema.Any(c => c.Name.Contains("Image", StringComparison.Ordinal)) ? " (image columns take a file path)" : ""));
             if (r.GetValue(infoOption)) return CliApp.Success;
 
             var rows = new List<RowScoring.InputRow>();
@@ -56,9 +76,7 @@ public static class ModelConsumerCommand
             if (rows.Count == 0) throw new ArgumentException("give rows with --input rows.jsonl or --json '{...}'");
 
             CliOptions.ApplyThreads(r.GetValue(threadsOption));
-            var mlContext = new MLContext(seed: 1);
-            ITransformer model = ModelArchive.Load(mlContext, modelPath);
-            var schema = ModelArchive.ReadInputSchema(modelPath);
+            ITransformer model = plainModel ?? ModelArchive.Load(mlContext, modelPath);
             // A bad row is reported by its line and field and the good ones are still scored (exit 3, see --help).
             int failed;
             using (var writer = outPath is null ? Console.Out : new StreamWriter(outPath))

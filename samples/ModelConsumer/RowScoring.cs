@@ -95,7 +95,8 @@ public static class RowScoring
         IDataView data = JsonRows.Load(schema, rows);
         IDataView scored = model.Transform(data);
         var outputColumns = columns.Count > 0 ? columns
-            : scored.Schema.Where(c => !c.IsHidden && data.Schema.GetColumnOrNull(c.Name) is null && c.Type is not VectorDataViewType).Select(c => c.Name).ToList();
+            : scored.Schema.Where(c => !c.IsHidden && data.Schema.GetColumnOrNull(c.Name) is null
+                                       && (c.Type is not VectorDataViewType || c.Name is "Score" or "CaptionWords")).Select(c => c.Name).ToList();
         return JsonRows.Read(scored, outputColumns).ToList();
     }
 

@@ -48,8 +48,8 @@ public sealed record TorchMlpExampleResult(
 
 /// <summary>
 /// The worked example as a program: a pipeline of an ML.NET-native featurizer and the TorchSharp MLP, trained,
-/// evaluated on a held-out test set, saved as one <see cref="ModelArchive"/> (native + torch segments) that
-/// <c>samples/ModelConsumer</c> loads. With sentences: <c>FeaturizeText</c> → <c>TorchMlp</c>; with the synthetic
+/// evaluated on a held-out test set, saved as a plain ML.NET model (the MLP exported to ONNX) that
+/// <c>samples/ModelConsumer</c> and any ML.NET app load with <c>mlContext.Model.Load</c>. With sentences: <c>FeaturizeText</c> → <c>TorchMlp</c>; with the synthetic
 /// blobs: <c>NormalizeMeanVariance</c> → <c>TorchMlp</c>.
 /// </summary>
 public static class TorchMlpExample
@@ -122,7 +122,10 @@ public static class TorchMlpExample
         var model = featurizer.Append(ml.BinaryClassification.Trainers.TorchMlp(mlp)).Fit(train);
         var metrics = ml.BinaryClassification.Evaluate(model.Transform(test));
         string archive = Path.Combine(options.OutputDirectory, "model.zip");
-        ModelArchive.Save(ml, model, train.Schema, archive);
+        // Saved as a plain ML.NET model: the featurizer as fitted, the MLP exported to ONNX (model.onnx beside the zip).
+        var featurizerFitted = new TransformerChain<ITransformer>(ModelArchive.Flatten(model).SkipLast(1).ToArray());
+        MlNetHw.Onnx.MlpOnnxExport.Save(ml, featurizerFitted, model.LastTransformer.Model, train,
+            Path.Combine(options.OutputDirectory, "model.onnx"), archive);
         string sample = Path.Combine(options.OutputDirectory, "sample-input.jsonl");
         MlNetHw.IO.AtomicFile.Write(sample, s =>
         {
@@ -147,7 +150,7 @@ public static class TorchMlpExample
                 w.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {e.Epoch} | {e.TrainLoss:0.0000} | {e.TrainAccuracy:0.0000} | {e.ValidationLoss:0.0000} | {e.ValidationAccuracy:0.0000} | {e.LearningRate:0.####e+0} |"));
             w.WriteLine();
-            w.WriteLine($"Model archive: `{archive}` (load with `ModelArchive.Load`, or `dotnet run --project samples/ModelConsumer -- --model {archive} --input {sample}`).");
+            w.WriteLine($"Model: `{archive}`, a plain ML.NET model (load with `mlContext.Model.Load`, or `dotnet run --project samples/ModelConsumer -- --model {archive} --input {sample}`).");
         });
         runFolder.Commit();
         return new TorchMlpExampleResult(description, (int)(train.GetRowCount() ?? 0), (int)(test.GetRowCount() ?? 0),

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using MlNetHw.Captioning;
 
 namespace MlNetHw.Cli;
@@ -7,6 +8,9 @@ namespace MlNetHw.Cli;
 /// <summary>pipelines/ImageCaptioning: RNN/LSTM captioning on ResNet18 features (homework part 5).</summary>
 public static class ImageCaptioningCommand
 {
+    /// <summary>JSON lines of predict: readable text (apostrophes, accents) rather than \u escapes.</summary>
+    static readonly System.Text.Json.JsonSerializerOptions PredictJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Parses <paramref name="args"/> and runs image captioning; returns the exit code (<see cref="CliApp"/>: 0 ok, 1 failed, 2 usage error).</summary>
     public static int Run(string[] args) => CliApp.Run(Create(), args);
 
@@ -75,6 +79,37 @@ public static class ImageCaptioningCommand
             Console.WriteLine($"\nsheet {result.SheetPath}\nmetrics {result.MetricsMarkdownPath}");
             return CliApp.Success;
         });
+        root.Subcommands.Add(PredictCommand());
         return root;
+    }
+
+    /// <summary><c>predict --model-file captioner-lstm.zip img.png ...</c>: one JSON line per image with its (greedy) caption.</summary>
+    static Command PredictCommand()
+    {
+        var predict = new Command("predict", "Caption images with a saved captioner (captioner-rnn.zip / captioner-lstm.zip, greedy decoding); no image: read paths from stdin, one per line. One JSON line per image on stdout");
+        var model = CliOptions.ExistingFile("--model-file", "A captioner written by a run, e.g. out/image-captioning-overfit/captioner-lstm.zip", "x.zip");
+        model.Required = true;
+        var images = new Argument<string[]>("image") { Description = "Image files (none: one path per line from stdin)", Arity = ArgumentArity.ZeroOrMore };
+        var threads = CliOptions.Threads();
+        predict.Options.Add(model);
+        predict.Options.Add(threads);
+        predict.Arguments.Add(images);
+        predict.SetAction(r =>
+        {
+            var paths = r.GetValue(images)!.ToList();
+            if (paths.Count == 0)
+            {
+                string? line;
+                while ((line = Console.In.ReadLine()) is not null) if (line.Trim().Length > 0) paths.Add(line.Trim());
+            }
+            if (paths.Count == 0) throw new ArgumentException("no image given (on the command line or stdin).");
+            foreach (var p in paths) if (!File.Exists(p)) throw new FileNotFoundException($"image '{p}' not found", p);
+            CliOptions.ApplyThreads(r.GetValue(threads));
+            using var predictor = ImageCaptionPredictor.Load(r.GetValue(model)!);
+            foreach (var p in paths)
+                Console.WriteLine(new JsonObject { ["image"] = p, ["caption"] = predictor.Caption(Path.GetFullPath(p)) }.ToJsonString(PredictJson));
+            return CliApp.Success;
+        });
+        return predict;
     }
 }

@@ -13,6 +13,9 @@ namespace MlNetHw.Cli;
 /// </summary>
 public static class TextClassificationCommand
 {
+    /// <summary>JSON lines of predict: readable text (apostrophes, accents) rather than \u escapes.</summary>
+    static readonly System.Text.Json.JsonSerializerOptions PredictJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Parses <paramref name="args"/> and runs text classification (train, predict, verify); returns the exit code (<see cref="CliApp"/>: 0 ok, 1 failed, 2 usage error).</summary>
     public static int Run(string[] args) => CliApp.Run(Create(), args);
 
@@ -25,7 +28,7 @@ public static class TextClassificationCommand
         AddTrain(train);
         root.Subcommands.Add(train);
 
-        var predict = new Command("predict", "Print label, probability and sentence for each sentence (no sentence: read stdin)");
+        var predict = new Command("predict", "Classify sentences with a saved model: one JSON line each (sentence, label 0/1, probability); no sentence: one per line from stdin");
         var predictModel = ModelFile("A model written by a training run, e.g. out/text-classification/lstm.zip");
         var sentences = new Argument<string[]>("sentence") { Description = "Sentences to classify (none: one per line from stdin)", Arity = ArgumentArity.ZeroOrMore };
         var predictThreads = CliOptions.Threads();
@@ -180,15 +183,21 @@ public static class TextClassificationCommand
             while ((line = Console.In.ReadLine()) is not null) if (line.Trim().Length > 0) sentences.Add(line);
         }
         if (sentences.Count == 0) throw new ArgumentException("no sentence given (on the command line or stdin).");
-        TorchRuntime.EnsureLoaded();
+        // Plain zips need ML.NET and ONNX Runtime only; an older MlNetHw archive loads libtorch itself.
         CliOptions.ApplyThreads(threads);
         var ml = new MLContext();
         var model = TextClassificationModel.Load(ml, modelFile);
         var predictions = model.Predict(sentences);
         var unknown = model.UnknownOnly(sentences);
         for (int i = 0; i < sentences.Count; i++)
-            Console.WriteLine($"{(predictions[i].Label ? 1 : 0)}\t{predictions[i].Probability:0.0000}\t{sentences[i]}" +
-                              (unknown[i] ? "\t(no word of this sentence is in the model's vocabulary: the answer is the model's default, not a judgement of the sentence)" : ""));
+        {
+            var line = new System.Text.Json.Nodes.JsonObject
+            {
+                ["sentence"] = sentences[i], ["label"] = predictions[i].Label ? 1 : 0, ["probability"] = predictions[i].Probability,
+            };
+            if (unknown[i]) line["note"] = "no word of this sentence is in the model's vocabulary: the answer is the model's default, not a judgement of the sentence";
+            Console.WriteLine(line.ToJsonString(PredictJson));
+        }
         return CliApp.Success;
     }
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.ML;
 using MlNetHw.Vision;
 
 namespace MlNetHw.Cli;
@@ -10,6 +12,9 @@ namespace MlNetHw.Cli;
 /// </summary>
 public static class TransferLearningCommand
 {
+    /// <summary>JSON lines of predict: readable text (apostrophes, accents) rather than \u escapes.</summary>
+    static readonly System.Text.Json.JsonSerializerOptions PredictJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Parses <paramref name="args"/> and runs transfer learning; returns the exit code (<see cref="CliApp"/>: 0 ok, 1 failed, 2 usage error).</summary>
     public static int Run(string[] args) => CliApp.Run(Create(), args);
 
@@ -71,6 +76,40 @@ public static class TransferLearningCommand
             Console.WriteLine($"wrote {result.SummaryPath}, {result.ConfusionMatrixPath}, {result.AccuracyCurvesPath}");
             return CliApp.Success;
         });
+        root.Subcommands.Add(PredictCommand());
         return root;
+    }
+
+    /// <summary><c>predict --model-file finetune.zip img.png ...</c>: one JSON line per image (label and class probabilities).</summary>
+    static Command PredictCommand()
+    {
+        var predict = new Command("predict", "Classify images with a saved model (baseline.zip, freeze.zip or finetune.zip); no image: read paths from stdin, one per line. One JSON line per image on stdout");
+        var model = CliOptions.ExistingFile("--model-file", "A model written by a run, e.g. out/transfer-learning/finetune.zip", "x.zip");
+        model.Required = true;
+        var images = new Argument<string[]>("image") { Description = "Image files (none: one path per line from stdin)", Arity = ArgumentArity.ZeroOrMore };
+        var threads = CliOptions.Threads();
+        predict.Options.Add(model);
+        predict.Options.Add(threads);
+        predict.Arguments.Add(images);
+        predict.SetAction(r =>
+        {
+            var paths = r.GetValue(images)!.ToList();
+            if (paths.Count == 0)
+            {
+                string? line;
+                while ((line = Console.In.ReadLine()) is not null) if (line.Trim().Length > 0) paths.Add(line.Trim());
+            }
+            if (paths.Count == 0) throw new ArgumentException("no image given (on the command line or stdin).");
+            CliOptions.ApplyThreads(r.GetValue(threads));
+            var predictor = new ImageClassifierPredictor(new MLContext(seed: 1), r.GetValue(model)!);
+            foreach (var p in predictor.Predict(paths))
+            {
+                var probabilities = new JsonObject();
+                foreach (var (c, v) in p.Probabilities) probabilities[c] = v;
+                Console.WriteLine(new JsonObject { ["image"] = p.ImagePath, ["label"] = p.Label, ["probabilities"] = probabilities }.ToJsonString(PredictJson));
+            }
+            return CliApp.Success;
+        });
+        return predict;
     }
 }

@@ -141,9 +141,9 @@ public static class CaptioningExperiment
             string modelPath = Path.Combine(outDir, $"captioner-{cell.ToString().ToLowerInvariant()}.zip");
             if (featurizer is not null)
             {
-                var chain = new TransformerChain<ITransformer>(featurizer, transformer);
-                var pathSchema = ml.Data.LoadFromEnumerable(Array.Empty<ImageCaptionPredictor.ImageInput>()).Schema;
-                ModelArchive.Save(ml, chain, pathSchema, modelPath);
+                // Saved plain: the ML.NET featurizer, the greedy decoder exported to ONNX, ids → words (CaptionerOnnxExport).
+                CaptionerOnnxExport.Save(ml, featurizer, transformer.Model, ml.Data.LoadFromEnumerable(Array.Empty<ImageCaptionPredictor.ImageInput>()),
+                    Path.ChangeExtension(modelPath, ".onnx"), modelPath);
                 var probe = val.Count > 0 ? val[0] : train[0];
                 using var predictor = ImageCaptionPredictor.Load(modelPath);
                 string reloaded = predictor.Caption(probe.Image.ImagePath!);
@@ -153,8 +153,22 @@ public static class CaptioningExperiment
             }
             else
             {
-                ModelArchive.Save(ml, transformer, trainView.Schema, modelPath);
+                CaptionerOnnxExport.Save(ml, null, transformer.Model, trainView, Path.ChangeExtension(modelPath, ".onnx"), modelPath);
                 log.WriteLine($"[{cell}] saved {modelPath} (features → caption; the data came with precomputed features)");
+            }
+
+            // The plain zip's decoder (ONNX Runtime, greedy) against TorchSharp's greedy decoding on every evaluated image.
+            {
+                int beam = transformer.Model.BeamWidth;
+                transformer.Model.BeamWidth = 1;
+                var evaluated = trainEval.Concat(val).ToList();
+                var torchGreedy = beam == 1 ? trainCaptions.Concat(valCaptions).ToArray() : Caption(ml, transformer, evaluated, featureDim);
+                transformer.Model.BeamWidth = beam;
+                var plain = CaptionerOnnxExport.CaptionFeatures(ml, transformer.Model.Codec, Path.ChangeExtension(modelPath, ".onnx"), FeatureView(ml, evaluated, featureDim));
+                int same = plain.Zip(torchGreedy).Count(p => p.First == p.Second);
+                log.WriteLine($"[{cell}] plain zip (ONNX, greedy): {same} of {plain.Length} captions identical to TorchSharp's greedy decoding" +
+                              (same == plain.Length ? "" : $"; first difference: \"{plain.Zip(torchGreedy).First(p => p.First != p.Second).First}\" vs \"{plain.Zip(torchGreedy).First(p => p.First != p.Second).Second}\""));
+                if (same != plain.Length) throw new InvalidOperationException($"[{cell}] the plain captioner disagrees with TorchSharp on {plain.Length - same} of {plain.Length} images.");
             }
 
             cells.Add(new CaptioningCellResult

@@ -195,6 +195,17 @@ public static class ModelArchive
         }
     }
 
+    /// <summary>True when <paramref name="path"/> is a zip with an MlNetHw archive manifest (false for plain ML.NET zips, missing files, non-zips).</summary>
+    public static bool IsArchive(string path)
+    {
+        try
+        {
+            using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+            return zip.GetEntry(ManifestEntry) is not null;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return false; }
+    }
+
     /// <summary>The manifest of an archive (format, schemas, segments) without loading any model.</summary>
     public static JsonObject ReadManifest(string path)
     {

@@ -18,6 +18,8 @@ public enum OnnxDataType
     Int32 = 6,
     /// <summary>Signed 64-bit integer (7).</summary>
     Int64 = 7,
+    /// <summary>UTF-8 string (8).</summary>
+    String = 8,
     /// <summary>Boolean, one byte per element (9).</summary>
     Bool = 9,
     /// <summary>64-bit float (11).</summary>
@@ -104,6 +106,14 @@ public sealed class OnnxAttribute
     /// <summary>A string attribute, stored as UTF-8 bytes.</summary>
     public static OnnxAttribute String(string name, string v) =>
         new() { Name = name, Type = OnnxAttributeType.String, S = System.Text.Encoding.UTF8.GetBytes(v) };
+    /// <summary>A string-list attribute (UTF-8), e.g. the separators of a tokenizer node.</summary>
+    public static OnnxAttribute StringList(string name, IEnumerable<string> v)
+    {
+        var a = new OnnxAttribute { Name = name, Type = OnnxAttributeType.Strings };
+        a.Strings.AddRange(v.Select(System.Text.Encoding.UTF8.GetBytes));
+        return a;
+    }
+
     /// <summary>An integer-list attribute, e.g. pads or strides.</summary>
     public static OnnxAttribute IntList(string name, params long[] v)
     {

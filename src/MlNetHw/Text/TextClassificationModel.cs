@@ -1,15 +1,17 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetHw.MlNet;
+using MlNetHw.Onnx;
 
 namespace MlNetHw.Text;
 
 /// <summary>
 /// A whole fitted text classifier, raw sentence in, <c>Score</c>/<c>Probability</c>/<c>PredictedLabel</c> out: a
 /// transformer chain of ML.NET's tokenisation (for the bag-of-words model also ML.NET's featurizer and logistic
-/// regression) and, for the TorchSharp models, the vocabulary and the network. <see cref="Save(string)"/> writes one
-/// self-contained <see cref="ModelArchive"/> <c>.zip</c> (ML.NET segments, vocabulary, weights with the word
-/// vectors); <see cref="Load(MLContext, string)"/> reads it back in any process.
+/// regression) and, for the TorchSharp models, the vocabulary and the network. <see cref="Save(string)"/> writes a
+/// plain ML.NET <c>.zip</c> (the network exported to ONNX, see <see cref="TextOnnxExport"/>; the bag-of-words chain as
+/// it is) that <c>mlContext.Model.Load</c> opens in any app referencing ML.NET only; <see cref="Load(MLContext, string)"/>
+/// reads it back (a model loaded so has no TorchSharp parts: <see cref="IsPlain"/>).
 /// </summary>
 public sealed class TextClassificationModel : ITransformer
 {
@@ -32,13 +34,20 @@ public sealed class TextClassificationModel : ITransformer
     /// <summary>Bag of words and frozen encoder: the L2 weights tried on the dev set and their accuracies (empty when not known).</summary>
     public IReadOnlyList<RegularizationTrial> L2Trials { get; init; } = Array.Empty<RegularizationTrial>();
 
+    /// <summary>True for a model read from a plain zip: ML.NET and ONNX Runtime only, no TorchSharp parts.</summary>
+    public bool IsPlain { get; }
+
     /// <summary>Wraps a fitted chain; for the TorchSharp kinds the chain must hold the vocabulary and the classifier.</summary>
     /// <param name="mlContext">The context used to predict, save and build prediction engines.</param>
     /// <param name="kind">Which of the five models the chain is.</param>
     /// <param name="chain">The fitted transformers, in order.</param>
     /// <param name="textColumnName">Name of the raw text column the chain reads.</param>
     public TextClassificationModel(MLContext mlContext, TextModelKind kind, TransformerChain<ITransformer> chain, string textColumnName = TextColumns.Text)
+        : this(mlContext, kind, chain, textColumnName, plain: false) { }
+
+    TextClassificationModel(MLContext mlContext, TextModelKind kind, TransformerChain<ITransformer> chain, string textColumnName, bool plain)
     {
+        IsPlain = plain;
         _mlContext = mlContext ?? throw new ArgumentNullException(nameof(mlContext));
         Chain = chain ?? throw new ArgumentNullException(nameof(chain));
         Kind = kind;
@@ -49,7 +58,7 @@ public sealed class TextClassificationModel : ITransformer
         WordPiece = parts.OfType<WordPieceTokenizerModel>().FirstOrDefault();
         if (kind == TextModelKind.FrozenEncoder && WordPiece is null)
             throw new ArgumentException("a frozen-encoder text model holds a WordPiece tokenizer.");
-        if (kind is not (TextModelKind.BagOfWords or TextModelKind.FrozenEncoder) && (Vocabulary is null || Classifier is null))
+        if (!plain && kind is not (TextModelKind.BagOfWords or TextModelKind.FrozenEncoder) && (Vocabulary is null || Classifier is null))
             throw new ArgumentException($"a {kind} text model holds a vocabulary and a TorchSharp classifier.");
         if (Vocabulary is not null && Classifier is not null && Vocabulary.Vocabulary.Count != Classifier.Network.Shape.VocabularySize)
             throw new InvalidDataException($"the text model's vocabulary has {Vocabulary.Vocabulary.Count} words but its classifier was trained on {Classifier.Network.Shape.VocabularySize} (a cut or edited model file).");
@@ -76,7 +85,7 @@ public sealed class TextClassificationModel : ITransformer
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) { CheckInput(inputSchema); return ((ITransformer)Chain).GetRowToRowMapper(inputSchema); }
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => throw new NotSupportedException(
-        "save a TextClassificationModel with its Save(path) (an MlNetHw ModelArchive): ML.NET's mlContext.Model.Save cannot hold its TorchSharp parts.");
+        "save a TextClassificationModel with its Save(path): it exports the TorchSharp network to ONNX and writes a plain ML.NET zip (mlContext.Model.Save cannot hold the TorchSharp parts themselves).");
 
     /// <summary>Raw sentences as a one-column data view the model reads.</summary>
     public IDataView Sentences(IEnumerable<string> sentences) =>
@@ -101,6 +110,8 @@ public sealed class TextClassificationModel : ITransformer
         if (WordPiece is { } wordPiece)
             return transformed.GetColumn<VBuffer<long>>(WordPieceTokenizerModel.InputIdsColumn)
                 .Select(v => v.DenseValues().Skip(1).SkipLast(1).All(id => id == wordPiece.UnknownId)).ToList();
+        if (transformed.Schema.GetColumnOrNull(TextOnnxExport.KnownWordsName) is not null)
+            return transformed.GetColumn<float[]>(TextOnnxExport.KnownWordsName).Select(k => k[0] == 0).ToList();
         if (Vocabulary is null)
             return transformed.GetColumn<VBuffer<float>>("Features").Select(v => v.GetValues().ToArray().All(x => x == 0)).ToList();
         return transformed.GetColumn<VBuffer<int>>(Vocabulary.OutputColumnName)
@@ -110,13 +121,63 @@ public sealed class TextClassificationModel : ITransformer
     /// <summary>The input schema the model is saved with: just the text column.</summary>
     public DataViewSchema InputSchema => _mlContext.Data.LoadFromEnumerable(Array.Empty<SentenceInput>(), SchemaFor(TextColumnName)).Schema;
 
-    /// <summary>Writes the model as one <see cref="ModelArchive"/> <c>.zip</c> (atomically: a failed save leaves an older file intact).</summary>
-    public void Save(string path) => ModelArchive.Save(_mlContext, Chain, InputSchema, path);
+    /// <summary>Kind tag of the text models in <see cref="PlainModelInfo.Kind"/>.</summary>
+    public const string PlainKindPrefix = "text-classifier:";
 
-    /// <summary>Reads a text model written by <see cref="Save(string)"/>; another archive fails with a message naming the file.</summary>
+    /// <summary>
+    /// Writes the model as a plain ML.NET <c>.zip</c> with its input schema (atomically). The TorchSharp network is
+    /// exported to ONNX (written next to the zip as <c>&lt;name&gt;.onnx</c> and stored inside it).
+    /// </summary>
+    public void Save(string path)
+    {
+        if (Kind == TextModelKind.FrozenEncoder)
+        {
+            // The WordPiece tokenizer has no ML.NET transform: the encoder model stays an MlNetHw archive (docs/text-classification.md).
+            ModelArchive.Save(_mlContext, Chain, InputSchema, path);
+            return;
+        }
+        var empty = _mlContext.Data.LoadFromEnumerable(Array.Empty<SentenceInput>(), SchemaFor(TextColumnName));
+        ITransformer chain = Chain;
+        var limits = new Dictionary<string, string>
+        {
+            ["sentence length"] = "none (words are split inside the ONNX graph, the recurrent layers take any length)",
+            ["input"] = $"one text column '{TextColumnName}'",
+        };
+        string description = "binary sentence classifier: Score (logit), Probability (sigmoid), PredictedLabel (Score > 0)";
+        if (!IsPlain && Classifier is not null && Vocabulary is not null)
+        {
+            string onnxPath = Path.ChangeExtension(Path.GetFullPath(path), ".onnx");
+            TextOnnxExport.ToOnnx(Classifier, Vocabulary.Vocabulary).Save(onnxPath);
+            chain = TextOnnxExport.BuildChain(_mlContext, onnxPath, empty, TextColumnName);
+            description += $"; KnownWords = number of words in the vocabulary ({Vocabulary.Vocabulary.Count} ids)";
+        }
+        PlainModel.Save(_mlContext, chain, empty.Schema, path, new PlainModelInfo(PlainKindPrefix + Kind, description, limits));
+    }
+
+    /// <summary>
+    /// Reads a text model written by <see cref="Save(string)"/> with <c>mlContext.Model.Load</c> (older MlNetHw
+    /// archives are still read); another model fails with a message naming the file.
+    /// </summary>
     public static TextClassificationModel Load(MLContext mlContext, string path)
     {
-        var loaded = ModelArchive.Load(mlContext, path, out var inputSchema);
+        ITransformer loaded;
+        DataViewSchema inputSchema;
+        bool plain;
+        var info = PlainModel.ReadInfo(path);
+        if (info is not null || !ModelArchive.IsArchive(path))
+        {
+            try { loaded = mlContext.Model.Load(path, out inputSchema); }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new InvalidDataException($"'{path}' is not a model ML.NET can load: {e.Message}", e);
+            }
+            plain = true;
+        }
+        else
+        {
+            loaded = ModelArchive.Load(mlContext, path, out inputSchema);
+            plain = false;
+        }
         var parts = ModelArchive.Flatten(loaded).ToList();
         var chain = new TransformerChain<ITransformer>(parts.ToArray());
         var classifier = parts.OfType<TorchTransformer>().Select(t => t.Model).OfType<TextClassifierModel>().FirstOrDefault();
@@ -129,13 +190,15 @@ public sealed class TextClassificationModel : ITransformer
         bool binary = output?.GetColumnOrNull(nameof(PredictionOutput.PredictedLabel))?.Type is BooleanDataViewType
                       && output.GetColumnOrNull(nameof(PredictionOutput.Probability))?.Type == NumberDataViewType.Single;
         if (!binary)
-            throw new InvalidDataException($"'{path}' is an MlNetHw model archive but not a text classifier: it needs one text input column and gives " +
+            throw new InvalidDataException($"'{path}' is {(plain ? "an ML.NET model" : "an MlNetHw model archive")} but not a text classifier: it needs one text input column and gives " +
                                            $"boolean PredictedLabel and float Probability (input: {string.Join(", ", inputSchema.Select(c => $"{c.Name} ({c.Type})"))}; " +
                                            $"it holds {string.Join(", ", parts.Select(p => p.GetType().Name))}).");
-        string textColumn = text!;
         bool wordPieces = parts.OfType<TorchTransformer>().Any(t => t.Model is WordPieceTokenizerModel);
-        try { return new TextClassificationModel(mlContext, classifier?.Kind ?? (wordPieces ? TextModelKind.FrozenEncoder : TextModelKind.BagOfWords), chain, textColumn); }
-        catch (InvalidDataException e) { throw new InvalidDataException($"model archive '{path}': {e.Message}", e); }
+        var kind = classifier?.Kind ?? (wordPieces ? TextModelKind.FrozenEncoder : TextModelKind.BagOfWords);
+        if (info?.Kind is { } k && k.StartsWith(PlainKindPrefix, StringComparison.Ordinal) && Enum.TryParse<TextModelKind>(k[PlainKindPrefix.Length..], out var parsed))
+            kind = parsed;
+        try { return new TextClassificationModel(mlContext, kind, chain, text!, plain); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"model file '{path}': {e.Message}", e); }
     }
 
     static SchemaDefinition SchemaFor(string textColumn)

@@ -27,9 +27,13 @@ public static class TextTokenization
     /// <summary>The same, built on a text-transforms catalog (what <c>mlContext.Transforms.Text</c> returns).</summary>
     public static EstimatorChain<WordTokenizingTransformer> Estimator(TransformsCatalog.TextTransforms catalog,
         string outputColumnName = TextColumns.Tokens, string inputColumnName = TextColumns.Text) =>
-        catalog.NormalizeText(outputColumnName, inputColumnName,
-                TextNormalizingEstimator.CaseMode.Lower, keepDiacritics: false, keepPunctuations: true, keepNumbers: true)
+        Normalizer(catalog, outputColumnName, inputColumnName)
             .Append(catalog.TokenizeIntoWords(outputColumnName, outputColumnName, Separators));
+
+    /// <summary>The normalisation step alone (lower case, no diacritics, punctuation and digits kept): text to text.</summary>
+    public static TextNormalizingEstimator Normalizer(TransformsCatalog.TextTransforms catalog, string outputColumnName, string inputColumnName) =>
+        catalog.NormalizeText(outputColumnName, inputColumnName,
+            TextNormalizingEstimator.CaseMode.Lower, keepDiacritics: false, keepPunctuations: true, keepNumbers: true);
 
     /// <summary>
     /// The same tokenisation for code outside a pipeline (building a vocabulary, tests): runs the ML.NET transforms

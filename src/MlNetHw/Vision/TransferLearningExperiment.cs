@@ -161,7 +161,8 @@ public static class TransferLearningExperiment
             var model = fit();
             var outcome = ImageRows.Evaluate(ml, model, data.Validation);
             string zip = Path.Combine(outDir, $"{name}.zip");
-            SaveZip(ml, model, trainView.Schema, zip);
+            SaveZip(ml, model, trainView.Schema, zip, name, data.Classes,
+                name == "baseline" ? $"images resized to {options.Baseline.ImageSize}x{options.Baseline.ImageSize}" : $"images resized to {options.Freeze.ImageSize}x{options.Freeze.ImageSize}");
             result.Models.Add(Report(name, outcome, sw.Elapsed.TotalSeconds, zip, outDir, options, log));
         }
         if (options.RunBaseline)
@@ -183,7 +184,8 @@ public static class TransferLearningExperiment
             var trained = estimator.LastRun!;
             result.FinetuneHistory = trained.History;
             WriteHistory(trained.History, Path.Combine(outDir, "finetune-history.csv"));
-            SaveZip(ml, fitted, trainView.Schema, zip);
+            SaveZip(ml, fitted, trainView.Schema, zip, "finetune", data.Classes,
+                $"images resized to {finetune.ResizeSize}x{finetune.ResizeSize} (iso crop), centre crop {finetune.CropSize}");
             log.WriteLine($"  wrote {zip} (ML.NET: LoadImages → ResizeImages({finetune.ResizeSize}) → ExtractPixels → ApplyOnnxModel) and {onnx}");
             var best = trained.History.MaxBy(h => h.ValAccuracy)!;
             var r = Report("finetune", trained.Val, trained.Elapsed.TotalSeconds, zip, outDir, options, log) with
@@ -208,12 +210,10 @@ public static class TransferLearningExperiment
     }
 
     /// <summary>Saves with the input schema (ImagePath, Label), so <c>mlContext.Model.Load(path, out schema)</c> gives it back.</summary>
-    static void SaveZip(MLContext ml, ITransformer model, DataViewSchema inputSchema, string path)
-    {
-        string tmp = path + ".tmp";
-        ml.Model.Save(model, inputSchema, tmp);
-        File.Move(tmp, path, overwrite: true);
-    }
+    static void SaveZip(MLContext ml, ITransformer model, DataViewSchema inputSchema, string path, string name, IReadOnlyList<string> classes, string imageSize) =>
+        MlNetHw.Onnx.PlainModel.Save(ml, model, inputSchema, path, new MlNetHw.Onnx.PlainModelInfo($"image-classifier:{name}",
+            "image classifier: ImagePath (a file path) in; Score (one probability per class, in the order of Classes), PredictedLabel (class name)",
+            new Dictionary<string, string> { ["image size"] = imageSize }) { Classes = classes });
 
     static TransferModelResult Report(string name, ClassificationOutcome outcome, double seconds, string? zip, string outDir,
         TransferLearningOptions options, TextWriter log)

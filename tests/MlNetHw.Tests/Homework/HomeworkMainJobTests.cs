@@ -79,6 +79,13 @@ public sealed class HomeworkMainJobTests
                 Assert.IsTrue(File.Exists(Path.Combine(dir, "report", img.Groups[1].Value)), $"missing image {img.Groups[1].Value}");
             StringAssert.Contains(File.ReadAllText(Path.Combine(dir, "report", "report.html")), "data:image/png;base64,");
 
+            // Every .zip the main job wrote is a plain ML.NET model: an app with ML.NET packages only loads it and scores a row.
+            var zips = Directory.GetFiles(Path.Combine(dir, "report"), "*.zip", SearchOption.AllDirectories).Order().ToList();
+            Assert.IsTrue(zips.Count >= 12, $"zips written: {string.Join(", ", zips)}");
+            string image = Directory.GetFiles(Path.Combine(dir, "report"), "*.png", SearchOption.AllDirectories).First(f => f.Contains("images"));
+            var check = Onnx.PlainModelTests.RunConsumerLines(new[] { "--check", image }.Concat(zips).ToArray());
+            Assert.AreEqual(zips.Count, check.Count(l => l.StartsWith("ok\t", StringComparison.Ordinal)), string.Join("\n", check));
+
             // A deliberately failing part: text data that does not exist. Part 3 still completes and both are reported.
             var broken = new Dictionary<string, string>(data) { ["text.data"] = Path.Combine(dir, "no-such-folder") };
             var second = HomeworkRunner.Run(new HomeworkOptions
