@@ -56,8 +56,7 @@ public static class ModelConsumerCommand
             }
             else
             {
-                try { plainModel = mlContext.Model.Load(modelPath, out schema); }
-                catch (Exception e) when (e is not OutOfMemoryException) { throw new InvalidDataException($"'{modelPath}' is not a model ML.NET can load: {e.Message}", e); }
+                plainModel = MlNetHw.Onnx.PlainModel.Load(mlContext, modelPath, out schema);
                 var info = MlNetHw.Onnx.PlainModel.ReadInfo(modelPath);
                 log.WriteLine($"model {modelPath}: plain ML.NET model{(info is null ? "" : $", {info.Kind}: {info.Description}")}");
                 if (info is not null) foreach (var (k, v) in info.Limits) log.WriteLine($"  limit: {k}: {v}");

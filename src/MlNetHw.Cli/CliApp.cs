@@ -67,10 +67,11 @@ public static class CliApp
     public static int Report(Exception e, bool verbose, TextWriter error)
     {
         var chain = Chain(e).ToList();
-        var usage = chain.LastOrDefault(IsUsageError);
-        // An outer usage error that repeats the inner one's message with more context (the file name) is the better line.
-        if (usage is not null)
-            usage = chain.Where(IsUsageError).FirstOrDefault(x => x.Message.Contains(usage.Message, StringComparison.Ordinal)) ?? usage;
+        var usages = chain.Where(IsUsageError).ToList();
+        // The innermost usage error names the problem; an outer one that repeats any inner one's message with more
+        // context (the file name) is the better line.
+        var usage = usages.Where((x, i) => usages.Skip(i + 1).Any(inner => x.Message.Contains(inner.Message, StringComparison.Ordinal)))
+            .FirstOrDefault() ?? usages.LastOrDefault();
         int code = usage is null ? Failure : UsageError;
         var shown = usage ?? chain.LastOrDefault(x => !string.IsNullOrWhiteSpace(x.Message)) ?? e;
         string message = OneLine(shown.Message);

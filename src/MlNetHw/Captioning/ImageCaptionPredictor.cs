@@ -54,8 +54,9 @@ public sealed class ImageCaptionPredictor : IDisposable
         var ml = mlContext ?? new MLContext();
         if (!File.Exists(modelPath)) throw new FileNotFoundException($"model '{modelPath}' not found", modelPath);
         if (ModelArchive.IsArchive(modelPath)) return new ImageCaptionPredictor(ml, ModelArchive.Load(ml, modelPath));
-        try { return new ImageCaptionPredictor(ml, ml.Model.Load(modelPath, out _)); }
-        catch (Exception e) when (e is not (OutOfMemoryException or InvalidDataException)) { throw new InvalidDataException($"'{modelPath}' is not an image captioner ML.NET can load: {e.Message}", e); }
+        var model = MlNetHw.Onnx.PlainModel.Load(ml, modelPath, out _);
+        try { return new ImageCaptionPredictor(ml, model); }
+        catch (Exception e) when (e is not (OutOfMemoryException or InvalidDataException)) { throw new InvalidDataException($"'{modelPath}' is not an image captioner: {e.Message}", e); }
     }
 
     /// <summary>

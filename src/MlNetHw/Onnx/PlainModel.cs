@@ -91,6 +91,22 @@ public static class PlainModel
         });
     }
 
+    /// <summary>
+    /// <c>mlContext.Model.Load(path, out inputSchema)</c>, with a failure reported as <see cref="InvalidDataException"/>
+    /// naming the file and the innermost reason (ML.NET wraps it in several "Error during class instantiation" layers).
+    /// </summary>
+    public static ITransformer Load(MLContext ml, string path, out DataViewSchema inputSchema)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"model file '{path}' does not exist", path);
+        try { return ml.Model.Load(path, out inputSchema); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            var inner = e;
+            while (inner.InnerException is not null) inner = inner.InnerException;
+            throw new InvalidDataException($"'{path}' is not a model ML.NET can load: {inner.Message}", e);
+        }
+    }
+
     /// <summary>The info entry of a plain MlNetHw model, or null when the zip has none (or is no zip).</summary>
     public static PlainModelInfo? ReadInfo(string path)
     {

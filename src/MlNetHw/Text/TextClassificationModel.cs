@@ -166,11 +166,7 @@ public sealed class TextClassificationModel : ITransformer
         var info = PlainModel.ReadInfo(path);
         if (info is not null || !ModelArchive.IsArchive(path))
         {
-            try { loaded = mlContext.Model.Load(path, out inputSchema); }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                throw new InvalidDataException($"'{path}' is not a model ML.NET can load: {e.Message}", e);
-            }
+            loaded = PlainModel.Load(mlContext, path, out inputSchema);
             plain = true;
         }
         else

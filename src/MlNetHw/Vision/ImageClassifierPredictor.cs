@@ -29,8 +29,7 @@ public sealed class ImageClassifierPredictor
     {
         _ml = ml;
         if (!File.Exists(zipPath)) throw new FileNotFoundException($"model '{zipPath}' not found", zipPath);
-        try { _model = ml.Model.Load(zipPath, out _inputSchema); }
-        catch (Exception e) when (e is not OutOfMemoryException) { throw new InvalidDataException($"'{zipPath}' is not a model ML.NET can load: {e.Message}", e); }
+        _model = PlainModel.Load(ml, zipPath, out _inputSchema);
         if (_inputSchema.GetColumnOrNull(nameof(ImageRow.ImagePath))?.Type is not TextDataViewType)
             throw new InvalidDataException($"'{zipPath}' is not an image classifier: its input has no text column '{nameof(ImageRow.ImagePath)}' (input: {string.Join(", ", _inputSchema.Select(c => c.Name))}).");
         var output = _model.GetOutputSchema(_inputSchema);

@@ -21,9 +21,15 @@ public sealed class TextClassificationPart : IHomeworkPart
     {
         DataFolder = c.Override(DataKey),
         GloVePath = c.Override(GloVeKey),
+        // The homework's five models: every zip the main job writes is a plain ML.NET model, and the frozen MiniLM
+        // encoder's zip is not (its WordPiece tokenizer has no ML.NET transform); it runs in the pipeline (--model encoder).
+        Models = HomeworkModels,
         Training = c.Size == RunSize.Tiny ? OneEpochEach() : TextClassificationExperiment.DefaultTraining(),
         Run = c.Run with { Quick = c.Size == RunSize.Tiny },
     };
+
+    /// <summary>The models part 6 of the homework trains: all but the frozen encoder.</summary>
+    public static readonly IReadOnlyList<TextModelKind> HomeworkModels = Enum.GetValues<TextModelKind>().Where(k => k != TextModelKind.FrozenEncoder).ToArray();
 
     static IReadOnlyDictionary<TextModelKind, MlNetHw.MlNet.Training.TrainerOptions> OneEpochEach()
     {
