@@ -8,9 +8,6 @@ namespace MlNetHw.Cli;
 /// <summary>pipelines/ImageCaptioning: RNN/LSTM captioning on ResNet18 features (homework part 5).</summary>
 public static class ImageCaptioningCommand
 {
-    /// <summary>JSON lines of predict: readable text (apostrophes, accents) rather than \u escapes.</summary>
-    static readonly System.Text.Json.JsonSerializerOptions PredictJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>Parses <paramref name="args"/> and runs image captioning; returns the exit code (<see cref="CliApp"/>: 0 ok, 1 failed, 2 usage error).</summary>
     public static int Run(string[] args) => CliApp.Run(Create(), args);
 
@@ -96,18 +93,12 @@ public static class ImageCaptioningCommand
         predict.Arguments.Add(images);
         predict.SetAction(r =>
         {
-            var paths = r.GetValue(images)!.ToList();
-            if (paths.Count == 0)
-            {
-                string? line;
-                while ((line = Console.In.ReadLine()) is not null) if (line.Trim().Length > 0) paths.Add(line.Trim());
-            }
-            if (paths.Count == 0) throw new ArgumentException("no image given (on the command line or stdin).");
+            var paths = CliOptions.GivenOrStdin(r.GetValue(images)!, "image", trim: true);
             foreach (var p in paths) if (!File.Exists(p)) throw new FileNotFoundException($"image '{p}' not found", p);
             CliOptions.ApplyThreads(r.GetValue(threads));
             using var predictor = ImageCaptionPredictor.Load(r.GetValue(model)!);
             foreach (var p in paths)
-                Console.WriteLine(new JsonObject { ["image"] = p, ["caption"] = predictor.Caption(Path.GetFullPath(p)) }.ToJsonString(PredictJson));
+                Console.WriteLine(new JsonObject { ["image"] = p, ["caption"] = predictor.Caption(Path.GetFullPath(p)) }.ToJsonString(CliOptions.PredictJson));
             return CliApp.Success;
         });
         return predict;

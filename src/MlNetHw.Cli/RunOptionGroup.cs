@@ -187,6 +187,25 @@ public static class CliOptions
         return o;
     }
 
+    /// <summary>JSON lines of the predict commands: readable text (apostrophes, accents) rather than \u escapes.</summary>
+    public static readonly System.Text.Json.JsonSerializerOptions PredictJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// The predict commands' inputs: <paramref name="given"/> on the command line, or (none given) one per non-empty line
+    /// of stdin (trimmed when <paramref name="trim"/>); none at all is a usage error naming <paramref name="what"/>.
+    /// </summary>
+    public static List<string> GivenOrStdin(IEnumerable<string> given, string what, bool trim)
+    {
+        var items = given.ToList();
+        if (items.Count == 0)
+        {
+            string? line;
+            while ((line = Console.In.ReadLine()) is not null) if (line.Trim().Length > 0) items.Add(trim ? line.Trim() : line);
+        }
+        if (items.Count == 0) throw new ArgumentException($"no {what} given (on the command line or stdin).");
+        return items;
+    }
+
     /// <summary><c>--threads N</c>: libtorch CPU threads.</summary>
     public static Option<int> Threads(int defaultValue = 0) =>
         Int("--threads", defaultValue, "libtorch CPU threads (0 = libtorch's default, one per core; 1 is faster on a busy shared machine)", min: 0);

@@ -13,9 +13,6 @@ namespace MlNetHw.Cli;
 /// </summary>
 public static class TextClassificationCommand
 {
-    /// <summary>JSON lines of predict: readable text (apostrophes, accents) rather than \u escapes.</summary>
-    static readonly System.Text.Json.JsonSerializerOptions PredictJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>Parses <paramref name="args"/> and runs text classification (train, predict, verify); returns the exit code (<see cref="CliApp"/>: 0 ok, 1 failed, 2 usage error).</summary>
     public static int Run(string[] args) => CliApp.Run(Create(), args);
 
@@ -177,12 +174,7 @@ public static class TextClassificationCommand
 
     static int Predict(string modelFile, List<string> sentences, int threads)
     {
-        if (sentences.Count == 0)
-        {
-            string? line;
-            while ((line = Console.In.ReadLine()) is not null) if (line.Trim().Length > 0) sentences.Add(line);
-        }
-        if (sentences.Count == 0) throw new ArgumentException("no sentence given (on the command line or stdin).");
+        sentences = CliOptions.GivenOrStdin(sentences, "sentence", trim: false);
         // Plain zips need ML.NET and ONNX Runtime only; an older MlNetHw archive loads libtorch itself.
         CliOptions.ApplyThreads(threads);
         var ml = new MLContext();
@@ -196,7 +188,7 @@ public static class TextClassificationCommand
                 ["sentence"] = sentences[i], ["label"] = predictions[i].Label ? 1 : 0, ["probability"] = predictions[i].Probability,
             };
             if (unknown[i]) line["note"] = "no word of this sentence is in the model's vocabulary: the answer is the model's default, not a judgement of the sentence";
-            Console.WriteLine(line.ToJsonString(PredictJson));
+            Console.WriteLine(line.ToJsonString(CliOptions.PredictJson));
         }
         return CliApp.Success;
     }

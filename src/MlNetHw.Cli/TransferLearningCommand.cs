@@ -12,9 +12,6 @@ namespace MlNetHw.Cli;
 /// </summary>
 public static class TransferLearningCommand
 {
-    /// <summary>JSON lines of predict: readable text (apostrophes, accents) rather than \u escapes.</summary>
-    static readonly System.Text.Json.JsonSerializerOptions PredictJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>Parses <paramref name="args"/> and runs transfer learning; returns the exit code (<see cref="CliApp"/>: 0 ok, 1 failed, 2 usage error).</summary>
     public static int Run(string[] args) => CliApp.Run(Create(), args);
 
@@ -93,20 +90,14 @@ public static class TransferLearningCommand
         predict.Arguments.Add(images);
         predict.SetAction(r =>
         {
-            var paths = r.GetValue(images)!.ToList();
-            if (paths.Count == 0)
-            {
-                string? line;
-                while ((line = Console.In.ReadLine()) is not null) if (line.Trim().Length > 0) paths.Add(line.Trim());
-            }
-            if (paths.Count == 0) throw new ArgumentException("no image given (on the command line or stdin).");
+            var paths = CliOptions.GivenOrStdin(r.GetValue(images)!, "image", trim: true);
             CliOptions.ApplyThreads(r.GetValue(threads));
             var predictor = new ImageClassifierPredictor(new MLContext(seed: 1), r.GetValue(model)!);
             foreach (var p in predictor.Predict(paths))
             {
                 var probabilities = new JsonObject();
                 foreach (var (c, v) in p.Probabilities) probabilities[c] = v;
-                Console.WriteLine(new JsonObject { ["image"] = p.ImagePath, ["label"] = p.Label, ["probabilities"] = probabilities }.ToJsonString(PredictJson));
+                Console.WriteLine(new JsonObject { ["image"] = p.ImagePath, ["label"] = p.Label, ["probabilities"] = probabilities }.ToJsonString(CliOptions.PredictJson));
             }
             return CliApp.Success;
         });
