@@ -81,26 +81,15 @@ public static class ImageCaptioningCommand
     }
 
     /// <summary><c>predict --model-file captioner-lstm.zip img.png ...</c>: one JSON line per image with its (greedy) caption.</summary>
-    static Command PredictCommand()
-    {
-        var predict = new Command("predict", "Caption images with a saved captioner (captioner-rnn.zip / captioner-lstm.zip, greedy decoding); no image: read paths from stdin, one per line. One JSON line per image on stdout");
-        var model = CliOptions.ExistingFile("--model-file", "A captioner written by a run, e.g. out/image-captioning-overfit/captioner-lstm.zip", "x.zip");
-        model.Required = true;
-        var images = new Argument<string[]>("image") { Description = "Image files (none: one path per line from stdin)", Arity = ArgumentArity.ZeroOrMore };
-        var threads = CliOptions.Threads();
-        predict.Options.Add(model);
-        predict.Options.Add(threads);
-        predict.Arguments.Add(images);
-        predict.SetAction(r =>
+    static Command PredictCommand() => CliOptions.ImagePredictCommand(
+        "Caption images with a saved captioner (captioner-rnn.zip / captioner-lstm.zip, greedy decoding); no image: read paths from stdin, one per line. One JSON line per image on stdout",
+        "A captioner written by a run, e.g. out/image-captioning-overfit/captioner-lstm.zip",
+        (modelFile, paths) =>
         {
-            var paths = CliOptions.GivenOrStdin(r.GetValue(images)!, "image", trim: true);
             foreach (var p in paths) if (!File.Exists(p)) throw new FileNotFoundException($"image '{p}' not found", p);
-            CliOptions.ApplyThreads(r.GetValue(threads));
-            using var predictor = ImageCaptionPredictor.Load(r.GetValue(model)!);
+            using var predictor = ImageCaptionPredictor.Load(modelFile);
             foreach (var p in paths)
                 Console.WriteLine(new JsonObject { ["image"] = p, ["caption"] = predictor.Caption(Path.GetFullPath(p)) }.ToJsonString(CliOptions.PredictJson));
             return CliApp.Success;
         });
-        return predict;
-    }
 }

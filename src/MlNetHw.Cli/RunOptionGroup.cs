@@ -206,6 +206,29 @@ public static class CliOptions
         return items;
     }
 
+    /// <summary>
+    /// An image <c>predict</c> sub-command: <c>--model-file x.zip</c> (required, must exist), <c>--threads</c>, and image
+    /// paths as arguments or on stdin; <paramref name="run"/> gets the model file and the paths, threads already set.
+    /// </summary>
+    public static Command ImagePredictCommand(string description, string modelDescription, Func<string, List<string>, int> run)
+    {
+        var predict = new Command("predict", description);
+        var model = ExistingFile("--model-file", modelDescription, "x.zip");
+        model.Required = true;
+        var images = new Argument<string[]>("image") { Description = "Image files (none: one path per line from stdin)", Arity = ArgumentArity.ZeroOrMore };
+        var threads = Threads();
+        predict.Options.Add(model);
+        predict.Options.Add(threads);
+        predict.Arguments.Add(images);
+        predict.SetAction(r =>
+        {
+            var paths = GivenOrStdin(r.GetValue(images)!, "image", trim: true);
+            ApplyThreads(r.GetValue(threads));
+            return run(r.GetValue(model)!, paths);
+        });
+        return predict;
+    }
+
     /// <summary><c>--threads N</c>: libtorch CPU threads.</summary>
     public static Option<int> Threads(int defaultValue = 0) =>
         Int("--threads", defaultValue, "libtorch CPU threads (0 = libtorch's default, one per core; 1 is faster on a busy shared machine)", min: 0);

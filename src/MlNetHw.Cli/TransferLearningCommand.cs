@@ -78,21 +78,12 @@ public static class TransferLearningCommand
     }
 
     /// <summary><c>predict --model-file finetune.zip img.png ...</c>: one JSON line per image (label and class probabilities).</summary>
-    static Command PredictCommand()
-    {
-        var predict = new Command("predict", "Classify images with a saved model (baseline.zip, freeze.zip or finetune.zip); no image: read paths from stdin, one per line. One JSON line per image on stdout");
-        var model = CliOptions.ExistingFile("--model-file", "A model written by a run, e.g. out/transfer-learning/finetune.zip", "x.zip");
-        model.Required = true;
-        var images = new Argument<string[]>("image") { Description = "Image files (none: one path per line from stdin)", Arity = ArgumentArity.ZeroOrMore };
-        var threads = CliOptions.Threads();
-        predict.Options.Add(model);
-        predict.Options.Add(threads);
-        predict.Arguments.Add(images);
-        predict.SetAction(r =>
+    static Command PredictCommand() => CliOptions.ImagePredictCommand(
+        "Classify images with a saved model (baseline.zip, freeze.zip or finetune.zip); no image: read paths from stdin, one per line. One JSON line per image on stdout",
+        "A model written by a run, e.g. out/transfer-learning/finetune.zip",
+        (modelFile, paths) =>
         {
-            var paths = CliOptions.GivenOrStdin(r.GetValue(images)!, "image", trim: true);
-            CliOptions.ApplyThreads(r.GetValue(threads));
-            var predictor = new ImageClassifierPredictor(new MLContext(seed: 1), r.GetValue(model)!);
+            var predictor = new ImageClassifierPredictor(new MLContext(seed: 1), modelFile);
             foreach (var p in predictor.Predict(paths))
             {
                 var probabilities = new JsonObject();
@@ -101,6 +92,4 @@ public static class TransferLearningCommand
             }
             return CliApp.Success;
         });
-        return predict;
-    }
 }
