@@ -51,7 +51,7 @@ public sealed class CaptioningOptions
     /// Seed (default 0: scenes, initial weights, batch order), device, threads, output folder (default
     /// out/image-captioning-&lt;experiment&gt;), quick (fewer scenes and epochs) and log.
     /// </summary>
-    public RunOptions Run { get; set; } = new() { Seed = 0, OutputDirectory = null };
+    public RunOptions Run { get; set; } = new() { Seed = 0 };
 
     internal bool IsOverfit => Experiment == "overfit";
     internal int TrainScenesOrDefault => TrainScenes ?? (IsOverfit ? OverfitExamples : Run.Quick ? 300 : 1200);

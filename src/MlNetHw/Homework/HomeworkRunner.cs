@@ -11,7 +11,7 @@ namespace MlNetHw.Homework;
 public sealed class HomeworkOptions
 {
     /// <summary>Seed (default 1), device, threads, report folder (default <c>out/homework</c>) and log, handed to every part.</summary>
-    public RunOptions Run { get; init; } = new() { Seed = 1, OutputDirectory = Path.Combine("out", "homework") };
+    public RunOptions Run { get; init; } = new() { Seed = 1 };
     /// <summary>The report folder, full path (<see cref="Run"/>'s, or <c>out/homework</c>).</summary>
     public string ReportFolder => Path.GetFullPath(Run.OutputDirectory ?? Path.Combine("out", "homework"));
     /// <summary>How big a run this is: tiny, quick or full [Quick].</summary>

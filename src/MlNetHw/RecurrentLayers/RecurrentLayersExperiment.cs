@@ -21,7 +21,7 @@ public sealed class RecurrentLayersOptions
     /// only add synchronisation, 7x slower on a busy 2-core machine; 0 = libtorch's default), output folder (default
     /// out/recurrent-layers), quick (small sizes and a short demo) and log.
     /// </summary>
-    public RunOptions Run { get; set; } = new() { Seed = 0, Threads = 1, OutputDirectory = Path.Combine("out", "recurrent-layers") };
+    public RunOptions Run { get; set; } = new() { Seed = 0, Threads = 1 };
     /// <summary>Run the gradient checks. Default true.</summary>
     public bool RunGradientChecks { get; set; } = true;
     /// <summary>Run the ManualLstm training demo. Default true.</summary>

@@ -20,8 +20,8 @@ public sealed record RunOptions
     /// <summary>libtorch CPU threads; 0 keeps libtorch's default (one per core). Default 0.</summary>
     public int Threads { get; init; }
 
-    /// <summary>Where the run writes its files; null: the experiment's own default folder. Default <c>out</c>.</summary>
-    public string? OutputDirectory { get; init; } = "out";
+    /// <summary>Where the run writes its files; null (default): the experiment's own folder (e.g. <c>out/text-classification</c>).</summary>
+    public string? OutputDirectory { get; init; }
 
     /// <summary>Small sizes for a smoke run (numbers mean little). Default false.</summary>
     public bool Quick { get; init; }

@@ -43,7 +43,7 @@ public sealed class StyleTransferOptions
     /// busy processes, 1 can be several times faster: libtorch's worker threads wait for each other at every operator),
     /// output folder (default out/style-transfer) and log.
     /// </summary>
-    public RunOptions Run { get; set; } = new() { Seed = 0, OutputDirectory = Path.Combine("out", "style-transfer") };
+    public RunOptions Run { get; set; } = new() { Seed = 0 };
     /// <summary>When set, one extra run per style weight and a sheet with all results (style-sweep.png).</summary>
     public IReadOnlyList<double>? SweepStyleWeights { get; set; }
     /// <summary>Also run with the other activation smoothing and write a comparison sheet and statistics.</summary>

@@ -54,7 +54,7 @@ public sealed class TextClassificationOptions
     /// </summary>
     public int GloVeExtraWords { get; set; }
     /// <summary>Seed (default 1), device (default cpu), threads, output folder (default out/text-classification), quick and log.</summary>
-    public RunOptions Run { get; set; } = new() { Seed = 1, Device = "cpu", OutputDirectory = Path.Combine("out", "text-classification") };
+    public RunOptions Run { get; set; } = new() { Seed = 1, Device = "cpu" };
     /// <summary>Reload every saved <c>.zip</c> in a fresh MLContext and check it reproduces the test predictions. Default true.</summary>
     public bool VerifyReload { get; set; } = true;
 }

@@ -37,7 +37,7 @@ public sealed class TransferLearningOptions
     /// Seed, device, threads, output folder (default out/transfer-learning), quick (2 epochs, at most 32 train and 32 val
     /// images) and log. Default seed 0.
     /// </summary>
-    public RunOptions Run { get; set; } = new() { Seed = 0, OutputDirectory = Path.Combine("out", "transfer-learning") };
+    public RunOptions Run { get; set; } = new() { Seed = 0 };
     /// <summary>Skip (and list) non-image files in the data folder instead of failing. Default false.</summary>
     public bool SkipNonImages { get; set; }
     /// <summary>Also train the raw-pixel baseline. Default true.</summary>
