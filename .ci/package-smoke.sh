@@ -22,9 +22,13 @@ for p in MlNetHw MlNetHw.Cpu; do [ -f "$feed/$p.$version.nupkg" ] || fail "$p.$v
 main="$feed/MlNetHw.$version.nupkg"
 main_bytes=$(stat -c %s "$main")
 [ "$main_bytes" -le $((10 * 1024 * 1024)) ] || fail "MlNetHw.$version.nupkg is $main_bytes bytes (limit 10 MB)"
-if unzip -l "$main" | grep -qi '\.onnx'; then fail "MlNetHw.$version.nupkg contains ONNX files"; fi
-unzip -l "$main" | grep -q 'buildTransitive/MlNetHw.targets' || fail "buildTransitive/MlNetHw.targets missing"
-unzip -l "$main" | grep -q 'buildTransitive/LibStdCxxCompat.cs' || fail "buildTransitive/LibStdCxxCompat.cs missing"
+# List the package once into a file and grep the file: under `set -o pipefail`, `unzip -l | grep -q` fails at random
+# when grep exits on its first match and unzip, still writing, dies of SIGPIPE (this failed a CI run).
+unzip -l "$main" > "$tmp/package.list"
+if grep -qi '\.onnx' "$tmp/package.list"; then fail "MlNetHw.$version.nupkg contains ONNX files"; fi
+grep -q 'buildTransitive/MlNetHw.targets' "$tmp/package.list" || fail "buildTransitive/MlNetHw.targets missing"
+grep -q 'buildTransitive/LibStdCxxCompat.cs' "$tmp/package.list" || fail "buildTransitive/LibStdCxxCompat.cs missing"
+grep -q 'buildTransitive/LibStdCxxCompat.targets' "$tmp/package.list" || fail "buildTransitive/LibStdCxxCompat.targets missing"
 
 # A package of this version restored earlier would be taken from the NuGet cache instead of the new feed:
 # drop MlNetHw's own two packages (never anything else) from the cache.
@@ -68,7 +72,8 @@ done
 # The compatibility step patches the output folder's copy only: the NuGet cache's libLibTorchSharp.so stays as shipped.
 if command -v readelf > /dev/null; then
     for lib in $(find "${cache%/}/torchsharp" -path '*/runtimes/linux-x64/native/libLibTorchSharp.so'); do
-        if readelf -V "$lib" | grep -q 'GLIBCXX_3.4.32 *Flags: WEAK'; then fail "$lib in the NuGet cache was modified"; fi
+        readelf -V "$lib" > "$tmp/readelf.txt"
+        if grep -q 'GLIBCXX_3.4.32 *Flags: WEAK' "$tmp/readelf.txt"; then fail "$lib in the NuGet cache was modified"; fi
     done
 fi
 
