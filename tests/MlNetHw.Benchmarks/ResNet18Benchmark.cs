@@ -52,6 +52,16 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
                 classifier.Features(x32);
             }, warmup: 1, iterations: 3, workPerIteration: 32, unit: "img");
             VersusPeer(context, "torchsharp features b32 / torchvision features b32", torch32, "feature_extraction_b32_no_grad_512d");
+            // The same with the importer's channels-last layout off (NCHW activations): what the layout buys.
+            classifier.Backbone.ChannelsLast = false;
+            var nchw32 = context.Measure("torchsharp_imported_features_b32_no_grad_nchw", () =>
+            {
+                using var scope = torch.NewDisposeScope();
+                using var noGrad = torch.no_grad();
+                classifier.Features(x32);
+            }, warmup: 1, iterations: 3, workPerIteration: 32, unit: "img");
+            classifier.Backbone.ChannelsLast = true;
+            context.Record("torchsharp features channels-last speedup", nchw32.MedianMs / torch32.MedianMs, "x");
 
             classifier.train();
             var optimizer = torch.optim.SGD(classifier.parameters(), 0.001, 0.9);

@@ -4,7 +4,8 @@
 # absolute times drift between sessions, so ratios are only fair between figures measured together.
 #
 #   tests/MlNetHw.Benchmarks/run-with-peers.sh [sections] [out-dir]
-#   sections: comma list of MlNetHw sections (default gemm,rnn,resnet18,captioning); the matching peer sections run.
+#   sections: comma list of MlNetHw sections (default gemm,rnn,resnet18,captioning); the matching peer sections run
+#   ("backbones": MobileNetV2/ResNet50 through backbone_peers.py beside this script).
 #
 # Needs Debian's python3-torch, python3-torchvision, python3-numpy and libopenblas0-pthread (see shared/bench/README.md);
 # without python3-torch only MlNetHw's figures are measured and the ratios use the stored peers.json.
@@ -26,6 +27,12 @@ if [[ -f "$peers_script" ]] && /usr/bin/python3 -c "import torch, torchvision, n
   export MLNETHW_PEERS="$out/peers.json"
 else
   echo "peers not run here (needs $peers_script and Debian python3-torch/torchvision/numpy); ratios use the stored peers.json"
+fi
+# The "backbones" section's peer (MobileNetV2, ResNet50) is this repository's own script: it also exports the graphs the
+# section imports, so both sides run the same weights.
+if [[ ",$sections," == *",backbones,"* ]] && /usr/bin/python3 -c "import torch, torchvision" 2>/dev/null; then
+  /usr/bin/python3 "$root/tests/MlNetHw.Benchmarks/backbone_peers.py" "$out/backbones"
+  export MLNETHW_BACKBONE_PEERS="$out/backbones"
 fi
 dotnet run -c Release --project "$root/tests/MlNetHw.Benchmarks" -- --only "$sections" --out "$out/mlnethw.json"
 echo "wrote $out/mlnethw.json${MLNETHW_PEERS:+ and $MLNETHW_PEERS}"

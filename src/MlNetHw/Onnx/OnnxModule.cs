@@ -228,10 +228,13 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         bool fold = FoldBatchNormInEval && !training && _convToBn.Count > 0
             && !_convToBn.Keys.Any(c => wanted.Contains(_nodes[c].Node.Outputs[0]));
         bool inPlace = InPlaceWhenNoGrad && !torch.is_grad_enabled();
+        var laidOut = LayoutInput(input, out bool converted);
+        var graphInput = input;
+        input = laidOut;
         var exclusive = new HashSet<string>(); // values that own their storage (safe to overwrite at their last use)
         var values = new Dictionary<string, Tensor>();
         var result = new Dictionary<string, Tensor>();
-        if (wanted.Contains(InputName)) result[InputName] = input.alias();
+        if (wanted.Contains(InputName)) result[InputName] = graphInput.alias();
         foreach (var w in wanted.Where(_constants.ContainsKey)) result[w] = Constant(w).alias();
         try
         {
@@ -288,7 +291,10 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         finally
         {
             foreach (var (n, v) in values) if (!result.ContainsKey(n)) v.Dispose();
+            if (converted) laidOut.Dispose();
         }
+        if (converted)
+            foreach (var k in result.Keys.ToList()) result[k] = LayoutOutput(result[k]);
         return result;
     }
 

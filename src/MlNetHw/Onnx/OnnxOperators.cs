@@ -94,6 +94,10 @@ public static partial class OnnxOperators
             bool symmetric = begin.SequenceEqual(end);
             var padded = symmetric ? input : F.pad(input, TorchPadOrder(begin, end));
             var p = symmetric ? begin : new long[rank];
+            // A channels-last input (OnnxModule.ChannelsLast) gets a channels-last weight too, or oneDNN reorders both.
+            using var wLaidOut = rank == 2 && OnnxModule.IsChannelsLast(padded) && w.shape[1] > 1 && !OnnxModule.IsChannelsLast(w)
+                ? OnnxModule.ToChannelsLast(w) : null;
+            if (wLaidOut is not null) w = wLaidOut;
             var y = rank == 2
                 ? F.conv2d(padded, w, b, strides: s, padding: p, dilation: d, groups: group)
                 : F.conv1d(padded, w, b, stride: s[0], padding: p[0], dilation: d[0], groups: group);

@@ -164,6 +164,42 @@ public sealed class OnnxImporterTests
     }
 
     [TestMethod]
+    public void ChannelsLastLayoutGivesTheSameValuesAndGradientsAsNchw()
+    {
+        var model = SmallConvNet.Build(seed: 7);
+        using var module = new OnnxModule(model);
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(3);
+        var x = torch.rand(2, 3, 20, 20) * 255;
+        (Tensor Out, Tensor R1, Tensor Grad) Pass(bool channelsLast, bool train)
+        {
+            module.ChannelsLast = channelsLast;
+            module.train(train);
+            module.zero_grad();
+            torch.manual_seed(11); // the same Dropout mask in both layouts
+            var outs = module.Run(x, new[] { "out", "r1" });
+            Assert.AreEqual(channelsLast, module.LastRunChannelsLast, "the layout switch must take effect");
+            Assert.IsTrue(outs["r1"].is_contiguous(), "a returned 4-D value is contiguous (NCHW order) whatever the layout inside");
+            outs["out"].log().mean().backward();
+            return (outs["out"].detach().clone(), outs["r1"].detach().clone(), module.Constant("w1").grad!.clone());
+        }
+        foreach (bool train in new[] { false, true })
+        {
+            var nchw = Pass(false, train);
+            var nhwc = Pass(true, train);
+            foreach (var (what, a, b) in new[] { ("out", nchw.Out, nhwc.Out), ("r1", nchw.R1, nhwc.R1), ("dL/dw1", nchw.Grad, nhwc.Grad) })
+            {
+                double scale = Math.Max(1e-6, a.abs().max().item<float>());
+                double d = (a - b).abs().max().item<float>() / scale;
+                Assert.IsTrue(d < 1e-5, $"train={train} {what}: max rel diff {d}");
+            }
+            Assert.IsTrue(nchw.Grad.abs().max().item<float>() > 0, "the gradient should not vanish");
+        }
+        // The layout is a property of the activations only: the stored weights keep their usual order.
+        Assert.IsTrue(module.Constant("w1").is_contiguous());
+    }
+
+    [TestMethod]
     public void UnknownOperatorFailsAtImportNamingNodeAndOp()
     {
         var model = SmallConvNet.Build(seed: 1);
