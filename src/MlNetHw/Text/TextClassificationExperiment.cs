@@ -186,7 +186,7 @@ public static class TextClassificationExperiment
         if (trainAccuracy is not null)
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name}: L2 {model.L2} chosen on dev; train accuracy {trainAccuracy:0.0000}"));
         log.WriteLine($"  {name}: test accuracy {metrics.Accuracy:0.0000} (AUC {metrics.AreaUnderRocCurve:0.0000}, F1 {metrics.F1Score:0.0000}), " +
-                      $"dev accuracy {devAccuracy:0.0000}{(training is null ? "" : $" (epoch {training.BestEpoch} kept)")}, vocabulary {model.Vocabulary?.Vocabulary.Count ?? 0}, trained in {trainingTime.TotalSeconds:0.0} s");
+                      $"dev accuracy {devAccuracy:0.0000}{(training is null ? "" : $" (epoch {training.BestEpoch} kept)")}, vocabulary {model.Vocabulary?.Vocabulary.Count ?? model.WordPiece?.Vocabulary.Count ?? 0}, trained in {trainingTime.TotalSeconds:0.0} s");
 
         string modelPath = Path.Combine(outDir, $"{name}.zip");
         model.Save(modelPath);
