@@ -203,6 +203,42 @@ public sealed class FinetunedEncoderTests
     }
 
     [TestMethod]
+    public void TheClsPooledNetworkExportsToTheSameProbabilities()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "mlnethw-finetuned-cls-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            using var network = FinetunedEncoderNetwork.CreatePackaged(EncoderPooling.Cls, seed: 5);
+            network.eval();
+            string onnxPath = Path.Combine(dir, "cls.onnx");
+            FinetunedEncoderExport.ToOnnx(network).Save(onnxPath);
+            using var session = new InferenceSession(onnxPath);
+            foreach (var sentence in Sentences)
+            {
+                long[] ids = WordPiece.Encode(sentence);
+                int t = ids.Length;
+                using var outputs = session.Run(new List<NamedOnnxValue>
+                {
+                    NamedOnnxValue.CreateFromTensor(PackagedMiniLm.InputIds, new DenseTensor<long>(ids, new[] { 1, t })),
+                    NamedOnnxValue.CreateFromTensor(PackagedMiniLm.AttentionMask, new DenseTensor<long>(Enumerable.Repeat(1L, t).ToArray(), new[] { 1, t })),
+                    NamedOnnxValue.CreateFromTensor(PackagedMiniLm.TokenTypeIds, new DenseTensor<long>(new long[t], new[] { 1, t })),
+                });
+                var p = outputs.First(o => o.Name == FinetunedEncoderExport.ClassProbabilitiesName).AsTensor<float>().ToArray();
+                var logit = outputs.First(o => o.Name == "Logit").AsTensor<float>().ToArray();
+                using var scope = torch.NewDisposeScope();
+                using var noGrad = torch.no_grad();
+                var (idsT, mask) = FinetunedEncoderNetwork.Pad(new[] { ids }, torch.CPU);
+                var logits = network.forward(idsT, mask).data<float>().ToArray();
+                var expected = torch.softmax(torch.tensor(logits), 0).data<float>().ToArray();
+                Assert.AreEqual(expected[1], p[1], 1e-5, sentence);
+                Assert.AreEqual(logits[1] - logits[0], logit[0], 1e-4, sentence);
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [TestMethod]
     public void AnUnknownModelNameListsAllSevenNames()
     {
         var e = Assert.ThrowsExactly<ArgumentException>(() => TextClassificationExperiment.Parse("bert"));
