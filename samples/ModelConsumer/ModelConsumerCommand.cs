@@ -60,6 +60,15 @@ public static class ModelConsumerCommand
                 var info = MlNetHw.Onnx.PlainModel.ReadInfo(modelPath);
                 log.WriteLine($"model {modelPath}: plain ML.NET model{(info is null ? "" : $", {info.Kind}: {info.Description}")}");
                 if (info is not null) foreach (var (k, v) in info.Limits) log.WriteLine($"  limit: {k}: {v}");
+                if (info?.Kind == MlNetHw.Text.TextClassificationModel.PlainKindPrefix + MlNetHw.Text.TextModelKind.FinetunedEncoder)
+                {
+                    // The zip reads WordPiece ids (ML.NET has no WordPiece transform): the tokenizer over the zip's own
+                    // vocabulary goes in front, so rows give the raw sentence (docs/plain-models.md).
+                    var text = MlNetHw.Text.TextClassificationModel.Load(mlContext, modelPath);
+                    plainModel = text;
+                    schema = text.InputSchema;
+                    log.WriteLine("  the WordPiece tokenizer (vocabulary from the zip) runs in front of the chain: rows give the sentence as \"Text\"");
+                }
             }
             log.WriteLine("  input columns: " + string.Join(", ", schema.Select(c => $"{c.Name} ({c.Type})")) +
                           (schema.Any(c => c.Name.Contains("Image", StringComparison.Ordinal)) ? " (image columns take a file path)" : ""));

@@ -19,7 +19,7 @@ public static class TextClassificationCommand
     /// <summary>The command tree of text classification (train, predict, verify): its options with defaults and help, and the action that runs it.</summary>
     public static RootCommand Create()
     {
-        var root = new RootCommand("Homework part 6: text classification as ML.NET pipelines (bag of words, embeddings, GloVe, RNN, LSTM, frozen sentence encoder).");
+        var root = new RootCommand("Homework part 6: text classification as ML.NET pipelines (bag of words, embeddings, GloVe, RNN, LSTM, frozen and finetuned sentence encoder).");
         AddTrain(root);
         var train = new Command("train", "Train and evaluate the chosen models (the same as giving no sub-command)");
         AddTrain(train);
@@ -60,7 +60,7 @@ public static class TextClassificationCommand
     {
         var run = new RunOptionGroup(seed: 1, outDefault: Path.Combine("out", "text-classification"),
             quickDescription: "Small sizes and few epochs (smoke run)", device: "cpu");
-        var model = CliOptions.String("--model", "all", "Model(s) to train: bow, embed, glove, rnn, lstm, encoder, a comma list, or all", "bow|embed|glove|rnn|lstm|encoder|all");
+        var model = CliOptions.String("--model", "all", "Model(s) to train: bow, embed, glove, rnn, lstm, encoder, finetuned, a comma list, or all", "bow|embed|glove|rnn|lstm|encoder|finetuned|all");
         var dataFolder = CliOptions.ExistingFolder("--data", "Folder with train/dev/test[/unlabelled].txt (default: the sentiment dataset from the catalog)");
         var glove = CliOptions.ExistingFile("--glove", "GloVe vectors file (default: from the dataset catalog)");
         var epochs = CliOptions.OptionalInt("--epochs", "Epochs of the neural models (default: the experiment's per model)", min: 1);
@@ -75,9 +75,15 @@ public static class TextClassificationCommand
         var noPunctuation = CliOptions.Flag("--no-bow-punctuation", "Bag of words: do not count punctuation tokens (! ? $ ...)");
         var l2Grid = CliOptions.String("--l2-grid", null, "Bag of words and encoder: comma list of L2 weights tried on dev (default 0.01,0.03,0.1,0.3,1,3,10,30)", "X,Y,...");
         var encoderTokens = CliOptions.Int("--encoder-max-tokens", 128, "Frozen encoder: most WordPiece tokens per sentence", min: 3);
+        var ftDefaults = MlNetHw.Text.FinetunedEncoderTrainer.DefaultTraining();
+        var ftEpochs = CliOptions.Int("--finetune-epochs", ftDefaults.Epochs, "Finetuned encoder: epochs (--epochs does not apply to it)", min: 1);
+        var ftLr = CliOptions.Double("--finetune-lr", ftDefaults.LearningRate, "Finetuned encoder: peak AdamW learning rate (warm-up 10 %, then linear decay)");
+        var ftBatch = CliOptions.Int("--finetune-batch", ftDefaults.BatchSize, "Finetuned encoder: batch size", min: 1);
+        var ftTokens = CliOptions.Int("--finetune-max-tokens", 64, "Finetuned encoder: most WordPiece tokens per sentence", min: 3);
+        var ftPooling = CliOptions.String("--finetune-pooling", "mean", "Finetuned encoder: sentence pooling, mean or cls", "mean|cls");
         var noVerify = CliOptions.Flag("--no-verify", "Skip the reload check of every saved .zip");
         var noChild = CliOptions.Flag("--no-child-check", "Skip the separate-process reload check");
-        foreach (Option o in new Option[] { model, dataFolder, glove, epochs, batch, lr, hidden, minCount, maxWords, embeddingDim, extraWords, bowNgrams, noPunctuation, l2Grid, encoderTokens, noVerify, noChild })
+        foreach (Option o in new Option[] { model, dataFolder, glove, epochs, batch, lr, hidden, minCount, maxWords, embeddingDim, extraWords, bowNgrams, noPunctuation, l2Grid, encoderTokens, ftEpochs, ftLr, ftBatch, ftTokens, ftPooling, noVerify, noChild })
             command.Options.Add(o);
         run.AddTo(command);
         command.SetAction(r =>
@@ -89,7 +95,7 @@ public static class TextClassificationCommand
                 Models = m == "all" ? Enum.GetValues<TextModelKind>() : m.Split(',').Select(TextClassificationExperiment.Parse).ToArray(),
                 DataFolder = r.GetValue(dataFolder),
                 GloVePath = r.GetValue(glove),
-                Training = Training(r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr)),
+                Training = Training(r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr), r.GetValue(ftEpochs), r.GetValue(ftBatch), r.GetValue(ftLr)),
                 Run = s,
                 HiddenSize = r.GetValue(hidden),
                 MinCount = r.GetValue(minCount),
@@ -100,6 +106,12 @@ public static class TextClassificationCommand
                 BagOfWordsNgramLength = r.GetValue(bowNgrams),
                 BagOfWordsPunctuation = !r.GetValue(noPunctuation),
                 EncoderMaxTokens = r.GetValue(encoderTokens),
+                FinetuneMaxTokens = r.GetValue(ftTokens),
+                FinetunePooling = r.GetValue(ftPooling)!.Trim().ToLowerInvariant() switch
+                {
+                    "mean" => EncoderPooling.Mean, "cls" => EncoderPooling.Cls,
+                    var p => throw new ArgumentException($"--finetune-pooling: unknown pooling '{p}': use mean or cls."),
+                },
             };
             if (r.GetValue(l2Grid) is { Length: > 0 } grid)
                 options.L2Grid = grid.Split(',').Select(x => float.Parse(x.Trim(), CultureInfo.InvariantCulture)).ToArray();
@@ -107,12 +119,22 @@ public static class TextClassificationCommand
         });
     }
 
-    /// <summary>Each model's default loop settings with the command line's epochs (when given), batch size and learning rate.</summary>
-    static IReadOnlyDictionary<TextModelKind, MlNetHw.MlNet.Training.TrainerOptions> Training(int? epochs, int batch, double lr)
+    /// <summary>
+    /// Each model's default loop settings with the command line's epochs (when given), batch size and learning rate;
+    /// the finetuned encoder takes its own three (--finetune-epochs, --finetune-batch, --finetune-lr).
+    /// </summary>
+    static IReadOnlyDictionary<TextModelKind, MlNetHw.MlNet.Training.TrainerOptions> Training(int? epochs, int batch, double lr,
+        int finetuneEpochs, int finetuneBatch, double finetuneLr)
     {
         var training = TextClassificationExperiment.DefaultTraining();
-        foreach (var t in training.Values)
+        foreach (var (kind, t) in training)
         {
+            if (kind == TextModelKind.FinetunedEncoder)
+            {
+                if (!(finetuneLr > 0)) throw new ArgumentException($"--finetune-lr must be positive (got {finetuneLr}).");
+                t.Epochs = finetuneEpochs; t.BatchSize = finetuneBatch; t.LearningRate = finetuneLr;
+                continue;
+            }
             if (epochs is { } e) t.Epochs = e;
             t.BatchSize = batch;
             t.LearningRate = lr;

@@ -10,13 +10,13 @@ public sealed partial class OnnxModule
     /// <summary>
     /// On the CPU, run 4-D activations and 2-D convolution weights in channels-last (NHWC) memory order, the layout
     /// oneDNN's convolutions run fastest in (no reorder per convolution; measured 1.3–1.4× on ResNet18 features, see
-    /// docs/onnx-import.md). Shapes and values are unchanged, and every tensor <see cref="Run"/> returns is contiguous
+    /// docs/onnx-import.md). Shapes and values are unchanged, and every tensor <see cref="Run(IReadOnlyDictionary{string, Tensor}, IEnumerable{string})"/> returns is contiguous
     /// in the usual (NCHW) order. Stored weights keep their usual layout (checkpoints and ONNX export unchanged).
     /// Default true; ignored on other devices (untested there).
     /// </summary>
     public bool ChannelsLast { get; set; } = true;
 
-    /// <summary>Whether the last <see cref="Run"/> laid its activations out channels-last (for tests).</summary>
+    /// <summary>Whether the last <see cref="Run(IReadOnlyDictionary{string, Tensor}, IEnumerable{string})"/> laid its activations out channels-last (for tests).</summary>
     internal bool LastRunChannelsLast { get; private set; }
 
     bool UseChannelsLast => ChannelsLast && Device.type == DeviceType.CPU;
@@ -33,12 +33,22 @@ public sealed partial class OnnxModule
         return dense.permute(0, 3, 1, 2);
     }
 
-    /// <summary>The graph input as the first node sees it: channels-last when <see cref="ChannelsLast"/> applies, else itself.</summary>
-    Tensor LayoutInput(Tensor input, out bool converted)
+    /// <summary>
+    /// The graph inputs as the nodes see them: each 4-D input with more than one channel copied channels-last when
+    /// <see cref="ChannelsLast"/> applies (the copies are listed in <paramref name="copies"/>, for the caller to dispose).
+    /// </summary>
+    Dictionary<string, Tensor> LayoutInputs(IReadOnlyDictionary<string, Tensor> inputs, out List<Tensor> copies)
     {
-        converted = UseChannelsLast && input.dim() == 4 && input.shape[1] > 1 && !IsChannelsLast(input);
-        LastRunChannelsLast = converted;
-        return converted ? ToChannelsLast(input) : input;
+        copies = new List<Tensor>();
+        var fed = new Dictionary<string, Tensor>();
+        foreach (var (name, t) in inputs)
+        {
+            bool convert = UseChannelsLast && t.dim() == 4 && t.shape[1] > 1 && t.is_floating_point() && !IsChannelsLast(t);
+            if (convert) copies.Add(fed[name] = ToChannelsLast(t));
+            else fed[name] = t;
+        }
+        LastRunChannelsLast = copies.Count > 0;
+        return fed;
     }
 
     /// <summary>A returned value in the usual contiguous order (a channels-last activation is copied once).</summary>

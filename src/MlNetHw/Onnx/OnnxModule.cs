@@ -26,8 +26,14 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
     readonly Dictionary<int, int> _convToBn = new();
     readonly HashSet<int> _foldedBn = new();
 
-    /// <summary>The graph's (single, non-initializer) input, e.g. "Input247" for the packaged ResNet18.</summary>
+    /// <summary>The graph's first non-initializer input, e.g. "Input247" for the packaged ResNet18 (its only one).</summary>
     public string InputName { get; }
+    /// <summary>
+    /// Every non-initializer input of the graph, in the graph's order (one for most graphs; a BERT encoder has
+    /// <c>input_ids</c>, <c>attention_mask</c>, <c>token_type_ids</c>). A graph of several inputs runs through
+    /// <see cref="Run(IReadOnlyDictionary{string, Tensor}, IEnumerable{string})"/>.
+    /// </summary>
+    public IReadOnlyList<string> InputNames { get; }
     /// <summary>The graph's declared outputs.</summary>
     public IReadOnlyList<string> OutputNames { get; }
     /// <summary>Every node output, in evaluation order: the names <see cref="ForwardCollect"/> accepts.</summary>
@@ -71,8 +77,9 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         var g = model.Graph;
         var initNames = g.Initializers.Select(t => t.Name).ToHashSet();
         var inputs = g.Inputs.Where(i => !initNames.Contains(i.Name)).ToList();
-        if (inputs.Count != 1)
-            throw new OnnxFormatException($"graph '{g.Name}' has {inputs.Count} non-constant inputs ({string.Join(", ", inputs.Select(i => i.Name))}); exactly one is supported.");
+        if (inputs.Count == 0)
+            throw new OnnxFormatException($"graph '{g.Name}' has no non-constant input.");
+        InputNames = inputs.Select(i => i.Name).ToList();
         InputName = inputs[0].Name;
         OutputNames = g.Outputs.Select(o => o.Name).ToList();
         _graphOutputs = OutputNames.ToHashSet();
@@ -90,7 +97,8 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
             _constants[t.Name] = (reg, isParam);
         }
 
-        var known = new HashSet<string>(initNames) { InputName };
+        var known = new HashSet<string>(initNames);
+        known.UnionWith(InputNames);
         var outputs = new List<string>();
         for (int i = 0; i < g.Nodes.Count; i++)
         {
@@ -214,9 +222,27 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
     /// </summary>
     public Dictionary<string, Tensor> Run(Tensor input, IEnumerable<string> outputs)
     {
+        if (InputNames.Count != 1)
+            throw new ArgumentException($"this graph has {InputNames.Count} inputs ({string.Join(", ", InputNames)}); pass them by name to Run(IReadOnlyDictionary<string, Tensor>, outputs).");
+        return Run(new Dictionary<string, Tensor> { [InputName] = input }, outputs);
+    }
+
+    /// <summary>
+    /// Evaluates a graph of one or several inputs, given by name (every one of <see cref="InputNames"/>), until every
+    /// name in <paramref name="outputs"/> is known; otherwise as <see cref="Run(Tensor, IEnumerable{string})"/>.
+    /// </summary>
+    public Dictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs, IEnumerable<string> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        foreach (var name in InputNames)
+            if (!inputs.ContainsKey(name))
+                throw new ArgumentException($"input '{name}' is missing (the graph's inputs: {string.Join(", ", InputNames)}).");
+        foreach (var name in inputs.Keys)
+            if (!InputNames.Contains(name))
+                throw new ArgumentException($"'{name}' is not an input of this graph (its inputs: {string.Join(", ", InputNames)}).");
         var wanted = outputs.ToHashSet();
         foreach (var w in wanted)
-            if (!_producer.ContainsKey(w) && !_constants.ContainsKey(w) && w != InputName)
+            if (!_producer.ContainsKey(w) && !_constants.ContainsKey(w) && !inputs.ContainsKey(w))
                 throw new ArgumentException($"'{w}' is not a value of this graph; see {nameof(NodeOutputNames)}.");
         int stop = wanted.Select(w => _producer.TryGetValue(w, out int i) ? i : -1).DefaultIfEmpty(-1).Max();
 
@@ -228,13 +254,12 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         bool fold = FoldBatchNormInEval && !training && _convToBn.Count > 0
             && !_convToBn.Keys.Any(c => wanted.Contains(_nodes[c].Node.Outputs[0]));
         bool inPlace = InPlaceWhenNoGrad && !torch.is_grad_enabled();
-        var laidOut = LayoutInput(input, out bool converted);
-        var graphInput = input;
-        input = laidOut;
+        var fed = LayoutInputs(inputs, out var laidOut);
+        bool converted = laidOut.Count > 0;
         var exclusive = new HashSet<string>(); // values that own their storage (safe to overwrite at their last use)
         var values = new Dictionary<string, Tensor>();
         var result = new Dictionary<string, Tensor>();
-        if (wanted.Contains(InputName)) result[InputName] = graphInput.alias();
+        foreach (var (name, value) in inputs) if (wanted.Contains(name)) result[name] = value.alias();
         foreach (var w in wanted.Where(_constants.ContainsKey)) result[w] = Constant(w).alias();
         try
         {
@@ -245,7 +270,7 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
                 for (int k = 0; k < args.Length; k++)
                 {
                     string n = node.Inputs[k];
-                    args[k] = n.Length == 0 ? null : n == InputName ? input : _constants.ContainsKey(n) ? Constant(n) : values[n];
+                    args[k] = n.Length == 0 ? null : fed.TryGetValue(n, out var given) ? given : _constants.ContainsKey(n) ? Constant(n) : values[n];
                 }
                 Tensor[] produced;
                 Tensor? foldW = null, foldB = null;
@@ -291,7 +316,7 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         finally
         {
             foreach (var (n, v) in values) if (!result.ContainsKey(n)) v.Dispose();
-            if (converted) laidOut.Dispose();
+            foreach (var t in laidOut) t.Dispose();
         }
         if (converted)
             foreach (var k in result.Keys.ToList()) result[k] = LayoutOutput(result[k]);
@@ -319,7 +344,7 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         return x;
     }
 
-    /// <summary>The values of the named nodes (style transfer's feature maps); same as <see cref="Run"/>.</summary>
+    /// <summary>The values of the named nodes (style transfer's feature maps); same as <see cref="Run(Tensor, IEnumerable{string})"/>.</summary>
     public Dictionary<string, Tensor> ForwardCollect(Tensor input, IEnumerable<string> names) => Run(input, names);
 
     /// <summary>The current value of an initializer (weight or statistic) by its ONNX name.</summary>

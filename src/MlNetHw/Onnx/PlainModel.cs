@@ -73,7 +73,15 @@ public static class PlainModel
     /// Saves <paramref name="model"/> with <c>mlContext.Model.Save</c> and its input schema, adds the info entry and
     /// moves the file into place atomically.
     /// </summary>
-    public static void Save(MLContext ml, ITransformer model, DataViewSchema inputSchema, string path, PlainModelInfo info)
+    public static void Save(MLContext ml, ITransformer model, DataViewSchema inputSchema, string path, PlainModelInfo info) =>
+        Save(ml, model, inputSchema, path, info, null);
+
+    /// <summary>
+    /// As <see cref="Save(MLContext, ITransformer, DataViewSchema, string, PlainModelInfo)"/>, with more zip entries
+    /// (name → bytes; ML.NET's loader ignores them), e.g. a tokenizer's vocabulary the app needs in front of the chain.
+    /// </summary>
+    public static void Save(MLContext ml, ITransformer model, DataViewSchema inputSchema, string path, PlainModelInfo info,
+        IReadOnlyDictionary<string, byte[]>? extraEntries)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         AtomicFile.Write(path, s =>
@@ -85,6 +93,12 @@ public static class PlainModel
                 var entry = zip.CreateEntry(InfoEntry);
                 using var w = entry.Open();
                 JsonSerializer.Serialize(w, info, Json);
+                w.Dispose();
+                foreach (var (name, bytes) in extraEntries ?? new Dictionary<string, byte[]>())
+                {
+                    using var e = zip.CreateEntry(name).Open();
+                    e.Write(bytes);
+                }
             }
             buffer.Position = 0;
             buffer.CopyTo(s);

@@ -24,6 +24,12 @@ public enum TextModelKind
     /// the ONNX encoder through ML.NET's <c>ApplyOnnxModel</c>, mean-pooled → <c>LbfgsLogisticRegression</c>.
     /// </summary>
     FrozenEncoder,
+    /// <summary>
+    /// The same encoder finetuned: WordPiece ids → all-MiniLM-L6-v2 imported into TorchSharp (<see cref="MlNetHw.Onnx.OnnxModule"/>,
+    /// every weight trained) → masked mean pooling → dropout → linear head of 2 classes, cross-entropy, AdamW with
+    /// warm-up and linear decay (<see cref="FinetunedEncoderTrainer"/>); saved as a plain zip over the token ids.
+    /// </summary>
+    FinetunedEncoder,
 }
 
 
@@ -62,6 +68,10 @@ public sealed class TextClassificationEstimator : IEstimator<TextClassificationM
     public int EncoderMaxTokens { get; set; } = 128;
     /// <summary>Frozen encoder: ONNX Runtime's intra-op threads (null = its default) [null].</summary>
     public int? EncoderThreads { get; set; }
+    /// <summary>Finetuned encoder: pooling, dropout and token cap (its loop settings are <see cref="Trainer"/>'s <c>Training</c>) [mean, 0.1, 64].</summary>
+    public FinetunedEncoderOptions Finetune { get; set; } = new();
+    /// <summary>Finetuned encoder: labelled sentences scored after every epoch and logged (the experiment's test set), never used to choose [null].</summary>
+    public IReadOnlyList<(string Text, bool Label)>? Monitor { get; set; }
     /// <summary>Log for the L2 grid (null = none) [null].</summary>
     public TextWriter? Log { get; set; }
     /// <summary>Raw text column [<see cref="TextColumns.Text"/>].</summary>
@@ -103,6 +113,9 @@ public sealed class TextClassificationEstimator : IEstimator<TextClassificationM
             case TextModelKind.BagOfWords:
             case TextModelKind.FrozenEncoder:
                 break;
+            case TextModelKind.FinetunedEncoder:
+                o.Training = FinetunedEncoderTrainer.DefaultTraining();
+                break;
             case TextModelKind.Embeddings:
                 // <unk> never occurs in training when every training word has an id (min count 1): its random vector
                 // would be noise, so it is left out of the average (a sentence of only unknown words gets the prior).
@@ -132,6 +145,7 @@ public sealed class TextClassificationEstimator : IEstimator<TextClassificationM
     {
         CheckColumns(train.Schema.Where(c => !c.IsHidden).Select(c => (c.Name, (DataViewType?)c.Type)).ToList()); // clear messages before any work
         var tokenizer = TextTokenization.Estimator(_mlContext, Vocabulary.InputColumnName, TextColumnName);
+        if (Kind == TextModelKind.FinetunedEncoder) return FitFinetuned(train, validation);
         if (Kind is TextModelKind.BagOfWords or TextModelKind.FrozenEncoder)
         {
             var featurizer = Kind == TextModelKind.BagOfWords
@@ -156,6 +170,22 @@ public sealed class TextClassificationEstimator : IEstimator<TextClassificationM
             return new TextClassificationModel(_mlContext, Kind, new TransformerChain<ITransformer>(parts), TextColumnName);
         }
         finally { trainerOptions.ValidationData = previousValidation; }
+    }
+
+    TextClassificationModel FitFinetuned(IDataView train, IDataView? validation)
+    {
+        List<(string Text, bool Label)> Rows(IDataView data) =>
+            data.GetColumn<string>(TextColumnName).Zip(data.GetColumn<bool>(Trainer.LabelColumnName), (t, l) => (t ?? "", l)).ToList();
+        var o = Finetune;
+        var options = new FinetunedEncoderOptions
+        {
+            MaxTokens = o.MaxTokens, Pooling = o.Pooling, Dropout = o.Dropout, BucketBatches = o.BucketBatches, Name = o.Name,
+            Training = Trainer.Training, Monitor = Monitor ?? o.Monitor, Log = Log ?? o.Log,
+            Progress = Trainer.Progress ?? o.Progress, EpochEnd = Trainer.EpochEnd ?? o.EpochEnd, CancellationToken = Trainer.CancellationToken,
+        };
+        var (tokens, model) = FinetunedEncoderTrainer.Fit(Rows(train), validation is null ? null : Rows(validation), options, TextColumnName);
+        var chain = new TransformerChain<ITransformer>(TorchTransformer.Create(tokens), TorchTransformer.Create(model));
+        return new TextClassificationModel(_mlContext, Kind, chain, TextColumnName);
     }
 
     IEstimator<ITransformer> BagOfWords(IEstimator<ITransformer> tokenizer)
@@ -186,8 +216,8 @@ public sealed class TextClassificationEstimator : IEstimator<TextClassificationM
         CheckColumns(inputSchema.Select(c => (c.Name, c.Kind == SchemaShape.Column.VectorKind.Scalar ? c.ItemType : null)).ToList());
         var tokenizer = TextTokenization.Estimator(_mlContext, Vocabulary.InputColumnName, TextColumnName);
         if (Kind == TextModelKind.BagOfWords) return BagOfWords(tokenizer).GetOutputSchema(inputSchema);
-        if (Kind == TextModelKind.FrozenEncoder)
-            throw new NotSupportedException("the frozen encoder's output schema is known after fitting (the ONNX graph is read then).");
+        if (Kind is TextModelKind.FrozenEncoder or TextModelKind.FinetunedEncoder)
+            throw new NotSupportedException($"the {Kind} model's output schema is known after fitting (the ONNX graph is read then).");
         var tokens = tokenizer.GetOutputSchema(inputSchema);
         return new TextClassifierTrainer(_mlContext, TextVocabulary.FromWords(Array.Empty<string>()), Trainer)
             .GetOutputSchema(new VocabularyEstimator(_mlContext, Vocabulary).GetOutputSchema(tokens));

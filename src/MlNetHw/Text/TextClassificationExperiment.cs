@@ -31,7 +31,8 @@ public static class TextClassificationExperiment
     public static string NameOf(TextModelKind kind) => kind switch
     {
         TextModelKind.BagOfWords => "bow", TextModelKind.Embeddings => "embed", TextModelKind.GloVe => "glove",
-        TextModelKind.Rnn => "rnn", TextModelKind.Lstm => "lstm", TextModelKind.FrozenEncoder => "encoder", _ => kind.ToString().ToLowerInvariant(),
+        TextModelKind.Rnn => "rnn", TextModelKind.Lstm => "lstm", TextModelKind.FrozenEncoder => "encoder",
+        TextModelKind.FinetunedEncoder => "finetuned", _ => kind.ToString().ToLowerInvariant(),
     };
 
     /// <summary>True for the models trained on the shared TorchSharp loop (not the two logistic regressions).</summary>
@@ -40,10 +41,10 @@ public static class TextClassificationExperiment
     /// <summary>True for the models that read GloVe vectors.</summary>
     public static bool NeedsGloVe(TextModelKind kind) => kind is TextModelKind.GloVe or TextModelKind.Rnn or TextModelKind.Lstm;
 
-    /// <summary>Parses a command-line model name (bow, embed, glove, rnn, lstm, encoder).</summary>
+    /// <summary>Parses a command-line model name (bow, embed, glove, rnn, lstm, encoder, finetuned).</summary>
     public static TextModelKind Parse(string name) =>
         Enum.GetValues<TextModelKind>().FirstOrDefault(k => NameOf(k) == name.Trim().ToLowerInvariant(), (TextModelKind)(-1)) is var k && (int)k >= 0
-            ? k : throw new ArgumentException($"unknown model '{name}': use bow, embed, glove, rnn, lstm, encoder or all.");
+            ? k : throw new ArgumentException($"unknown model '{name}': use {string.Join(", ", Enum.GetValues<TextModelKind>().Select(NameOf))} (or a comma list of them) or all.");
 
     /// <summary>
     /// The loop settings of each TorchSharp model: the homework's (BCE, Adam 0.001, batch 100, best validation epoch
@@ -138,7 +139,7 @@ public static class TextClassificationExperiment
     static TrainerOptions TrainingOf(TextModelKind kind, TextClassificationOptions options)
     {
         var t = (options.Training.TryGetValue(kind, out var given) ? given : TextClassificationEstimator.DefaultTrainerOptions(kind, null).Training).Clone();
-        if (options.Run.Quick) t.Epochs = Math.Min(t.Epochs, kind == TextModelKind.GloVe ? 20 : 3);
+        if (options.Run.Quick) t.Epochs = Math.Min(t.Epochs, kind == TextModelKind.GloVe ? 20 : kind == TextModelKind.FinetunedEncoder ? 1 : 3);
         t.Seed = options.Run.Seed;
         t.Device = options.Run.Device;
         return t;
@@ -168,11 +169,13 @@ public static class TextClassificationExperiment
         {
             L2Grid = options.L2Grid, BagOfWordsNgramLength = options.BagOfWordsNgramLength, BagOfWordsPunctuation = options.BagOfWordsPunctuation,
             EncoderMaxTokens = options.EncoderMaxTokens, EncoderThreads = options.Run.Threads, Log = log,
+            Finetune = new FinetunedEncoderOptions { MaxTokens = options.FinetuneMaxTokens, Pooling = options.FinetunePooling, Name = name },
+            Monitor = kind == TextModelKind.FinetunedEncoder ? split.Test.Select(s => (s.Text, s.Label)).ToList() : null,
         };
         var clock = Stopwatch.StartNew();
         var model = estimator.Fit(train, dev);
         var trainingTime = clock.Elapsed;
-        var training = model.Classifier?.Training;
+        var training = model.Training;
 
         var scored = model.Transform(test);
         var metrics = ml.BinaryClassification.Evaluate(scored, TextColumns.Label);
@@ -183,7 +186,7 @@ public static class TextClassificationExperiment
         if (trainAccuracy is not null)
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name}: L2 {model.L2} chosen on dev; train accuracy {trainAccuracy:0.0000}"));
         log.WriteLine($"  {name}: test accuracy {metrics.Accuracy:0.0000} (AUC {metrics.AreaUnderRocCurve:0.0000}, F1 {metrics.F1Score:0.0000}), " +
-                      $"dev accuracy {devAccuracy:0.0000}{(training is null ? "" : $" (epoch {training.BestEpoch} kept)")}, vocabulary {model.Vocabulary?.Vocabulary.Count ?? 0}, trained in {trainingTime.TotalSeconds:0.0} s");
+                      $"dev accuracy {devAccuracy:0.0000}{(training is null ? "" : $" (epoch {training.BestEpoch} kept)")}, vocabulary {model.Vocabulary?.Vocabulary.Count ?? model.WordPiece?.Vocabulary.Count ?? 0}, trained in {trainingTime.TotalSeconds:0.0} s");
 
         string modelPath = Path.Combine(outDir, $"{name}.zip");
         model.Save(modelPath);
@@ -248,6 +251,7 @@ public static class TextClassificationExperiment
         TextModelKind.Rnn => "GloVe-initialised vectors → manual RNN (masked) → linear → sigmoid",
         TextModelKind.Lstm => "GloVe-initialised vectors → manual LSTM (masked) → linear → sigmoid",
         TextModelKind.FrozenEncoder => "WordPiece → frozen all-MiniLM-L6-v2 (ONNX, ML.NET ApplyOnnxModel), mean-pooled → L-BFGS logistic regression",
+        TextModelKind.FinetunedEncoder => "WordPiece → all-MiniLM-L6-v2 imported into TorchSharp and finetuned, masked mean pooling → dropout → linear (2 classes), AdamW + warm-up/linear decay",
         _ => kind.ToString(),
     };
 

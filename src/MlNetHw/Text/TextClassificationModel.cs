@@ -27,8 +27,14 @@ public sealed class TextClassificationModel : ITransformer
     public TextClassifierModel? Classifier { get; }
     /// <summary>Name of the raw text column the model reads.</summary>
     public string TextColumnName { get; }
-    /// <summary>The WordPiece tokenisation of the frozen encoder (null otherwise).</summary>
+    /// <summary>The WordPiece tokenisation of the frozen and the finetuned encoder (null otherwise).</summary>
     public WordPieceTokenizerModel? WordPiece { get; }
+    /// <summary>The TorchSharp finetuned encoder (null otherwise, and for a model loaded from its plain zip).</summary>
+    public FinetunedEncoderModel? Finetuned { get; }
+    /// <summary>How training went, for the models trained on the loop (null otherwise or after loading).</summary>
+    public MlNetHw.MlNet.Training.TrainingResult? Training => Classifier?.Training ?? Finetuned?.Training;
+    /// <summary>A loaded finetuned encoder: the plain chain after the tokenizer (what is saved again).</summary>
+    readonly ITransformer? _plainTokensChain;
     /// <summary>Bag of words and frozen encoder: the L2 weight chosen (NaN when not known, e.g. after loading).</summary>
     public float L2 { get; init; } = float.NaN;
     /// <summary>Bag of words and frozen encoder: the L2 weights tried on the dev set and their accuracies (empty when not known).</summary>
@@ -45,8 +51,10 @@ public sealed class TextClassificationModel : ITransformer
     public TextClassificationModel(MLContext mlContext, TextModelKind kind, TransformerChain<ITransformer> chain, string textColumnName = TextColumns.Text)
         : this(mlContext, kind, chain, textColumnName, plain: false) { }
 
-    TextClassificationModel(MLContext mlContext, TextModelKind kind, TransformerChain<ITransformer> chain, string textColumnName, bool plain)
+    TextClassificationModel(MLContext mlContext, TextModelKind kind, TransformerChain<ITransformer> chain, string textColumnName, bool plain,
+        ITransformer? plainTokensChain = null)
     {
+        _plainTokensChain = plainTokensChain;
         IsPlain = plain;
         _mlContext = mlContext ?? throw new ArgumentNullException(nameof(mlContext));
         Chain = chain ?? throw new ArgumentNullException(nameof(chain));
@@ -56,9 +64,12 @@ public sealed class TextClassificationModel : ITransformer
         Vocabulary = parts.OfType<TextVocabularyModel>().FirstOrDefault();
         Classifier = parts.OfType<TextClassifierModel>().FirstOrDefault();
         WordPiece = parts.OfType<WordPieceTokenizerModel>().FirstOrDefault();
-        if (kind == TextModelKind.FrozenEncoder && WordPiece is null)
-            throw new ArgumentException("a frozen-encoder text model holds a WordPiece tokenizer.");
-        if (!plain && kind is not (TextModelKind.BagOfWords or TextModelKind.FrozenEncoder) && (Vocabulary is null || Classifier is null))
+        Finetuned = parts.OfType<FinetunedEncoderModel>().FirstOrDefault();
+        if (kind is TextModelKind.FrozenEncoder or TextModelKind.FinetunedEncoder && WordPiece is null)
+            throw new ArgumentException($"a {kind} text model holds a WordPiece tokenizer.");
+        if (kind == TextModelKind.FinetunedEncoder && (plain ? plainTokensChain is null : Finetuned is null))
+            throw new ArgumentException("a finetuned-encoder text model holds the TorchSharp encoder (or, loaded, its plain chain).");
+        if (!plain && kind is not (TextModelKind.BagOfWords or TextModelKind.FrozenEncoder or TextModelKind.FinetunedEncoder) && (Vocabulary is null || Classifier is null))
             throw new ArgumentException($"a {kind} text model holds a vocabulary and a TorchSharp classifier.");
         if (Vocabulary is not null && Classifier is not null && Vocabulary.Vocabulary.Count != Classifier.Network.Shape.VocabularySize)
             throw new InvalidDataException($"the text model's vocabulary has {Vocabulary.Vocabulary.Count} words but its classifier was trained on {Classifier.Network.Shape.VocabularySize} (a cut or edited model file).");
@@ -136,6 +147,22 @@ public sealed class TextClassificationModel : ITransformer
             ModelArchive.Save(_mlContext, Chain, InputSchema, path);
             return;
         }
+        if (Kind == TextModelKind.FinetunedEncoder)
+        {
+            // ML.NET has no WordPiece transform: the plain chain reads the tokenizer's three Int64 vectors, and the zip
+            // carries the vocabulary for the tokenizer in front (FinetunedEncoderExport, docs/plain-models.md).
+            ITransformer tokens;
+            if (_plainTokensChain is not null) tokens = _plainTokensChain;
+            else
+            {
+                string onnxPath = Path.ChangeExtension(Path.GetFullPath(path), ".onnx");
+                Directory.CreateDirectory(Path.GetDirectoryName(onnxPath)!);
+                FinetunedEncoderExport.ToOnnx(Finetuned!.Network).Save(onnxPath);
+                tokens = FinetunedEncoderExport.BuildChain(_mlContext, onnxPath);
+            }
+            FinetunedEncoderExport.Save(_mlContext, tokens, WordPiece!.Vocabulary, WordPiece.MaxTokens, path);
+            return;
+        }
         var empty = _mlContext.Data.LoadFromEnumerable(Array.Empty<SentenceInput>(), SchemaFor(TextColumnName));
         ITransformer chain = Chain;
         var limits = new Dictionary<string, string>
@@ -164,6 +191,7 @@ public sealed class TextClassificationModel : ITransformer
         DataViewSchema inputSchema;
         bool plain;
         var info = PlainModel.ReadInfo(path);
+        if (info?.Kind == PlainKindPrefix + TextModelKind.FinetunedEncoder) return LoadFinetuned(mlContext, path, info);
         if (info is not null || !ModelArchive.IsArchive(path))
         {
             loaded = PlainModel.Load(mlContext, path, out inputSchema);
@@ -194,6 +222,25 @@ public sealed class TextClassificationModel : ITransformer
         if (info?.Kind is { } k && k.StartsWith(PlainKindPrefix, StringComparison.Ordinal) && Enum.TryParse<TextModelKind>(k[PlainKindPrefix.Length..], out var parsed))
             kind = parsed;
         try { return new TextClassificationModel(mlContext, kind, chain, text!, plain); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"model file '{path}': {e.Message}", e); }
+    }
+
+    /// <summary>
+    /// The finetuned encoder's plain zip (input: the three WordPiece id vectors) with the WordPiece tokenizer in front,
+    /// built from the vocabulary and token cap the zip carries, so the model reads raw sentences like the others.
+    /// </summary>
+    static TextClassificationModel LoadFinetuned(MLContext mlContext, string path, PlainModelInfo info)
+    {
+        var plainChain = PlainModel.Load(mlContext, path, out var tokenSchema);
+        foreach (var name in new[] { WordPieceTokenizerModel.InputIdsColumn, WordPieceTokenizerModel.AttentionMaskColumn, WordPieceTokenizerModel.TokenTypeIdsColumn })
+            if (tokenSchema.GetColumnOrNull(name) is null)
+                throw new InvalidDataException($"model file '{path}': a finetuned-encoder zip reads column '{name}' (its input: {string.Join(", ", tokenSchema.Select(c => c.Name))}).");
+        if (!info.Limits.TryGetValue(FinetunedEncoderExport.MaxTokensLimit, out var capText)
+            || !int.TryParse(capText, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int cap))
+            throw new InvalidDataException($"model file '{path}': the info entry has no '{FinetunedEncoderExport.MaxTokensLimit}'.");
+        var tokenizer = TorchTransformer.Create(new WordPieceTokenizerModel(FinetunedEncoderExport.ReadVocabulary(path), cap));
+        var chain = new TransformerChain<ITransformer>(new ITransformer[] { tokenizer }.Concat(ModelArchive.Flatten(plainChain)).ToArray());
+        try { return new TextClassificationModel(mlContext, TextModelKind.FinetunedEncoder, chain, TextColumns.Text, plain: true, plainTokensChain: plainChain); }
         catch (InvalidDataException e) { throw new InvalidDataException($"model file '{path}': {e.Message}", e); }
     }
 

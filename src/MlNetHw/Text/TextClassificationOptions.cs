@@ -6,7 +6,7 @@ namespace MlNetHw.Text;
 /// <summary>Settings of <see cref="TextClassificationExperiment.Run"/> (the homework's part 6).</summary>
 public sealed class TextClassificationOptions
 {
-    /// <summary>Models to train, in order. Default: all five.</summary>
+    /// <summary>Models to train, in order. Default: all seven.</summary>
     public IReadOnlyList<TextModelKind> Models { get; set; } = Enum.GetValues<TextModelKind>();
     /// <summary>
     /// Folder with <c>train.txt dev.txt test.txt</c> and optionally <c>unlabelled.txt</c>, lines <c>LABEL sentence</c>
@@ -40,6 +40,10 @@ public sealed class TextClassificationOptions
     public IReadOnlyList<float> L2Grid { get; set; } = LinearTextModels.DefaultL2Grid;
     /// <summary>Frozen encoder: most WordPiece tokens per sentence ([CLS] and [SEP] included). Default 128.</summary>
     public int EncoderMaxTokens { get; set; } = 128;
+    /// <summary>Finetuned encoder: most WordPiece tokens per sentence ([CLS] and [SEP] included). Default 64 (the sentences are short; the run logs how many are cut).</summary>
+    public int FinetuneMaxTokens { get; set; } = 64;
+    /// <summary>Finetuned encoder: sentence pooling. Default mean (the encoder's own pooling).</summary>
+    public EncoderPooling FinetunePooling { get; set; } = EncoderPooling.Mean;
     /// <summary>Minimum training count for a word to enter the vocabulary. Default 1.</summary>
     public int MinCount { get; set; } = 1;
     /// <summary>

@@ -240,6 +240,17 @@ public sealed class FaultsCommandLineTests
     }
 
     [TestMethod]
+    public void AnUnknownTextModelOrPoolingIsRefusedListingTheChoices()
+    {
+        string @out = Path.Combine(_dir, "text-names");
+        AssertRefused(Start("TextClassification", "train", "--model", "bow,bert", "--out", @out, "--no-child-check"),
+            "'bert'", "bow", "embed", "glove", "rnn", "lstm", "encoder", "finetuned", "all");
+        AssertRefused(Start("TextClassification", "train", "--model", "finetuned", "--finetune-pooling", "max", "--out", @out, "--no-child-check"),
+            "--finetune-pooling", "'max'", "mean", "cls");
+        Assert.IsFalse(Directory.Exists(@out), "nothing written");
+    }
+
+    [TestMethod]
     public void NonFiniteWordVectorsAndSingleClassTrainingDataAreRefusedNamingTheFile()
     {
         string data = Sentences("s");

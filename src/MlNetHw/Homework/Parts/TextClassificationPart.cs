@@ -28,8 +28,9 @@ public sealed class TextClassificationPart : IHomeworkPart
         Run = c.Run with { Quick = c.Size == RunSize.Tiny },
     };
 
-    /// <summary>The models part 6 of the homework trains: all but the frozen encoder.</summary>
-    public static readonly IReadOnlyList<TextModelKind> HomeworkModels = Enum.GetValues<TextModelKind>().Where(k => k != TextModelKind.FrozenEncoder).ToArray();
+    /// <summary>The models part 6 of the homework trains: the five homework models (not the frozen or the finetuned encoder).</summary>
+    public static readonly IReadOnlyList<TextModelKind> HomeworkModels = Enum.GetValues<TextModelKind>()
+        .Where(k => k is not (TextModelKind.FrozenEncoder or TextModelKind.FinetunedEncoder)).ToArray();
 
     static IReadOnlyDictionary<TextModelKind, MlNetHw.MlNet.Training.TrainerOptions> OneEpochEach()
     {
