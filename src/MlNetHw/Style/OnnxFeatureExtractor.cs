@@ -1,5 +1,4 @@
 using MlNetHw.Backbones;
-using MlNetHw.Vision;
 using MlNetHw.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
