@@ -106,7 +106,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         {
             ResizeTo = f;
             if (Probe(f.Height, f.Width) is not { } again)
-                return $"{file} only runs at its fixed {f.Width}x{f.Height} input ({failure.Split(':')[0]} fails at {width}x{height}): " +
+                return $"{file} only runs at its fixed {f.Width}x{f.Height} input (at {width}x{height}: {failure.Split(':')[0]}): " +
                        $"images are resized to {f.Width}x{f.Height} before the network";
             ResizeTo = null;
             throw new ArgumentException($"--model {file} runs neither at {width}x{height} ({failure}) nor at its declared {f.Width}x{f.Height} input ({again}).");

@@ -84,6 +84,9 @@ public static class BackboneExport
 
     static OnnxModel Finish(OnnxGraphBuilder b, OnnxModel backbone, string doc)
     {
+        // The builder names nodes "<op>_<n>", as older PyTorch exporters do: prefixed, they cannot clash with the backbone's.
+        var own = backbone.Graph.Nodes.ToHashSet();
+        foreach (var n in b.Graph.Nodes.Where(n => !own.Contains(n))) n.Name = "mlnethw_" + n.Name;
         var m = new OnnxModel
         {
             IrVersion = Math.Max(backbone.IrVersion, 4), ProducerName = "MlNetHw", ProducerVersion = "1", Graph = b.Graph, DocString = doc,
