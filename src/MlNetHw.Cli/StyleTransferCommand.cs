@@ -26,7 +26,7 @@ public static class StyleTransferCommand
         var lr = CliOptions.OptionalDouble("--lr", "Learning rate (default 1 for L-BFGS, 0.02 for Adam)");
         var init = CliOptions.Choice("--init", "content", "Starting image", "content", "noise");
         var model = CliOptions.ExistingFile("--model", "Your own CNN as ONNX (with --style-layers and --content-layer, ONNX node output names)", "FILE.onnx");
-        var normalize = CliOptions.String("--normalize", null, "Input normalisation of --model (default imagenet; cntk-bgr for the packaged ResNet18)", "cntk-bgr|imagenet|none");
+        var normalize = CliOptions.String("--normalize", null, "Input normalisation of --model (default imagenet; pixels, RGB 0..255, for a graph MlNetHw exported such as finetune.onnx; cntk-bgr for the packaged ResNet18)", "cntk-bgr|imagenet|none|pixels");
         var styleLayers = CliOptions.List("--style-layers", "ONNX node outputs whose Gram matrices are matched (required with --model)", helpName: "a,b,c");
         var contentLayer = CliOptions.String("--content-layer", null, "ONNX node output of the content loss (required with --model)", "NAME");
         var sweep = CliOptions.DoubleList("--sweep", "Also run each style weight and write style-sweep.png", "w1,w2,...");

@@ -40,8 +40,15 @@ public static class TransferLearningCommand
         var maxVal = CliOptions.Int("--max-val", 0, "Use at most N validation images (0 = all)", min: 0);
         var noBaseline = CliOptions.Flag("--no-baseline", "Skip the raw-pixel logistic regression");
         var skipNonImages = CliOptions.Flag("--skip-non-images", "Skip non-image files in the data folder instead of failing");
-        var root = new RootCommand("Homework part 1: transfer learning with the packaged ResNet18 ('freeze' in ML.NET, 'finetune' in TorchSharp), plus a raw-pixel baseline.");
-        foreach (Option o in new Option[] { mode, data, epochs, batch, lr, momentum, step, gamma, bn, freezeBackbone, maxTrain, maxVal, noBaseline, skipNonImages })
+        var model = CliOptions.ExistingFile("--model", "Your own backbone: an ONNX classification CNN (e.g. a torchvision export) used by freeze and finetune instead of the packaged ResNet18", "FILE.onnx");
+        var cutAt = CliOptions.String("--cut-at", null, "With --model: the node output whose features feed the new head (default: detected, the input of the last Gemm/MatMul classifier)", "NODE_OUTPUT");
+        var normalize = CliOptions.String("--normalize", null, "With --model: input normalisation (default imagenet)", "imagenet|cntk-bgr|none");
+        CliOptions.AcceptOnly(normalize, "imagenet", "cntk-bgr", "none");
+        var mean = CliOptions.DoubleList("--mean", "With --model: per-channel mean, R,G,B in [0,1] units (with --std; replaces --normalize)", "R,G,B");
+        var std = CliOptions.DoubleList("--std", "With --model: per-channel std, R,G,B in [0,1] units (with --mean)", "R,G,B");
+        var inputSize = CliOptions.OptionalInt("--input-size", "With --model: side of the square input (default: the graph's fixed input size, else 224)", min: 8);
+        var root = new RootCommand("Homework part 1: transfer learning with the packaged ResNet18 or your own ONNX backbone ('freeze' in ML.NET, 'finetune' in TorchSharp), plus a raw-pixel baseline.");
+        foreach (Option o in new Option[] { mode, data, model, cutAt, normalize, mean, std, inputSize, epochs, batch, lr, momentum, step, gamma, bn, freezeBackbone, maxTrain, maxVal, noBaseline, skipNonImages })
             root.Options.Add(o);
         run.AddTo(root);
         root.SetAction(r =>
@@ -68,6 +75,17 @@ public static class TransferLearningCommand
             string bnValue = r.GetValue(bn)!;
             f.BatchNormMomentum = bnValue == "file" ? null : double.Parse(bnValue, CultureInfo.InvariantCulture);
             f.FreezeBackbone = r.GetValue(freezeBackbone);
+            var m = r.GetValue(mean) ?? Array.Empty<double>();
+            var sd = r.GetValue(std) ?? Array.Empty<double>();
+            if (r.GetValue(model) is { } modelPath)
+                o.Backbone = new BackboneOptions
+                {
+                    ModelPath = modelPath, CutAt = r.GetValue(cutAt), Normalization = r.GetValue(normalize), InputSize = r.GetValue(inputSize),
+                    Mean = m.Count > 0 ? m.Select(v => (float)v).ToList() : null,
+                    Std = sd.Count > 0 ? sd.Select(v => (float)v).ToList() : null,
+                };
+            else if (r.GetValue(cutAt) is not null || r.GetValue(normalize) is not null || r.GetValue(inputSize) is not null || m.Count > 0 || sd.Count > 0)
+                throw new CliUsageException("--cut-at, --normalize, --mean, --std and --input-size need --model FILE.onnx (the packaged ResNet18 has fixed settings).");
 
             var result = TransferLearningExperiment.Run(o);
             Console.WriteLine($"wrote {result.SummaryPath}, {result.ConfusionMatrixPath}, {result.AccuracyCurvesPath}");

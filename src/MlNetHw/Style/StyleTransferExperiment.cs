@@ -38,13 +38,19 @@ public static class StyleTransferExperiment
         if (!packaged && (options.StyleLayers is null || options.ContentLayer is null))
             throw new ArgumentException("--model: with your own ONNX file give --style-layers and --content-layer (ONNX node output names; " +
                                         "for a PyTorch VGG19 export, the outputs of the tutorial's conv_1..conv_5 and conv_4).");
-        var normalization = ImageNormalization.FromName(options.Normalization ?? (packaged ? "cntk-bgr" : "imagenet"));
+        var (normalizationName, normalizationReason) = options.Normalization is { } given ? (given, "given")
+            : packaged ? ("cntk-bgr", "the packaged ResNet18's") : OnnxFeatureExtractor.DefaultNormalization(options.ModelPath!);
+        var normalization = ImageNormalization.FromName(normalizationName);
         using var extractor = packaged
             ? OnnxFeatureExtractor.PackagedResNet18Extractor(device, normalization)
             : OnnxFeatureExtractor.FromFile(options.ModelPath!, normalization, device);
         var styleLayers = options.StyleLayers ?? ResNet18StyleDefaults.StyleLayers;
         string contentLayer = options.ContentLayer ?? ResNet18StyleDefaults.ContentLayer;
         CheckLayers(extractor, styleLayers, contentLayer);
+        // A graph with built-in preprocessing at a fixed size (a finetune export) gets images of that size.
+        string? inputNote = extractor is OnnxFeatureExtractor onnx && !packaged
+            ? onnx.FitInput(height, width, styleLayers.Append(contentLayer).ToList()) : null;
+        if (inputNote is not null) log.WriteLine($"note: {inputNote}");
         var smoothing = options.Smoothing ?? (packaged ? ResNet18StyleDefaults.Smoothing : ActivationSmoothing.None);
         double styleWeight = options.StyleWeight ?? (packaged ? ResNet18StyleDefaults.StyleWeightFor(smoothing) : 1e6);
         double tvWeight = options.TvWeight ?? (packaged ? ResNet18StyleDefaults.TvWeight : 0);
@@ -69,7 +75,7 @@ public static class StyleTransferExperiment
         {
             $"style transfer: {run.Describe()}; {TorchRuntime.Describe(device)}",
             $"  content={contentPath} style={stylePath} size={width}x{height} steps={options.Steps} optimizer={options.Optimizer} lr={lr:G4}",
-            $"  model={extractor.Description}",
+            $"  model={extractor.Description} (normalisation: {normalizationReason})" + (inputNote is null ? "" : $"; {inputNote}"),
             $"  style layers={string.Join(",", styleLayers)} content layer={contentLayer}",
             $"  style weight={styleWeight:G4} content weight={options.ContentWeight:G4} tv weight={tvWeight:G4} smoothing={smoothing} init={(options.InitFromNoise ? "noise" : "content")}",
             $"  estimated peak memory {MemoryEstimate.Format(estimate.TotalBytes)}" + (limit is { } lim ? $" of {MemoryEstimate.Format(lim)} available" : ""),
@@ -158,7 +164,7 @@ public static class StyleTransferExperiment
         {
             Main = main, ContentBaseline = baseline, Sweep = sweep, SmoothingComparison = other, Height = height, Width = width,
             EstimatedBytes = estimate.TotalBytes, ResultPng = resultPng, SheetPng = sheetPng, LossCurvePng = curvePng,
-            SweepSheetPng = sweepSheet, SmoothingSheetPng = smoothingSheet, Settings = settingsLine,
+            SweepSheetPng = sweepSheet, SmoothingSheetPng = smoothingSheet, Settings = settingsLine, ModelInputNote = inputNote,
             SummaryMarkdown = Path.Combine(dir, "summary.md"),
         };
         AtomicFile.Write(result.SummaryMarkdown, s => { using var w = new StreamWriter(s); w.Write(Summary(result)); });

@@ -1,3 +1,4 @@
+using MlNetHw.Backbones;
 using MlNetHw.Runs;
 
 namespace MlNetHw.Style;

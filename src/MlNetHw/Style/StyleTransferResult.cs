@@ -68,6 +68,11 @@ public sealed class StyleTransferResult
     public string? SmoothingSheetPng { get; init; }
     /// <summary>Markdown summary of settings and numbers.</summary>
     public required string SummaryMarkdown { get; init; }
+    /// <summary>
+    /// Set when the network only runs at its fixed input size and images were resized to it before the network
+    /// (<see cref="OnnxFeatureExtractor.FitInput"/>); null otherwise.
+    /// </summary>
+    public string? ModelInputNote { get; init; }
     /// <summary>The settings, one line, as printed at the start.</summary>
     public required string Settings { get; init; }
 }

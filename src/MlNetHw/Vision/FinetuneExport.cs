@@ -10,8 +10,9 @@ using TorchSharp;
 namespace MlNetHw.Vision;
 
 /// <summary>
-/// Writes a finetuned <see cref="ResNet18Network"/> back to ONNX and wraps it in a standard ML.NET model.
-/// The ONNX graph: input 'Pixels' (1, 3, R, R) RGB 0..255 → Slice (centre crop 224) → the packaged preprocessing
+/// Writes a finetuned <see cref="FinetuneNetwork"/> back to ONNX and wraps it in a standard ML.NET model.
+/// A user backbone (<see cref="BackboneNetwork"/>) is written by <see cref="BackboneExport.Classifier"/>, with the same
+/// input and outputs. The packaged ResNet18's ONNX graph: input 'Pixels' (1, 3, R, R) RGB 0..255 → Slice (centre crop 224) → the packaged preprocessing
 /// (Split/Concat to BGR, Sub mean image) → the original ResNet18 graph with the trained initializers and BatchNorm
 /// statistics → Flatten → Gemm (the new head) → Softmax 'Score' (1, C) and ArgMax 'PredictedIndex'.
 /// The ML.NET chain: LoadImages → ResizeImages(R, IsoCrop) → ExtractPixels → ApplyOnnxModel → Hash (the one-element
@@ -27,8 +28,18 @@ public static class FinetuneExport
     /// <summary>Name of the ONNX model's argmax output (the predicted class index).</summary>
     public const string IndexName = "PredictedIndex";
 
-    /// <summary>The trained network as one ONNX model taking <paramref name="resize"/>² RGB pixels (opset 8, like the packaged file).</summary>
-    public static OnnxModel ToOnnx(ResNet18Network model, int resize = 256)
+    /// <summary>
+    /// The trained network as one ONNX model taking <paramref name="resize"/>² RGB pixels (the packaged ResNet18: opset
+    /// 8, like the packaged file; a user backbone: its own operator set).
+    /// </summary>
+    public static OnnxModel ToOnnx(FinetuneNetwork model, int resize = 256) => model switch
+    {
+        ResNet18Network r => ToOnnx(r, resize),
+        BackboneNetwork b => BackboneExport.Classifier(b, resize),
+        _ => throw new ArgumentException($"no ONNX export for {model.GetType().Name}.", nameof(model)),
+    };
+
+    static OnnxModel ToOnnx(ResNet18Network model, int resize)
     {
         int crop = PackagedResNet18.ImageSize;
         if (resize < crop) throw new ArgumentOutOfRangeException(nameof(resize), resize, $"must be at least {crop}.");
@@ -129,7 +140,7 @@ public static class FinetuneExport
     /// Exports <paramref name="model"/> to <paramref name="onnxPath"/>, builds the ML.NET chain around it and saves it
     /// to <paramref name="zipPath"/> (the ONNX bytes are stored inside the zip). Returns the fitted ML.NET model.
     /// </summary>
-    public static ITransformer Save(MLContext ml, ResNet18Network model, IReadOnlyList<string> classes, string onnxPath, string zipPath, int resize = 256)
+    public static ITransformer Save(MLContext ml, FinetuneNetwork model, IReadOnlyList<string> classes, string onnxPath, string zipPath, int resize = 256)
     {
         ToOnnx(model, resize).Save(onnxPath);
         var empty = ml.Data.LoadFromEnumerable(Array.Empty<ImageRow>());

@@ -26,6 +26,12 @@ public sealed class FinetuneOptions
         KeepBestWeights = true, Seed = 0, Shuffle = true, Device = "auto",
     };
 
+    /// <summary>
+    /// The network to finetune: a user's graph cut at its feature node (<see cref="OnnxBackbone.Load"/>). Null (the
+    /// default): the packaged ResNet18. With a backbone, <see cref="CropSize"/> must be its <see cref="OnnxBackbone.InputSize"/>.
+    /// </summary>
+    public OnnxBackbone? Backbone { get; set; }
+
     /// <summary>Side of the training crops and validation centre crops. Default 224 (what the packaged ResNet18 takes).</summary>
     public int CropSize { get; set; } = 224;
     /// <summary>Validation images are resized (shorter side) to this before the centre crop. Default 256.</summary>
@@ -46,6 +52,18 @@ public sealed class FinetuneOptions
     /// <summary>Use at most this many validation images (0 = all).</summary>
     public int MaxValImages { get; set; }
 
+    /// <summary>
+    /// Uses <paramref name="backbone"/> (null: the packaged ResNet18) with crops of its input size and validation
+    /// resizes in the tutorial's 256:224 ratio (e.g. 73 for 64-pixel crops).
+    /// </summary>
+    public FinetuneOptions UseBackbone(OnnxBackbone? backbone)
+    {
+        Backbone = backbone;
+        CropSize = backbone?.InputSize ?? PackagedResNet18.ImageSize;
+        ResizeSize = (int)Math.Round(CropSize * 256.0 / 224);
+        return this;
+    }
+
     /// <summary>A copy whose <see cref="Training"/> is a copy too, for changing settings of one run only.</summary>
     public FinetuneOptions Clone()
     {
@@ -62,7 +80,12 @@ public sealed class FinetuneOptions
         if (t.BatchSize < 1) throw new ArgumentOutOfRangeException("BatchSize", t.BatchSize, "must be at least 1.");
         if (t.LearningRate <= 0) throw new ArgumentOutOfRangeException("LearningRate", t.LearningRate, "must be positive.");
         if (t.StepSize < 1) throw new ArgumentOutOfRangeException("StepSize", t.StepSize, "must be at least 1.");
-        if (CropSize != PackagedResNet18.ImageSize)
+        if (Backbone is { } b)
+        {
+            if (CropSize != b.InputSize)
+                throw new ArgumentOutOfRangeException(nameof(CropSize), CropSize, $"the backbone {Path.GetFileName(b.ModelPath)} is set up for {b.InputSize}x{b.InputSize} input.");
+        }
+        else if (CropSize != PackagedResNet18.ImageSize)
             throw new ArgumentOutOfRangeException(nameof(CropSize), CropSize, $"the packaged ResNet18 preprocessing needs {PackagedResNet18.ImageSize}.");
         if (ResizeSize < CropSize) throw new ArgumentOutOfRangeException(nameof(ResizeSize), ResizeSize, "must be at least CropSize.");
         if (MinCropScale is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(MinCropScale), MinCropScale, "must be in (0, 1].");

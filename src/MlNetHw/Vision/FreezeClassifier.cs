@@ -7,7 +7,7 @@ using MlNetHw.Data;
 
 namespace MlNetHw.Vision;
 
-/// <summary>Settings of the ML.NET-native 'freeze' pipeline (pretrained ResNet18 features + a linear classifier).</summary>
+/// <summary>Settings of the ML.NET-native 'freeze' pipeline (pretrained backbone features + a linear classifier).</summary>
 public sealed class FreezeOptions
 {
     /// <summary>Images are resized to this square (aspect kept, centre crop) before the network. Default 224, what the packaged ResNet18 takes.</summary>
@@ -50,6 +50,43 @@ public static class FreezeClassifier
     /// <summary>Fits the pipeline on a train split, with classes in the split's order.</summary>
     public static ITransformer Fit(MLContext ml, ImageFolderSplit train, FreezeOptions? options = null) =>
         BuildPipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(OrderedRows(train)));
+
+    /// <summary>
+    /// 'freeze' with a user's backbone: <c>LoadImages → ResizeImages(S, IsoCrop) → ExtractPixels → ApplyOnnxModel
+    /// (the graph cut at the feature node, normalisation inside: <see cref="BackboneExport.Features"/>, read from
+    /// <paramref name="featuresOnnxPath"/>) → LbfgsMaximumEntropy → MapKeyToValue</c>, S the backbone's input size
+    /// (<see cref="FreezeOptions.ImageSize"/> is not used). Only ML.NET's own transforms: the saved zip is plain.
+    /// </summary>
+    public static IEstimator<ITransformer> BuildPipeline(MLContext ml, FreezeOptions? options, OnnxBackbone backbone, string featuresOnnxPath)
+    {
+        var o = options ?? new FreezeOptions();
+        int s = backbone.InputSize;
+        return ml.Transforms.Conversion.MapValueToKey("LabelKey", nameof(ImageRow.Label))
+            .Append(ml.Transforms.LoadImages("Image", imageFolder: "", inputColumnName: nameof(ImageRow.ImagePath)))
+            .Append(ml.Transforms.ResizeImages("Image", s, s, resizing: ImageResizingEstimator.ResizingKind.IsoCrop))
+            .Append(ml.Transforms.ExtractPixels(FinetuneExport.InputName, "Image"))
+            .Append(ml.Transforms.ApplyOnnxModel(new[] { BackboneExport.FeaturesName }, new[] { FinetuneExport.InputName }, featuresOnnxPath))
+            .Append(ml.Transforms.DropColumns("Image", FinetuneExport.InputName))
+            .AppendCacheCheckpoint(ml)
+            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
+            {
+                LabelColumnName = "LabelKey", FeatureColumnName = BackboneExport.FeaturesName,
+                L2Regularization = o.L2Regularization, L1Regularization = o.L1Regularization,
+                MaximumNumberOfIterations = o.MaximumIterations,
+            }))
+            .Append(ml.Transforms.Conversion.MapKeyToValue(nameof(ImagePrediction.PredictedLabel), "PredictedLabel"));
+    }
+
+    /// <summary>
+    /// Writes the backbone's feature graph to <paramref name="featuresOnnxPath"/> and fits the backbone pipeline
+    /// (<see cref="BuildPipeline(MLContext, FreezeOptions?, OnnxBackbone, string)"/>) on a train split.
+    /// </summary>
+    public static ITransformer Fit(MLContext ml, ImageFolderSplit train, FreezeOptions? options, OnnxBackbone backbone, string featuresOnnxPath)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(featuresOnnxPath))!);
+        BackboneExport.Features(backbone, backbone.InputSize).Save(featuresOnnxPath);
+        return BuildPipeline(ml, options, backbone, featuresOnnxPath).Fit(ml.Data.LoadFromEnumerable(OrderedRows(train)));
+    }
 
     /// <summary>Train rows, with one row of each class first so that key indices follow <see cref="ImageFolderSplit.Classes"/>.</summary>
     internal static IEnumerable<ImageRow> OrderedRows(ImageFolderSplit train)

@@ -12,7 +12,7 @@ namespace MlNetHw.Vision;
 public sealed class FinetuneRun
 {
     /// <summary>The trained network.</summary>
-    public required ResNet18Network Model { get; init; }
+    public required FinetuneNetwork Model { get; init; }
     /// <summary>Class names, in label order.</summary>
     public required IReadOnlyList<string> Classes { get; init; }
     /// <summary>Loss, accuracy and learning rate of every epoch.</summary>
@@ -26,7 +26,7 @@ public sealed class FinetuneRun
 }
 
 /// <summary>
-/// 'finetune': the imported ResNet18 backbone plus a new linear head trained end to end on the shared training loop
+/// 'finetune': the imported backbone (the packaged ResNet18, or <see cref="FinetuneOptions.Backbone"/>) plus a new linear head trained end to end on the shared training loop
 /// (<see cref="TorchTrainer{TBatch}"/>: SGD with momentum, StepLR, per-epoch validation, best-validation weights kept,
 /// progress with loss/accuracy/ETA) with torchvision-style augmentation from <see cref="ImageBatchSource"/>
 /// (RandomResizedCrop + horizontal flip for training, Resize + CenterCrop for validation). Everything is seeded from
@@ -59,13 +59,17 @@ public static class ResNet18FinetuneTrainer
         var val = (validation ?? ImageFolderSplit.FromRows(classes, Array.Empty<ImageRow>())).Take(options.MaxValImages, seed + 1);
 
         TorchRuntime.Seed(seed); // the new head's initial weights
-        var model = new ResNet18Network(classes.Count, options.BatchNormMomentum) { FreezeBackbone = options.FreezeBackbone };
+        FinetuneNetwork model = options.Backbone is { } backbone
+            ? backbone.CreateNetwork(classes.Count, options.BatchNormMomentum)
+            : new ResNet18Network(classes.Count, options.BatchNormMomentum);
+        model.FreezeBackbone = options.FreezeBackbone;
         var trainer = new TorchTrainer<ImageBatch>(model, options.Training, batch => Step(model, batch), channel)
         {
             Progress = new MlNetHw.IO.TextTrainingProgress("finetune", log),
             ModelSettings = new KeyValuePair<string, string>[]
             {
                 new("classes", string.Join(",", classes)), new("freeze-backbone", options.FreezeBackbone.ToString()),
+                new("backbone", options.Backbone is { } b ? $"{Path.GetFileName(b.ModelPath)}@{b.CutAt}" : "packaged-resnet18"),
                 new("batch-norm-momentum", options.BatchNormMomentum?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "file"),
             },
         };
@@ -97,7 +101,7 @@ public static class ResNet18FinetuneTrainer
     }
 
     /// <summary>Forward pass and cross-entropy of one batch, with the number of correct predictions.</summary>
-    static BatchOutcome Step(ResNet18Network model, ImageBatch batch)
+    static BatchOutcome Step(FinetuneNetwork model, ImageBatch batch)
     {
         var logits = model.forward(batch.Pixels);
         var loss = nn.functional.cross_entropy(logits, batch.Labels);
@@ -106,7 +110,7 @@ public static class ResNet18FinetuneTrainer
     }
 
     /// <summary>Per-image predictions (eval mode, no gradients, Resize + CenterCrop) of <paramref name="model"/> on <paramref name="split"/>.</summary>
-    public static ClassificationOutcome Predict(ResNet18Network model, ImageFolderSplit split, FinetuneOptions options, Device device)
+    public static ClassificationOutcome Predict(FinetuneNetwork model, ImageFolderSplit split, FinetuneOptions options, Device device)
     {
         model.eval();
         using var noGrad = torch.no_grad();

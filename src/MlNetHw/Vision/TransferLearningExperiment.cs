@@ -46,6 +46,11 @@ public sealed class TransferLearningOptions
     public int MaxTrainImages { get; set; }
     /// <summary>Use at most this many val images (0 = all; --quick makes it 32).</summary>
     public int MaxValImages { get; set; }
+    /// <summary>
+    /// Bring your own backbone: an ONNX classification graph used by both freeze and finetune instead of the packaged
+    /// ResNet18 (cut at its feature node, see <see cref="BackboneOptions"/>). Null or without a model path: the packaged ResNet18.
+    /// </summary>
+    public BackboneOptions? Backbone { get; set; }
     /// <summary>Settings of the finetune scenario (ResNet18 trained end to end with TorchSharp).</summary>
     public FinetuneOptions Finetune { get; set; } = new();
     /// <summary>Settings of the freeze scenario (ResNet18 features + ML.NET linear classifier).</summary>
@@ -93,6 +98,8 @@ public sealed class TransferLearningResult
     public string? SummaryPath { get; set; }
     /// <summary>Wall time of the whole experiment [s].</summary>
     public double TotalSeconds { get; set; }
+    /// <summary>The user backbone both scenarios used (file, cut point, feature size), or null for the packaged ResNet18.</summary>
+    public string? Backbone { get; set; }
 }
 
 /// <summary>
@@ -124,6 +131,9 @@ public static class TransferLearningExperiment
         }
         t.Seed = run.Seed; // the run's seed seeds the loop, the head and the crops too
         t.Device = run.Device;
+        // A user backbone is read, cut and probed first: a wrong file or node fails before any data is read.
+        OnnxBackbone? backbone = options.Backbone is { ModelPath: not null } b ? OnnxBackbone.Load(b) : null;
+        if (backbone is not null) finetune.UseBackbone(backbone);
         finetune.Validate();
 
         string folder = options.DataFolder ?? DatasetCatalog.Default.Resolve(options.DatasetId, new DatasetFetchOptions { Log = log });
@@ -145,10 +155,14 @@ public static class TransferLearningExperiment
         log.WriteLine($"  finetune: epochs {t.Epochs}, batch {t.BatchSize}, {t.Optimizer} lr {t.LearningRate} momentum {t.Momentum}, {t.Schedule}({t.StepSize}, {t.Gamma}), " +
                       $"RandomResizedCrop({f.CropSize}) + flip, val Resize({f.ResizeSize}) + CenterCrop({f.CropSize}), BN momentum {f.BatchNormMomentum?.ToString() ?? "file"}, keep best {t.KeepBestWeights}");
         log.WriteLine($"  {TorchRuntime.Describe(TorchRuntime.ResolveDevice(run.Device))}; output {outDir}");
+        if (backbone is not null) log.WriteLine($"  backbone {backbone.Describe()}");
+        string net = backbone is null ? "ResNet18" : Path.GetFileName(backbone.ModelPath);
+        int features = backbone?.FeatureCount ?? MlNetHw.Backbones.PackagedResNet18.FeatureCount;
 
         var result = new TransferLearningResult
         {
             DataFolder = data.Root, Classes = data.Classes, TrainImages = data.Train.Count, ValImages = data.Validation.Count,
+            Backbone = backbone?.Describe(),
         };
         var ml = new MLContext(seed: run.Seed);
         var trainView = ImageFolderReader.Load(ml.Data, data.Train);
@@ -161,19 +175,29 @@ public static class TransferLearningExperiment
             var model = fit();
             var outcome = ImageRows.Evaluate(ml, model, data.Validation);
             string zip = Path.Combine(outDir, $"{name}.zip");
-            SaveZip(ml, model, trainView.Schema, zip, name, data.Classes,
-                name == "baseline" ? $"images resized to {options.Baseline.ImageSize}x{options.Baseline.ImageSize}" : $"images resized to {options.Freeze.ImageSize}x{options.Freeze.ImageSize}");
+            int size = name == "baseline" ? options.Baseline.ImageSize : backbone?.InputSize ?? options.Freeze.ImageSize;
+            SaveZip(ml, model, trainView.Schema, zip, name, data.Classes, $"images resized to {size}x{size}");
             result.Models.Add(Report(name, outcome, sw.Elapsed.TotalSeconds, zip, outDir, options, log));
         }
         if (options.RunBaseline)
             RunMlNet("baseline", $"multinomial logistic regression on {options.Baseline.ImageSize}x{options.Baseline.ImageSize} RGB pixels (ML.NET)",
                 () => PixelBaseline.Fit(ml, data.Train, options.Baseline));
         if (options.Mode is TransferMode.Freeze or TransferMode.Both)
-            RunMlNet("freeze", "ML.NET: LoadImages → ResizeImages(224) → ExtractPixels → DnnFeaturizeImage(ResNet18) → LbfgsMaximumEntropy",
-                () => FreezeClassifier.Fit(ml, data.Train, options.Freeze));
+        {
+            if (backbone is null)
+                RunMlNet("freeze", "ML.NET: LoadImages → ResizeImages(224) → ExtractPixels → DnnFeaturizeImage(ResNet18) → LbfgsMaximumEntropy",
+                    () => FreezeClassifier.Fit(ml, data.Train, options.Freeze));
+            else
+            {
+                string featuresOnnx = Path.Combine(outDir, "freeze-features.onnx");
+                RunMlNet("freeze", $"ML.NET: LoadImages → ResizeImages({backbone.InputSize}) → ExtractPixels → ApplyOnnxModel({net} cut at '{backbone.CutAt}', " +
+                                   $"{features} features; {Path.GetFileName(featuresOnnx)}) → LbfgsMaximumEntropy",
+                    () => FreezeClassifier.Fit(ml, data.Train, options.Freeze, backbone, featuresOnnx));
+            }
+        }
         if (options.Mode is TransferMode.Finetune or TransferMode.Both)
         {
-            log.WriteLine("[finetune] TorchSharp: imported ResNet18 + Linear(512, classes), trained end to end");
+            log.WriteLine($"[finetune] TorchSharp: imported {net}{(backbone is null ? "" : $" up to '{backbone.CutAt}'")} + Linear({features}, classes), trained end to end");
             // The experiment trains through its own estimator, as an app would: rows in, a plain ML.NET chain out.
             string onnx = Path.Combine(outDir, "finetune.onnx"), zip = Path.Combine(outDir, "finetune.zip");
             var estimator = ml.ResNet18Finetune(new ResNet18FinetuneEstimatorOptions
@@ -275,6 +299,7 @@ public static class TransferLearningExperiment
     {
         var sb = new StringBuilder("# Transfer learning results\n\n");
         sb.AppendLine($"Data: `{r.DataFolder}` — classes {string.Join(", ", r.Classes)}; {r.TrainImages} train, {r.ValImages} val images. Seed {o.Run.Seed}{(o.Run.Quick ? ", --quick" : "")}.").AppendLine();
+        sb.AppendLine($"Backbone: {r.Backbone ?? "the packaged ResNet18 (CNTK export, 512 features, input 224x224)"}.").AppendLine();
         sb.AppendLine("| model | val accuracy (selected) | best epoch | last epoch | wall time |");
         sb.AppendLine("|---|---:|---:|---:|---:|");
         foreach (var m in r.Models)
@@ -288,7 +313,7 @@ public static class TransferLearningExperiment
     {
         var json = JsonSerializer.Serialize(new
         {
-            r.DataFolder, r.Classes, r.TrainImages, r.ValImages, r.TotalSeconds,
+            r.DataFolder, r.Classes, r.TrainImages, r.ValImages, r.TotalSeconds, r.Backbone,
             Models = r.Models.Select(m => new { m.Name, m.ValAccuracy, m.BestEpoch, m.BestEpochAccuracy, m.LastEpochAccuracy, m.Seconds, m.ModelPath }),
             FinetuneHistory = r.FinetuneHistory,
         }, new JsonSerializerOptions { WriteIndented = true });

@@ -103,7 +103,7 @@ public sealed class TransferLearningTests
         finally { Directory.Delete(root, true); }
     }
 
-    static List<string> RunConsumer(string zip, string[] images)
+    internal static List<string> RunConsumer(string zip, string[] images)
     {
         string config = AppContext.BaseDirectory.Contains("/Debug/") || AppContext.BaseDirectory.Contains("\\Debug\\") ? "Debug" : "Release";
         string dll = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "MlNetHw.OnnxConsumer", "bin", config, "net10.0", "MlNetHw.OnnxConsumer.dll"));

@@ -1,0 +1,73 @@
+using MlNetHw.Onnx;
+using MlNetHw.Style;
+using MlNetHw.Vision;
+using TorchSharp;
+
+namespace MlNetHw.Tests.Style;
+
+/// <summary>
+/// Issue 17, part 2: style transfer with --model graphs at a size other than their declared input. A graph with
+/// built-in preprocessing (the finetune export: fixed 256×256 'Pixels', a 224×224 mean image inside) used to fail
+/// inside libtorch; images are now resized to its input size, which the log and the result say. A plain torchvision
+/// graph keeps the requested size.
+/// </summary>
+[TestClass]
+[TestCategory("Style")]
+[DoNotParallelize]
+public sealed class StyleUserGraphSizeTests
+{
+    static string _dir = "";
+
+    [ClassInitialize]
+    public static void Init(TestContext _)
+    {
+        _dir = Directory.CreateTempSubdirectory("mlnethw-style-user-graph").FullName;
+        using (var c = Vision.TestImages.Draw(31, 64, 40)) Vision.TestImages.Save(c, Path.Combine(_dir, "photo.png"));
+        using (var s = Vision.TestImages.Draw(32, 60, 60)) Vision.TestImages.Save(s, Path.Combine(_dir, "painting.jpg"));
+    }
+
+    [ClassCleanup]
+    public static void Cleanup()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    static StyleTransferOptions Options(string model, string name, IReadOnlyList<string> styleLayers, string contentLayer, TextWriter? log = null) => new()
+    {
+        ContentPath = Path.Combine(_dir, "photo.png"), StylePath = Path.Combine(_dir, "painting.jpg"), ModelPath = model,
+        StyleLayers = styleLayers, ContentLayer = contentLayer, Size = 48, Steps = 2,
+        Run = new() { Seed = 1, Device = "cpu", OutputDirectory = Path.Combine(_dir, name), Threads = 2, Log = log ?? TextWriter.Null },
+    };
+
+    [TestMethod]
+    public void TheFinetuneExportRunsAtAnotherSizeByResizingToItsInput()
+    {
+        string onnx = Path.Combine(_dir, "finetune.onnx");
+        torch.manual_seed(0);
+        using (var net = new ResNet18Network(2)) FinetuneExport.ToOnnx(net, 256).Save(onnx);
+        var log = new StringWriter();
+        var o = Options(onnx, "finetune", new[] { "ReLU253_Output_0", "ReLU283_Output_0" }, "ReLU283_Output_0", log);
+        var r = StyleTransferExperiment.Run(o);
+        Console.WriteLine(log);
+        Assert.IsNotNull(r.ModelInputNote, "the result says the images were resized");
+        StringAssert.Contains(r.ModelInputNote, "256x256");
+        StringAssert.Contains(log.ToString(), "note: finetune.onnx only runs at its fixed 256x256 input");
+        StringAssert.Contains(r.Settings, "pixels", "an MlNetHw export takes RGB 0..255 (its preprocessing is inside)");
+        StringAssert.Contains(File.ReadAllText(r.SummaryMarkdown), "resized to 256x256");
+        Assert.AreEqual(48, r.Width, "the result keeps the requested size");
+        Assert.AreEqual(2, r.Main.Samples.Count);
+        Assert.IsTrue(r.Main.Samples.All(s => double.IsFinite(s.Total)) && r.Main.InitialStyleLoss > 0, "finite, non-zero losses");
+    }
+
+    [TestMethod]
+    public void APlainTorchvisionGraphKeepsTheRequestedSize()
+    {
+        string onnx = Vision.TorchvisionGraphs.Path("resnet18");
+        var relus = OnnxModel.Load(onnx).Graph.Nodes.Where(n => n.OpType == "Relu").Select(n => n.Outputs[0]).Take(3).ToList();
+        var r = StyleTransferExperiment.Run(Options(onnx, "torchvision", relus, relus[^1]));
+        Assert.IsNull(r.ModelInputNote, "a torchvision graph runs at any size: no resize (its declared input is 64x64)");
+        Assert.AreEqual(48, r.Width);
+        StringAssert.Contains(r.Settings, "imagenet");
+        Assert.IsTrue(r.Main.Samples.All(s => double.IsFinite(s.Total)));
+    }
+}
