@@ -56,6 +56,45 @@ public sealed class BenchmarkContext
         return r;
     }
 
+    /// <summary>One operation of <see cref="MeasureAlternating"/>.</summary>
+    public sealed record Case(string Name, Action Op, double? WorkPerIteration = null, string? Unit = null, Dictionary<string, object>? Extra = null);
+
+    /// <summary>
+    /// A/B (A/B/C...) timing on a shared machine: each case runs <paramref name="warmup"/> times untimed, then
+    /// <paramref name="rounds"/> rounds time every case once, in forward order in even rounds and backward in odd ones,
+    /// so a change of load during the measurement falls on all cases alike. Returns one result per case (median of its rounds).
+    /// </summary>
+    public IReadOnlyList<BenchmarkResult> MeasureAlternating(IReadOnlyList<Case> cases, int warmup = 1, int rounds = 5)
+    {
+        if (Quick) { warmup = Math.Min(warmup, 1); rounds = Math.Min(rounds, 3); }
+        foreach (var c in cases) for (int i = 0; i < warmup; i++) c.Op();
+        var times = cases.Select(_ => new double[rounds]).ToArray();
+        var sw = new Stopwatch();
+        for (int r = 0; r < rounds; r++)
+            for (int k = 0; k < cases.Count; k++)
+            {
+                int i = r % 2 == 0 ? k : cases.Count - 1 - k;
+                sw.Restart();
+                cases[i].Op();
+                times[i][r] = sw.Elapsed.TotalMilliseconds;
+            }
+        var results = new List<BenchmarkResult>();
+        for (int i = 0; i < cases.Count; i++)
+        {
+            var t = times[i];
+            Array.Sort(t);
+            double median = rounds % 2 == 1 ? t[rounds / 2] : (t[rounds / 2 - 1] + t[rounds / 2]) / 2;
+            double? throughput = cases[i].WorkPerIteration is { } w ? w / (median / 1000.0) : null;
+            var extra = new Dictionary<string, object>(cases[i].Extra ?? new()) { ["alternating_rounds"] = rounds, ["alternating_with"] = cases.Count - 1 };
+            var res = new BenchmarkResult(Section, cases[i].Name, rounds, median, t[0], t[^1], throughput, cases[i].Unit, extra);
+            _results.Add(res);
+            results.Add(res);
+            Console.WriteLine($"  {cases[i].Name,-48} median {median,9:0.000} ms  (min {t[0]:0.000}, max {t[^1]:0.000})" +
+                              (throughput is { } tp ? $"  {tp:0.##} {cases[i].Unit}/s" : "") + "  [alternating]");
+        }
+        return results;
+    }
+
     /// <summary>Records a figure computed by the section itself (e.g. a ratio of two measurements).</summary>
     public void Record(string name, double value, string unit, Dictionary<string, object>? extra = null)
     {

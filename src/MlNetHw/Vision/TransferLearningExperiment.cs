@@ -169,8 +169,8 @@ public static class TransferLearningExperiment
             RunMlNet("baseline", $"multinomial logistic regression on {options.Baseline.ImageSize}x{options.Baseline.ImageSize} RGB pixels (ML.NET)",
                 () => PixelBaseline.Fit(ml, data.Train, options.Baseline));
         if (options.Mode is TransferMode.Freeze or TransferMode.Both)
-            RunMlNet("freeze", "ML.NET: LoadImages → ResizeImages(224) → ExtractPixels → DnnFeaturizeImage(ResNet18) → LbfgsMaximumEntropy",
-                () => FreezeClassifier.Fit(ml, data.Train, options.Freeze));
+            RunMlNet("freeze", "ML.NET: LoadImages → ResizeImages(224) → ExtractPixels → ApplyOnnxModel(ResNet18 with its preprocessing) → LbfgsMaximumEntropy",
+                () => FreezeClassifier.Fit(ml, data.Train, FreezeWithRunThreads(options.Freeze, run.Threads)));
         if (options.Mode is TransferMode.Finetune or TransferMode.Both)
         {
             log.WriteLine("[finetune] TorchSharp: imported ResNet18 + Linear(512, classes), trained end to end");
@@ -210,6 +210,13 @@ public static class TransferLearningExperiment
     }
 
     /// <summary>Saves with the input schema (ImagePath, Label), so <c>mlContext.Model.Load(path, out schema)</c> gives it back.</summary>
+    /// <summary>The freeze options with the run's threads for ONNX Runtime, unless the options name their own (the caller's copy stays as given).</summary>
+    static FreezeOptions FreezeWithRunThreads(FreezeOptions o, int runThreads) => o.Threads > 0 || runThreads <= 0 ? o : new FreezeOptions
+    {
+        ImageSize = o.ImageSize, L2Regularization = o.L2Regularization, L1Regularization = o.L1Regularization,
+        MaximumIterations = o.MaximumIterations, Threads = runThreads,
+    };
+
     static void SaveZip(MLContext ml, ITransformer model, DataViewSchema inputSchema, string path, string name, IReadOnlyList<string> classes, string imageSize) =>
         MlNetHw.Onnx.PlainModel.Save(ml, model, inputSchema, path, new MlNetHw.Onnx.PlainModelInfo($"image-classifier:{name}",
             "image classifier: ImagePath (a file path) in; Score (one probability per class, in the order of Classes), PredictedLabel (class name)",
