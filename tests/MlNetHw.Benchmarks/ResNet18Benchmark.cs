@@ -4,6 +4,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.Transforms.Onnx;
 using MlNetHw.Backbones;
+using MlNetHw.Onnx;
 using MlNetHw.Vision;
 using SkiaSharp;
 using TorchSharp;
@@ -61,29 +62,33 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
             // The same graph with ONNX Runtime's worker threads sleeping instead of spinning between operators
             // (an MLContext-wide session option; not saved with a model).
             var mlNoSpin = new MLContext(seed: 0);
-            mlNoSpin.SetOnnxSessionOption(new OnnxSessionOptions { CreateSessionOptions = () => OrtOptions(threads, spin: false) });
+            OnnxSessionSettings.Configure(mlNoSpin, threads, spinning: false);
             var noSpinOnPixels = ResNet18Featurizer.PixelsToFeatures(mlNoSpin, threads: threads).Fit(pixels32);
+            var noSpinOnImages = ResNet18Featurizer.Estimator(mlNoSpin, nameof(Row.ImagePath), threads: threads).Fit(rows32);
 
             // Raw ONNX Runtime, same graph and options, no ML.NET: one image per call, and all 32 in one call.
             string graphDir = Directory.CreateTempSubdirectory("mlnethw-bench-resnet-graph").FullName;
             string batchGraph = Path.Combine(graphDir, "resnet18-with-preprocessing-batch-n.onnx");
             PackagedResNet18.MergedModel(ResNet18Featurizer.PixelsColumn, "Features", symbolicBatch: true).Save(batchGraph);
-            using var rawOptions = OrtOptions(threads, spin: true);
+            using var rawOptions = OnnxSessionSettings.Create(threads, spinning: true);
             using var raw1 = new InferenceSession(PackagedResNet18.MergedModelPath(ResNet18Featurizer.PixelsColumn, "Features"), rawOptions);
             using var rawN = new InferenceSession(batchGraph, rawOptions);
+            using var rawOptionsNoSpin = OnnxSessionSettings.Create(threads, spinning: false);
+            using var raw1NoSpin = new InferenceSession(PackagedResNet18.MergedModelPath(ResNet18Featurizer.PixelsColumn, "Features"), rawOptionsNoSpin);
+            using var rawNNoSpin = new InferenceSession(batchGraph, rawOptionsNoSpin);
             const int d = 3 * 224 * 224;
             var batch = new float[32 * d];
             for (int i = 0; i < 32; i++) pixelRows[i].Pixels.CopyTo(batch, i * d);
-            void Raw1()
+            void Raw1(InferenceSession session)
             {
                 foreach (var p in pixelRows)
                 {
-                    using var r = raw1.Run(new[] { NamedOnnxValue.CreateFromTensor(ResNet18Featurizer.PixelsColumn, new DenseTensor<float>(p.Pixels, new[] { 1, 3, 224, 224 })) });
+                    using var r = session.Run(new[] { NamedOnnxValue.CreateFromTensor(ResNet18Featurizer.PixelsColumn, new DenseTensor<float>(p.Pixels, new[] { 1, 3, 224, 224 })) });
                 }
             }
-            void RawN()
+            void RawN(InferenceSession session)
             {
-                using var r = rawN.Run(new[] { NamedOnnxValue.CreateFromTensor(ResNet18Featurizer.PixelsColumn, new DenseTensor<float>(batch, new[] { 32, 3, 224, 224 })) });
+                using var r = session.Run(new[] { NamedOnnxValue.CreateFromTensor(ResNet18Featurizer.PixelsColumn, new DenseTensor<float>(batch, new[] { 32, 3, 224, 224 })) });
             }
             // Same features from each path (the merged graph is the packaged nodes, unchanged).
             var reference = oldOnPixels.Transform(pixels32).GetColumn<float[]>("Features").ToList();
@@ -96,24 +101,32 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
             {
                 new("mlnet_dnnfeaturize_b32", () => Consume(model.Transform(rows32)), 32, "img"),
                 new("mlnet_merged_onnx_b32", () => Consume(merged.Transform(rows32)), 32, "img", extra),
+                new("mlnet_merged_onnx_b32_no_spinning", () => Consume(noSpinOnImages.Transform(rows32)), 32, "img", extra),
                 new("mlnet_dnnfeaturize_pixels_b32", () => Consume(oldOnPixels.Transform(pixels32)), 32, "img"),
                 new("mlnet_merged_onnx_pixels_b32", () => Consume(newOnPixels.Transform(pixels32)), 32, "img", extra),
                 new("mlnet_merged_onnx_pixels_b32_no_spinning", () => Consume(noSpinOnPixels.Transform(pixels32)), 32, "img", extra),
-                new("ort_raw_merged_b1_x32_pixels", Raw1, 32, "img", extra),
-                new("ort_raw_merged_b32_pixels", RawN, 32, "img", extra),
+                new("ort_raw_merged_b1_x32_pixels", () => Raw1(raw1), 32, "img", extra),
+                new("ort_raw_merged_b32_pixels", () => RawN(rawN), 32, "img", extra),
+                new("ort_raw_merged_b1_x32_pixels_no_spinning", () => Raw1(raw1NoSpin), 32, "img", extra),
+                new("ort_raw_merged_b32_pixels_no_spinning", () => RawN(rawNNoSpin), 32, "img", extra),
             }, warmup: 1, rounds: 5);
             var byName = r.ToDictionary(x => x.Name);
             VersusPeer(context, "mlnet features b32 / torchvision features b32", byName["mlnet_dnnfeaturize_b32"], "feature_extraction_b32_no_grad_512d");
             VersusPeer(context, "mlnet merged onnx b32 (images in) / torchvision features b32", byName["mlnet_merged_onnx_b32"], "feature_extraction_b32_no_grad_512d");
+            VersusPeer(context, "mlnet merged onnx b32 (images in), no spinning / torchvision features b32", byName["mlnet_merged_onnx_b32_no_spinning"], "feature_extraction_b32_no_grad_512d");
             VersusPeer(context, "mlnet dnnfeaturize pixels in / torchvision features b32", byName["mlnet_dnnfeaturize_pixels_b32"], "feature_extraction_b32_no_grad_512d");
             VersusPeer(context, "mlnet merged onnx pixels in / torchvision features b32", byName["mlnet_merged_onnx_pixels_b32"], "feature_extraction_b32_no_grad_512d");
             VersusPeer(context, "mlnet merged onnx pixels in, no spinning / torchvision features b32", byName["mlnet_merged_onnx_pixels_b32_no_spinning"], "feature_extraction_b32_no_grad_512d");
             VersusPeer(context, "raw ort b1 x32 / torchvision features b32", byName["ort_raw_merged_b1_x32_pixels"], "feature_extraction_b32_no_grad_512d");
             VersusPeer(context, "raw ort b32 / torchvision features b32", byName["ort_raw_merged_b32_pixels"], "feature_extraction_b32_no_grad_512d");
+            VersusPeer(context, "raw ort b1 x32, no spinning / torchvision features b32", byName["ort_raw_merged_b1_x32_pixels_no_spinning"], "feature_extraction_b32_no_grad_512d");
+            VersusPeer(context, "raw ort b32, no spinning / torchvision features b32", byName["ort_raw_merged_b32_pixels_no_spinning"], "feature_extraction_b32_no_grad_512d");
             // Where the time goes, as shares of the same session's medians.
             context.Record("merged speed-up over dnnfeaturize, pixels in", byName["mlnet_dnnfeaturize_pixels_b32"].MedianMs / byName["mlnet_merged_onnx_pixels_b32"].MedianMs, "ratio");
             context.Record("merged speed-up over dnnfeaturize, images in", byName["mlnet_dnnfeaturize_b32"].MedianMs / byName["mlnet_merged_onnx_b32"].MedianMs, "ratio");
             context.Record("share of ml.net chain (pixels in) that is ort compute", byName["ort_raw_merged_b1_x32_pixels"].MedianMs / byName["mlnet_merged_onnx_pixels_b32"].MedianMs, "ratio");
+            context.Record("share of ml.net chain (pixels in, no spinning) that is ort compute", byName["ort_raw_merged_b1_x32_pixels_no_spinning"].MedianMs / byName["mlnet_merged_onnx_pixels_b32_no_spinning"].MedianMs, "ratio");
+            context.Record("no-spinning speed-up, ml.net pixels in", byName["mlnet_merged_onnx_pixels_b32"].MedianMs / byName["mlnet_merged_onnx_pixels_b32_no_spinning"].MedianMs, "ratio");
             context.Record("share of ml.net chain (images in) that is decoding+resizing", 1 - byName["mlnet_merged_onnx_pixels_b32"].MedianMs / byName["mlnet_merged_onnx_b32"].MedianMs, "ratio");
             context.Record("ort b1 per image / ort b32 per image", byName["ort_raw_merged_b1_x32_pixels"].MedianMs / byName["ort_raw_merged_b32_pixels"].MedianMs, "ratio");
             context.Record("loadavg_1min_at_end_of_features", ReadLoadAverage(), "load");
@@ -149,13 +162,6 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
     }
 
     sealed class PixelRow { [VectorType(3, 224, 224)] public float[] Pixels { get; set; } = Array.Empty<float>(); }
-
-    static SessionOptions OrtOptions(int threads, bool spin)
-    {
-        var o = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-        if (!spin) o.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        return o;
-    }
 
     static double ReadLoadAverage() =>
         File.Exists("/proc/loadavg") && double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out double l) ? l : double.NaN;

@@ -151,6 +151,9 @@ public static class TransferLearningExperiment
             DataFolder = data.Root, Classes = data.Classes, TrainImages = data.Train.Count, ValImages = data.Validation.Count,
         };
         var ml = new MLContext(seed: run.Seed);
+        // ONNX Runtime (the freeze featurizer, the exported finetune chain): the run's threads, sleeping rather than
+        // spinning between operators, which on a shared machine is up to twice as fast (docs/transfer-learning.md).
+        MlNetHw.Onnx.OnnxSessionSettings.Configure(ml, run.Threads, spinning: false);
         var trainView = ImageFolderReader.Load(ml.Data, data.Train);
 
         // The two ML.NET models: fit on train, evaluate on val, save the .zip, report.
@@ -170,7 +173,7 @@ public static class TransferLearningExperiment
                 () => PixelBaseline.Fit(ml, data.Train, options.Baseline));
         if (options.Mode is TransferMode.Freeze or TransferMode.Both)
             RunMlNet("freeze", "ML.NET: LoadImages → ResizeImages(224) → ExtractPixels → ApplyOnnxModel(ResNet18 with its preprocessing) → LbfgsMaximumEntropy",
-                () => FreezeClassifier.Fit(ml, data.Train, FreezeWithRunThreads(options.Freeze, run.Threads)));
+                () => FreezeClassifier.Fit(ml, data.Train, options.Freeze));
         if (options.Mode is TransferMode.Finetune or TransferMode.Both)
         {
             log.WriteLine("[finetune] TorchSharp: imported ResNet18 + Linear(512, classes), trained end to end");
@@ -210,13 +213,6 @@ public static class TransferLearningExperiment
     }
 
     /// <summary>Saves with the input schema (ImagePath, Label), so <c>mlContext.Model.Load(path, out schema)</c> gives it back.</summary>
-    /// <summary>The freeze options with the run's threads for ONNX Runtime, unless the options name their own (the caller's copy stays as given).</summary>
-    static FreezeOptions FreezeWithRunThreads(FreezeOptions o, int runThreads) => o.Threads > 0 || runThreads <= 0 ? o : new FreezeOptions
-    {
-        ImageSize = o.ImageSize, L2Regularization = o.L2Regularization, L1Regularization = o.L1Regularization,
-        MaximumIterations = o.MaximumIterations, Threads = runThreads,
-    };
-
     static void SaveZip(MLContext ml, ITransformer model, DataViewSchema inputSchema, string path, string name, IReadOnlyList<string> classes, string imageSize) =>
         MlNetHw.Onnx.PlainModel.Save(ml, model, inputSchema, path, new MlNetHw.Onnx.PlainModelInfo($"image-classifier:{name}",
             "image classifier: ImagePath (a file path) in; Score (one probability per class, in the order of Classes), PredictedLabel (class name)",
