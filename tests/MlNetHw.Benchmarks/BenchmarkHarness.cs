@@ -64,13 +64,21 @@ public sealed class BenchmarkContext
     /// <paramref name="rounds"/> rounds time every case once, in forward order in even rounds and backward in odd ones,
     /// so a change of load during the measurement falls on all cases alike. Returns one result per case (median of its rounds).
     /// </summary>
-    public IReadOnlyList<BenchmarkResult> MeasureAlternating(IReadOnlyList<Case> cases, int warmup = 1, int rounds = 5)
+    /// <param name="cases">The operations.</param>
+    /// <param name="warmup">Untimed runs of each case first.</param>
+    /// <param name="rounds">Timed rounds.</param>
+    /// <param name="idleWaitSeconds">Before each round, wait up to this long for other processes to use less than
+    /// 0.2 cores (Linux /proc/stat; 0 = do not wait); the cores they used just before each round are recorded.</param>
+    public IReadOnlyList<BenchmarkResult> MeasureAlternating(IReadOnlyList<Case> cases, int warmup = 1, int rounds = 5, double idleWaitSeconds = 0)
     {
-        if (Quick) { warmup = Math.Min(warmup, 1); rounds = Math.Min(rounds, 3); }
+        if (Quick) { warmup = Math.Min(warmup, 1); rounds = Math.Min(rounds, 3); idleWaitSeconds = 0; }
         foreach (var c in cases) for (int i = 0; i < warmup; i++) c.Op();
         var times = cases.Select(_ => new double[rounds]).ToArray();
+        var others = new double[rounds];
         var sw = new Stopwatch();
         for (int r = 0; r < rounds; r++)
+        {
+            others[r] = Math.Round(MachineLoad.WaitForIdle(idleWaitSeconds), 2);
             for (int k = 0; k < cases.Count; k++)
             {
                 int i = r % 2 == 0 ? k : cases.Count - 1 - k;
@@ -78,6 +86,8 @@ public sealed class BenchmarkContext
                 cases[i].Op();
                 times[i][r] = sw.Elapsed.TotalMilliseconds;
             }
+        }
+        Console.WriteLine($"  (other processes' cores before each round: {string.Join(", ", others)})");
         var results = new List<BenchmarkResult>();
         for (int i = 0; i < cases.Count; i++)
         {
@@ -85,7 +95,7 @@ public sealed class BenchmarkContext
             Array.Sort(t);
             double median = rounds % 2 == 1 ? t[rounds / 2] : (t[rounds / 2 - 1] + t[rounds / 2]) / 2;
             double? throughput = cases[i].WorkPerIteration is { } w ? w / (median / 1000.0) : null;
-            var extra = new Dictionary<string, object>(cases[i].Extra ?? new()) { ["alternating_rounds"] = rounds, ["alternating_with"] = cases.Count - 1 };
+            var extra = new Dictionary<string, object>(cases[i].Extra ?? new()) { ["alternating_rounds"] = rounds, ["alternating_with"] = cases.Count - 1, ["other_processes_cores_before_rounds"] = others };
             var res = new BenchmarkResult(Section, cases[i].Name, rounds, median, t[0], t[^1], throughput, cases[i].Unit, extra);
             _results.Add(res);
             results.Add(res);
@@ -100,6 +110,47 @@ public sealed class BenchmarkContext
     {
         _results.Add(new BenchmarkResult(Section, name, 0, 0, 0, 0, value, unit, extra));
         Console.WriteLine($"  {name,-48} {value:0.###} {unit}");
+    }
+}
+
+/// <summary>How busy the machine is with other processes (Linux: /proc/stat minus this process's own CPU time).</summary>
+public static class MachineLoad
+{
+    /// <summary>Cores used by other processes over the next <paramref name="milliseconds"/>; NaN where /proc is missing.</summary>
+    public static double OtherProcessesCores(int milliseconds = 1000)
+    {
+        if (!File.Exists("/proc/stat") || !File.Exists("/proc/self/stat")) return double.NaN;
+        var (total0, idle0) = Cpu(); long own0 = OwnTicks();
+        Thread.Sleep(milliseconds);
+        var (total1, idle1) = Cpu(); long own1 = OwnTicks();
+        double total = total1 - total0;
+        if (total <= 0) return double.NaN;
+        double busy = (total - (idle1 - idle0)) - (own1 - own0);
+        return Math.Max(0, busy / total * Environment.ProcessorCount);
+    }
+
+    /// <summary>Waits up to <paramref name="maxSeconds"/> for other processes to use less than 0.2 cores; returns the last reading.</summary>
+    public static double WaitForIdle(double maxSeconds)
+    {
+        if (maxSeconds <= 0) return OtherProcessesCores(500);
+        var sw = Stopwatch.StartNew();
+        double c;
+        do c = OtherProcessesCores(1000);
+        while (!(c < 0.2) && !double.IsNaN(c) && sw.Elapsed.TotalSeconds < maxSeconds);
+        return c;
+    }
+
+    static (long Total, long Idle) Cpu()
+    {
+        var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8).Select(long.Parse).ToArray();
+        return (f.Sum(), f[3] + f[4]); // idle + iowait
+    }
+
+    static long OwnTicks()
+    {
+        string stat = File.ReadAllText("/proc/self/stat");
+        var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(f[11]) + long.Parse(f[12]); // utime, stime (fields 14 and 15)
     }
 }
 

@@ -65,6 +65,8 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
             OnnxSessionSettings.Configure(mlNoSpin, threads, spinning: false);
             var noSpinOnPixels = ResNet18Featurizer.PixelsToFeatures(mlNoSpin, threads: threads).Fit(pixels32);
             var noSpinOnImages = ResNet18Featurizer.Estimator(mlNoSpin, nameof(Row.ImagePath), threads: threads).Fit(rows32);
+            // DnnFeaturizeImage's two sessions with sleeping workers: what the second session's spinning costs.
+            var oldNoSpinOnPixels = mlNoSpin.Transforms.DnnFeaturizeImage("Features", m => m.ModelSelector.ResNet18(mlNoSpin, m.OutputColumn, m.InputColumn), ResNet18Featurizer.PixelsColumn).Fit(pixels32);
 
             // Raw ONNX Runtime, same graph and options, no ML.NET: one image per call, and all 32 in one call.
             string graphDir = Directory.CreateTempSubdirectory("mlnethw-bench-resnet-graph").FullName;
@@ -97,24 +99,46 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
             context.Record("merged_vs_dnnfeaturize_max_abs_feature_diff", worst, "abs");
 
             var extra = new Dictionary<string, object> { ["onnx_intra_op_threads"] = threads };
-            var r = context.MeasureAlternating(new BenchmarkContext.Case[]
+            // The torchvision peer in a child process, timed as one more case of the same rounds (same load).
+            using var peer = TorchvisionPeerProcess.TryStart(threads, out string noPeer);
+            if (peer is null) Console.WriteLine($"  torchvision peer not alternated: {noPeer}");
+            var cases = new List<BenchmarkContext.Case>
             {
                 new("mlnet_dnnfeaturize_b32", () => Consume(model.Transform(rows32)), 32, "img"),
                 new("mlnet_merged_onnx_b32", () => Consume(merged.Transform(rows32)), 32, "img", extra),
                 new("mlnet_merged_onnx_b32_no_spinning", () => Consume(noSpinOnImages.Transform(rows32)), 32, "img", extra),
                 new("mlnet_dnnfeaturize_pixels_b32", () => Consume(oldOnPixels.Transform(pixels32)), 32, "img"),
+                new("mlnet_dnnfeaturize_pixels_b32_no_spinning", () => Consume(oldNoSpinOnPixels.Transform(pixels32)), 32, "img", extra),
                 new("mlnet_merged_onnx_pixels_b32", () => Consume(newOnPixels.Transform(pixels32)), 32, "img", extra),
                 new("mlnet_merged_onnx_pixels_b32_no_spinning", () => Consume(noSpinOnPixels.Transform(pixels32)), 32, "img", extra),
                 new("ort_raw_merged_b1_x32_pixels", () => Raw1(raw1), 32, "img", extra),
                 new("ort_raw_merged_b32_pixels", () => RawN(rawN), 32, "img", extra),
                 new("ort_raw_merged_b1_x32_pixels_no_spinning", () => Raw1(raw1NoSpin), 32, "img", extra),
                 new("ort_raw_merged_b32_pixels_no_spinning", () => RawN(rawNNoSpin), 32, "img", extra),
-            }, warmup: 1, rounds: 5);
+            };
+            if (peer is not null)
+                cases.Insert(0, new("torchvision_peer_features_b32_no_grad_alternating", peer.Run, 32, "img", new() { ["torch_threads"] = threads }));
+            var r = context.MeasureAlternating(cases, warmup: 1, rounds: 5, idleWaitSeconds: 45);
             var byName = r.ToDictionary(x => x.Name);
+            if (peer is not null)
+            {
+                // Ratios to the peer timed in the same rounds: the fair ones on a shared machine.
+                var p = byName["torchvision_peer_features_b32_no_grad_alternating"];
+                foreach (var (label, key) in new[]
+                {
+                    ("dnnfeaturize, images in", "mlnet_dnnfeaturize_b32"), ("dnnfeaturize, pixels in", "mlnet_dnnfeaturize_pixels_b32"),
+                    ("merged onnx, images in", "mlnet_merged_onnx_b32"), ("merged onnx, pixels in", "mlnet_merged_onnx_pixels_b32"),
+                    ("merged onnx, images in, no spinning", "mlnet_merged_onnx_b32_no_spinning"), ("merged onnx, pixels in, no spinning", "mlnet_merged_onnx_pixels_b32_no_spinning"),
+                    ("raw ort b1 x32", "ort_raw_merged_b1_x32_pixels"), ("raw ort b32", "ort_raw_merged_b32_pixels"),
+                })
+                    context.Record($"{label} / torchvision peer (same rounds)", p.MedianMs / byName[key].MedianMs, "ratio",
+                        new() { ["images_per_s"] = Math.Round(byName[key].Throughput ?? 0, 2), ["peer_images_per_s"] = Math.Round(p.Throughput ?? 0, 2) });
+            }
             VersusPeer(context, "mlnet features b32 / torchvision features b32", byName["mlnet_dnnfeaturize_b32"], "feature_extraction_b32_no_grad_512d");
             VersusPeer(context, "mlnet merged onnx b32 (images in) / torchvision features b32", byName["mlnet_merged_onnx_b32"], "feature_extraction_b32_no_grad_512d");
             VersusPeer(context, "mlnet merged onnx b32 (images in), no spinning / torchvision features b32", byName["mlnet_merged_onnx_b32_no_spinning"], "feature_extraction_b32_no_grad_512d");
             VersusPeer(context, "mlnet dnnfeaturize pixels in / torchvision features b32", byName["mlnet_dnnfeaturize_pixels_b32"], "feature_extraction_b32_no_grad_512d");
+            VersusPeer(context, "mlnet dnnfeaturize pixels in, no spinning / torchvision features b32", byName["mlnet_dnnfeaturize_pixels_b32_no_spinning"], "feature_extraction_b32_no_grad_512d");
             VersusPeer(context, "mlnet merged onnx pixels in / torchvision features b32", byName["mlnet_merged_onnx_pixels_b32"], "feature_extraction_b32_no_grad_512d");
             VersusPeer(context, "mlnet merged onnx pixels in, no spinning / torchvision features b32", byName["mlnet_merged_onnx_pixels_b32_no_spinning"], "feature_extraction_b32_no_grad_512d");
             VersusPeer(context, "raw ort b1 x32 / torchvision features b32", byName["ort_raw_merged_b1_x32_pixels"], "feature_extraction_b32_no_grad_512d");
