@@ -69,6 +69,8 @@ public sealed class BenchmarkContext
     /// <param name="rounds">Timed rounds.</param>
     /// <param name="idleWaitSeconds">Before each round, wait up to this long for other processes to use less than
     /// 0.2 cores (Linux /proc/stat; 0 = do not wait); the cores they used just before each round are recorded.</param>
+    /// <remarks>Each result's extra fields hold the per-round times (<c>round_ms</c>, in round order) and the other
+    /// processes' cores before each round, so ratios can be taken round by round (see <see cref="RoundRatio"/>).</remarks>
     public IReadOnlyList<BenchmarkResult> MeasureAlternating(IReadOnlyList<Case> cases, int warmup = 1, int rounds = 5, double idleWaitSeconds = 0)
     {
         if (Quick) { warmup = Math.Min(warmup, 1); rounds = Math.Min(rounds, 3); idleWaitSeconds = 0; }
@@ -91,11 +93,12 @@ public sealed class BenchmarkContext
         var results = new List<BenchmarkResult>();
         for (int i = 0; i < cases.Count; i++)
         {
-            var t = times[i];
+            var inOrder = times[i].Select(x => Math.Round(x, 3)).ToArray();
+            var t = (double[])times[i].Clone();
             Array.Sort(t);
             double median = rounds % 2 == 1 ? t[rounds / 2] : (t[rounds / 2 - 1] + t[rounds / 2]) / 2;
             double? throughput = cases[i].WorkPerIteration is { } w ? w / (median / 1000.0) : null;
-            var extra = new Dictionary<string, object>(cases[i].Extra ?? new()) { ["alternating_rounds"] = rounds, ["alternating_with"] = cases.Count - 1, ["other_processes_cores_before_rounds"] = others };
+            var extra = new Dictionary<string, object>(cases[i].Extra ?? new()) { ["alternating_rounds"] = rounds, ["alternating_with"] = cases.Count - 1, ["other_processes_cores_before_rounds"] = others, ["round_ms"] = inOrder };
             var res = new BenchmarkResult(Section, cases[i].Name, rounds, median, t[0], t[^1], throughput, cases[i].Unit, extra);
             _results.Add(res);
             results.Add(res);
@@ -103,6 +106,22 @@ public sealed class BenchmarkContext
                               (throughput is { } tp ? $"  {tp:0.##} {cases[i].Unit}/s" : "") + "  [alternating]");
         }
         return results;
+    }
+
+    /// <summary>
+    /// Median over rounds of <paramref name="numerator"/>'s time / <paramref name="denominator"/>'s time, both from one
+    /// <see cref="MeasureAlternating"/> call, over the rounds where other processes used less than
+    /// <paramref name="maxOtherCores"/> cores (all rounds when none did); also returns how many rounds were used.
+    /// </summary>
+    public static (double Ratio, int Rounds) RoundRatio(BenchmarkResult numerator, BenchmarkResult denominator, double maxOtherCores = 0.2)
+    {
+        var a = (double[])numerator.Extra!["round_ms"]; var b = (double[])denominator.Extra!["round_ms"];
+        var others = (double[])numerator.Extra!["other_processes_cores_before_rounds"];
+        var idle = Enumerable.Range(0, a.Length).Where(r => others[r] < maxOtherCores).ToList();
+        if (idle.Count == 0) idle = Enumerable.Range(0, a.Length).ToList();
+        var ratios = idle.Select(r => a[r] / b[r]).OrderBy(x => x).ToList();
+        double median = ratios.Count % 2 == 1 ? ratios[ratios.Count / 2] : (ratios[ratios.Count / 2 - 1] + ratios[ratios.Count / 2]) / 2;
+        return (median, idle.Count);
     }
 
     /// <summary>Records a figure computed by the section itself (e.g. a ratio of two measurements).</summary>
