@@ -1,6 +1,4 @@
 using System.Reflection;
-using System.Security.Cryptography;
-using MlNetHw.IO;
 using MlNetHw.Onnx;
 
 namespace MlNetHw.Backbones;
@@ -32,26 +30,11 @@ public static class PackagedMiniLm
     /// <summary>The output of the pooled graph (<see cref="PooledEncoderPath"/>): the masked mean of the token vectors.</summary>
     public const string SentenceOutput = "sentence_embedding";
 
-    static readonly object Gate = new();
-
     /// <summary>
     /// Where the extracted files live: <c>$MLNETHW_MODELS</c>, else <c>$XDG_CACHE_HOME/mlnethw/models</c>, else
     /// <c>~/.cache/mlnethw/models</c>; a sub-folder <c>all-minilm-l6-v2</c>.
     /// </summary>
-    public static string CacheDirectory
-    {
-        get
-        {
-            string? root = Environment.GetEnvironmentVariable("MLNETHW_MODELS");
-            if (string.IsNullOrEmpty(root))
-            {
-                string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-                if (string.IsNullOrEmpty(xdg)) xdg = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-                root = Path.Combine(xdg, "mlnethw", "models");
-            }
-            return Path.Combine(root, "all-minilm-l6-v2");
-        }
-    }
+    public static string CacheDirectory => Path.Combine(ModelCache.Root, "all-minilm-l6-v2");
 
     /// <summary>The package assembly; a clear message when the application does not carry it.</summary>
     public static Assembly PackageAssembly
@@ -133,25 +116,5 @@ public static class PackagedMiniLm
         return encoder;
     }
 
-    static string Extract(string fileName, Func<byte[]> produce)
-    {
-        lock (Gate)
-        {
-            string dir = CacheDirectory;
-            string path = Path.Combine(dir, fileName);
-            string stamp = path + ".sha256";
-            if (File.Exists(path) && File.Exists(stamp) && File.ReadAllText(stamp).Trim() == Hash(path)) return path;
-            Directory.CreateDirectory(dir);
-            byte[] bytes = produce();
-            AtomicFile.Write(path, s => s.Write(bytes));
-            File.WriteAllText(stamp, Convert.ToHexString(SHA256.HashData(bytes)));
-            return path;
-        }
-    }
-
-    static string Hash(string path)
-    {
-        using var s = File.OpenRead(path);
-        return Convert.ToHexString(SHA256.HashData(s));
-    }
+    static string Extract(string fileName, Func<byte[]> produce) => ModelCache.File(CacheDirectory, fileName, produce);
 }

@@ -16,7 +16,7 @@ namespace MlNetHw.Captioning;
 /// (MaxWords) int64. The position after the last is END by construction (as in <see cref="CaptionDecoder.Greedy"/>),
 /// so it is not computed. Beam search stays library-only (<see cref="CaptionDecoder.Beam"/>).
 /// </para>
-/// Chain: the fitted ML.NET featurizer (LoadImages → ResizeImages 224 → ExtractPixels → DnnFeaturizeImage ResNet18)
+/// Chain: the fitted ML.NET featurizer (LoadImages → ResizeImages 224 → ExtractPixels → ApplyOnnxModel over ResNet18 with its preprocessing)
 /// → <c>ApplyOnnxModel</c> → <c>MapValue</c> (ids → words; END, NULL and START → "") → <c>CaptionWords</c>, a vector
 /// of MaxWords strings. It stays a word vector because ML.NET has no stock transform that joins a text vector into one
 /// string; one line joins it: <c>string.Join(' ', words.Where(w => w.Length > 0))</c>.

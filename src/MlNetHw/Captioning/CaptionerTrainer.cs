@@ -155,8 +155,8 @@ public static class CaptioningCatalogExtensions
         new(CatalogEnvironment.Of(catalog), options ?? new CaptionerTrainerOptions());
 
     /// <summary>
-    /// The whole image → sentence pipeline: <c>LoadImages → ResizeImages → ExtractPixels → DnnFeaturizeImage(ResNet18)
-    /// → captioner</c>, reading image paths from <paramref name="imagePathColumnName"/>.
+    /// The whole image → sentence pipeline: <c>LoadImages → ResizeImages → ExtractPixels → ApplyOnnxModel(ResNet18
+    /// with its preprocessing, <see cref="ResNet18Featurizer.Estimator"/>) → captioner</c>, reading image paths from <paramref name="imagePathColumnName"/>.
     /// </summary>
     public static IEstimator<ITransformer> CaptionImages(this TransformsCatalog catalog, MLContext mlContext,
         string imagePathColumnName = "ImagePath", CaptionerTrainerOptions? options = null)

@@ -99,7 +99,9 @@ public static class CaptioningExperiment
 
         // 2. Features through ML.NET (ResNet18), once for all cells; bad images are reported and left out.
         var ml = new MLContext(seed: run.Seed);
-        var featurizer = dataset.HasFeatures ? null : ResNet18Featurizer.Fit(ml);
+        // ONNX Runtime: the run's threads, workers sleeping rather than spinning (docs/transfer-learning.md, "ML.NET ONNX path").
+        MlNetHw.Onnx.OnnxSessionSettings.Configure(ml, run.Threads, spinning: false);
+        var featurizer = dataset.HasFeatures ? null : ResNet18Featurizer.Fit(ml, run.Threads);
         var failed = new List<string>();
         var train = Featurize(ml, featurizer, trainImages, "train", failed, log);
         // The overfit run shows how poor unseen images are; a sample of them is enough (and cs231n's val split has 40k).

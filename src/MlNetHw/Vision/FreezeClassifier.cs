@@ -18,14 +18,21 @@ public sealed class FreezeOptions
     public float L1Regularization { get; set; }
     /// <summary>L-BFGS iteration cap. Default 100.</summary>
     public int MaximumIterations { get; set; } = 100;
+    /// <summary>
+    /// ONNX Runtime threads of the ResNet18 featurizer while fitting and scoring in this process; 0 = ONNX Runtime's
+    /// default (the physical cores). Not saved: a loaded model uses the default.
+    /// </summary>
+    public int Threads { get; set; }
 }
 
 /// <summary>
 /// 'freeze' transfer learning entirely in ML.NET: <c>LoadImages → ResizeImages → ExtractPixels →
-/// DnnFeaturizeImage(ResNet18) → LbfgsMaximumEntropy</c>. The fitted model is an ordinary ML.NET transformer chain,
-/// saved and loaded with <c>mlContext.Model.Save/Load</c>; its input is <see cref="ImageRow"/>, its output
-/// <see cref="ImagePrediction"/> (Score per class, PredictedLabel). DnnFeaturizeImage applies the packaged
-/// preprocessing (BGR, minus the mean image) itself, so the pixels go in unscaled.
+/// ApplyOnnxModel(packaged preprocessing + ResNet18, one graph) → LbfgsMaximumEntropy</c>
+/// (<see cref="ResNet18Featurizer.Estimator"/>: the features of <c>DnnFeaturizeImage(ResNet18)</c>, one ONNX Runtime
+/// call per image instead of two). The fitted model is an ordinary ML.NET transformer chain, saved and loaded with
+/// <c>mlContext.Model.Save/Load</c>; its input is <see cref="ImageRow"/>, its output <see cref="ImagePrediction"/>
+/// (Score per class, PredictedLabel). The graph applies the packaged preprocessing (BGR, minus the mean image) itself,
+/// so the pixels go in unscaled.
 /// </summary>
 public static class FreezeClassifier
 {
@@ -34,7 +41,7 @@ public static class FreezeClassifier
     {
         var o = options ?? new FreezeOptions();
         return ml.Transforms.Conversion.MapValueToKey("LabelKey", nameof(ImageRow.Label))
-            .Append(ResNet18Featurizer.Estimator(ml, nameof(ImageRow.ImagePath), "Features", ImageResizingEstimator.ResizingKind.IsoCrop, o.ImageSize))
+            .Append(ResNet18Featurizer.Estimator(ml, nameof(ImageRow.ImagePath), "Features", ImageResizingEstimator.ResizingKind.IsoCrop, o.ImageSize, o.Threads))
             .Append(ml.Transforms.DropColumns("Image", "Pixels"))
             // L-BFGS reads the data many times: cache the 512 features instead of re-running ResNet18 per pass.
             .AppendCacheCheckpoint(ml)

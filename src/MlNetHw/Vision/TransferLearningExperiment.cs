@@ -165,6 +165,9 @@ public static class TransferLearningExperiment
             Backbone = backbone?.Describe(),
         };
         var ml = new MLContext(seed: run.Seed);
+        // ONNX Runtime (the freeze featurizer, the exported finetune chain): the run's threads, sleeping rather than
+        // spinning between operators, which on a shared machine is up to twice as fast (docs/transfer-learning.md).
+        MlNetHw.Onnx.OnnxSessionSettings.Configure(ml, run.Threads, spinning: false);
         var trainView = ImageFolderReader.Load(ml.Data, data.Train);
 
         // The two ML.NET models: fit on train, evaluate on val, save the .zip, report.
@@ -185,7 +188,7 @@ public static class TransferLearningExperiment
         if (options.Mode is TransferMode.Freeze or TransferMode.Both)
         {
             if (backbone is null)
-                RunMlNet("freeze", "ML.NET: LoadImages → ResizeImages(224) → ExtractPixels → DnnFeaturizeImage(ResNet18) → LbfgsMaximumEntropy",
+                RunMlNet("freeze", "ML.NET: LoadImages → ResizeImages(224) → ExtractPixels → ApplyOnnxModel(ResNet18 with its preprocessing) → LbfgsMaximumEntropy",
                     () => FreezeClassifier.Fit(ml, data.Train, options.Freeze));
             else
             {
