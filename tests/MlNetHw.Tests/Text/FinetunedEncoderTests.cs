@@ -139,13 +139,7 @@ public sealed class FinetunedEncoderTests
                 for (int i = 0; i < sentences.Count; i++)
                 {
                     long[] ids = tokenizer.Encode(sentences[i]);
-                    int t = ids.Length;
-                    using var outputs = session.Run(new List<NamedOnnxValue>
-                    {
-                        NamedOnnxValue.CreateFromTensor(PackagedMiniLm.InputIds, new DenseTensor<long>(ids, new[] { 1, t })),
-                        NamedOnnxValue.CreateFromTensor(PackagedMiniLm.AttentionMask, new DenseTensor<long>(Enumerable.Repeat(1L, t).ToArray(), new[] { 1, t })),
-                        NamedOnnxValue.CreateFromTensor(PackagedMiniLm.TokenTypeIds, new DenseTensor<long>(new long[t], new[] { 1, t })),
-                    });
+                    using var outputs = RunOrt(session, ids);
                     var p = outputs.First(o => o.Name == FinetunedEncoderExport.ClassProbabilitiesName).AsTensor<float>().ToArray();
                     using var scope = torch.NewDisposeScope();
                     float[] expected;
@@ -217,13 +211,7 @@ public sealed class FinetunedEncoderTests
             foreach (var sentence in Sentences)
             {
                 long[] ids = WordPiece.Encode(sentence);
-                int t = ids.Length;
-                using var outputs = session.Run(new List<NamedOnnxValue>
-                {
-                    NamedOnnxValue.CreateFromTensor(PackagedMiniLm.InputIds, new DenseTensor<long>(ids, new[] { 1, t })),
-                    NamedOnnxValue.CreateFromTensor(PackagedMiniLm.AttentionMask, new DenseTensor<long>(Enumerable.Repeat(1L, t).ToArray(), new[] { 1, t })),
-                    NamedOnnxValue.CreateFromTensor(PackagedMiniLm.TokenTypeIds, new DenseTensor<long>(new long[t], new[] { 1, t })),
-                });
+                using var outputs = RunOrt(session, ids);
                 var p = outputs.First(o => o.Name == FinetunedEncoderExport.ClassProbabilitiesName).AsTensor<float>().ToArray();
                 var logit = outputs.First(o => o.Name == "Logit").AsTensor<float>().ToArray();
                 using var scope = torch.NewDisposeScope();
@@ -245,5 +233,17 @@ public sealed class FinetunedEncoderTests
         foreach (var name in new[] { "bow", "embed", "glove", "rnn", "lstm", "encoder", "finetuned", "all" })
             StringAssert.Contains(e.Message, name);
         Assert.AreEqual(TextModelKind.FinetunedEncoder, TextClassificationExperiment.Parse(" Finetuned "));
+    }
+
+    /// <summary>One sentence's WordPiece ids through ONNX Runtime, as the exported graph's three inputs (mask all ones, types all zeros).</summary>
+    static IDisposableReadOnlyCollection<DisposableNamedOnnxValue> RunOrt(InferenceSession session, long[] ids)
+    {
+        int t = ids.Length;
+        return session.Run(new List<NamedOnnxValue>
+        {
+            NamedOnnxValue.CreateFromTensor(PackagedMiniLm.InputIds, new DenseTensor<long>(ids, new[] { 1, t })),
+            NamedOnnxValue.CreateFromTensor(PackagedMiniLm.AttentionMask, new DenseTensor<long>(Enumerable.Repeat(1L, t).ToArray(), new[] { 1, t })),
+            NamedOnnxValue.CreateFromTensor(PackagedMiniLm.TokenTypeIds, new DenseTensor<long>(new long[t], new[] { 1, t })),
+        });
     }
 }
