@@ -60,7 +60,7 @@ public static class ModelConsumerCommand
                 var info = MlNetHw.Onnx.PlainModel.ReadInfo(modelPath);
                 log.WriteLine($"model {modelPath}: plain ML.NET model{(info is null ? "" : $", {info.Kind}: {info.Description}")}");
                 if (info is not null) foreach (var (k, v) in info.Limits) log.WriteLine($"  limit: {k}: {v}");
-                if (info?.Kind == MlNetHw.Text.TextClassificationModel.PlainKindPrefix + MlNetHw.Text.TextModelKind.FinetunedEncoder)
+                if (MlNetHw.Text.TextClassificationModel.ReadsWordPieceIds(info, out _))
                 {
                     // The zip reads WordPiece ids (ML.NET has no WordPiece transform): the tokenizer over the zip's own
                     // vocabulary goes in front, so rows give the raw sentence (docs/plain-models.md).

@@ -8,7 +8,8 @@ using Microsoft.ML.Data;
 //   MlNetHw.OnnxConsumer --text <model.zip> <lines.txt>     sentence classifier, one sentence per line
 //   MlNetHw.OnnxConsumer --features <model.zip> <rows.txt>  binary classifier on a float vector, one comma-separated row per line
 //   MlNetHw.OnnxConsumer --check <image> <model.zip>...       any plain zip: load with its input schema, score one row
-//                                                          (text "a good film", image columns <image>, vectors of 0.5)
+//                                                          (text "a good film", image columns <image>, vectors of 0.5;
+//                                                          three free-length Int64 id columns: [CLS] "the" [SEP])
 // Binary classifiers print "<Score>\t<Probability>\t<PredictedLabel>" per row (floats round-trip).
 if (args.Length >= 3 && args[0] == "--check")
     return Check.Run(args[1], args[2..]);
@@ -72,6 +73,14 @@ sealed class Prediction
 
 sealed class TextRow { public string Text { get; set; } = ""; }
 
+/// <summary>Three free-length Int64 vectors (renamed to the zip's id columns): [CLS] "the" [SEP], ones, zeros.</summary>
+sealed class IdsRow
+{
+    public long[] A { get; set; } = { 101, 1996, 102 };
+    public long[] B { get; set; } = { 1, 1, 1 };
+    public long[] C { get; set; } = { 0, 0, 0 };
+}
+
 sealed class FeatureRow { public float[] Features { get; set; } = Array.Empty<float>(); }
 
 sealed class BinaryPrediction
@@ -93,10 +102,23 @@ static class Check
             {
                 var ml = new MLContext(seed: 0);
                 var model = ml.Model.Load(zip, out var schema);
+                IDataView? data = null;
+                string? file = null;
+                if (schema.Any(c => c.Type is VectorDataViewType { Size: 0 }))
+                {
+                    // Vectors of free length (the encoder zips' three WordPiece id columns) come from a row object, as in an app.
+                    if (schema.Count != 3 || schema.Any(c => c.Type is not VectorDataViewType { Size: 0 } t || t.ItemType != NumberDataViewType.Int64))
+                        throw new NotSupportedException($"free-length vectors only as three Int64 id columns (input: {string.Join(", ", schema.Select(c => $"{c.Name} ({c.Type})"))})");
+                    var def = SchemaDefinition.Create(typeof(IdsRow));
+                    def[nameof(IdsRow.A)].ColumnName = schema[0].Name;
+                    def[nameof(IdsRow.B)].ColumnName = schema[1].Name;
+                    def[nameof(IdsRow.C)].ColumnName = schema[2].Name;
+                    data = ml.Data.LoadFromEnumerable(new[] { new IdsRow() }, def);
+                }
                 var columns = new List<TextLoader.Column>();
                 var values = new List<string>();
                 int index = 0;
-                foreach (var c in schema)
+                foreach (var c in data is null ? schema : Enumerable.Empty<DataViewSchema.Column>())
                 {
                     var item = c.Type is VectorDataViewType vec ? vec.ItemType : c.Type;
                     int size = c.Type is VectorDataViewType v ? v.Size : 1;
@@ -107,9 +129,12 @@ static class Check
                         values.Add(kind == DataKind.String ? (c.Name.Contains("Image", StringComparison.Ordinal) ? image : "a good film") : kind == DataKind.Boolean ? "true" : "0.5");
                     index += size;
                 }
-                string file = Path.GetTempFileName();
-                File.WriteAllText(file, string.Join("\t", values) + "\n");
-                var data = ml.Data.LoadFromTextFile(file, columns.ToArray(), separatorChar: '\t');
+                if (data is null)
+                {
+                    file = Path.GetTempFileName();
+                    File.WriteAllText(file, string.Join("\t", values) + "\n");
+                    data = ml.Data.LoadFromTextFile(file, columns.ToArray(), separatorChar: '\t');
+                }
                 var scored = model.Transform(data);
                 var shown = new List<string>();
                 using (var cursor = scored.GetRowCursor(scored.Schema))
@@ -118,13 +143,13 @@ static class Check
                     foreach (var c in scored.Schema.Where(c => !c.IsHidden && schema.GetColumnOrNull(c.Name) is null))
                         shown.Add($"{c.Name}={Show(cursor, c)}");
                 }
-                File.Delete(file);
+                if (file is not null) File.Delete(file);
                 Console.WriteLine($"ok\t{zip}\tinput: {string.Join(", ", schema.Select(c => $"{c.Name} ({c.Type})"))}\t{string.Join(" ", shown)}");
             }
             catch (Exception e)
             {
                 failed++;
-                Console.WriteLine($"FAILED\t{zip}\t{e.GetType().Name}: {e.Message.Split('\n')[0]}");
+                Console.WriteLine($"FAILED\t{zip}\t{e.GetType().Name}: {e.Message.Split('\n')[0]}" + (e.GetBaseException() is { } b && b != e ? $" ({b.GetType().Name}: {b.Message.Split('\n')[0]})" : ""));
             }
         }
         return failed == 0 ? 0 : 1;

@@ -23,6 +23,11 @@ namespace MlNetHw.Text;
 /// by ML.NET's loader) and its token cap in the info entry, and <see cref="TextClassificationModel.Load"/> puts
 /// Microsoft.ML.Tokenizers' <c>BertTokenizer</c> in front (docs/plain-models.md shows the few lines an app needs).
 /// </para>
+/// <para>
+/// The frozen encoder's zip is written the same way (<see cref="Save"/> with <see cref="TextModelKind.FrozenEncoder"/>):
+/// its chain after the tokenizer — <c>ApplyOnnxModel</c> over the packaged pooled graph, the feature copy and the
+/// logistic regression as trained — reads the same three columns and carries the same two entries.
+/// </para>
 /// </summary>
 public static class FinetunedEncoderExport
 {
@@ -111,27 +116,42 @@ public static class FinetunedEncoderExport
         return new TransformerChain<ITransformer>(onnx, head, tail);
     }
 
-    /// <summary>What the info entry says about the finetuned encoder's zip.</summary>
-    public static PlainModelInfo Info(int maxTokens) => new(TextClassificationModel.PlainKindPrefix + TextModelKind.FinetunedEncoder,
-        "binary sentence classifier (all-MiniLM-L6-v2 finetuned): input the three Int64 vectors of BERT's uncased WordPiece tokenizer " +
-        $"(vocabulary in zip entry {VocabularyEntry}); Score = logit1 - logit0, Probability = softmax (sigmoid of Score), PredictedLabel = Score > 0, ClassProbabilities = both",
-        new Dictionary<string, string>
+    /// <summary>
+    /// What the info entry says about a zip over the WordPiece ids: the finetuned encoder's or the frozen encoder's
+    /// (<see cref="TextModelKind.FinetunedEncoder"/>, <see cref="TextModelKind.FrozenEncoder"/>; the kind tag tells
+    /// <see cref="TextClassificationModel.Load"/> to put the tokenizer in front).
+    /// </summary>
+    public static PlainModelInfo Info(TextModelKind kind, int maxTokens)
+    {
+        string description = kind switch
+        {
+            TextModelKind.FinetunedEncoder => "binary sentence classifier (all-MiniLM-L6-v2 finetuned): input the three Int64 vectors of BERT's uncased WordPiece tokenizer " +
+                $"(vocabulary in zip entry {VocabularyEntry}); Score = logit1 - logit0, Probability = softmax (sigmoid of Score), PredictedLabel = Score > 0, ClassProbabilities = both",
+            TextModelKind.FrozenEncoder => "binary sentence classifier (frozen all-MiniLM-L6-v2, masked mean pooling, L-BFGS logistic regression): input the three Int64 vectors of BERT's uncased WordPiece tokenizer " +
+                $"(vocabulary in zip entry {VocabularyEntry}); Score = the linear score, Probability = its calibrated sigmoid, PredictedLabel = Score > 0, Features = the 384-d sentence vector",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "only the encoder models read WordPiece ids."),
+        };
+        return new(TextClassificationModel.PlainKindPrefix + kind, description, new Dictionary<string, string>
         {
             [MaxTokensLimit] = maxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["input"] = $"{WordPieceTokenizerModel.InputIdsColumn} ([CLS] pieces [SEP], at most {maxTokens}), {WordPieceTokenizerModel.AttentionMaskColumn} (ones), {WordPieceTokenizerModel.TokenTypeIdsColumn} (zeros): Int64 vectors of one length",
             ["sentence length"] = $"the first {maxTokens - 2} WordPiece pieces (the trained cap; the graph itself takes up to {PackagedMiniLm.MaxPositions})",
         });
+    }
 
-    /// <summary>Writes the plain zip: the chain, its input schema, the info entry and the vocabulary entry.</summary>
-    public static void Save(MLContext ml, ITransformer plainChain, IReadOnlyList<string> vocabulary, int maxTokens, string path) =>
-        PlainModel.Save(ml, plainChain, EmptyInput(ml).Schema, path, Info(maxTokens),
+    /// <summary>
+    /// Writes the plain zip of an encoder model (<paramref name="kind"/>: finetuned or frozen): the chain over the token
+    /// ids, its input schema (<see cref="EmptyInput"/>), the info entry and the vocabulary entry.
+    /// </summary>
+    public static void Save(MLContext ml, ITransformer plainChain, IReadOnlyList<string> vocabulary, int maxTokens, string path, TextModelKind kind) =>
+        PlainModel.Save(ml, plainChain, EmptyInput(ml).Schema, path, Info(kind, maxTokens),
             new Dictionary<string, byte[]> { [VocabularyEntry] = System.Text.Encoding.UTF8.GetBytes(string.Join("\n", vocabulary) + "\n") });
 
-    /// <summary>The vocabulary stored in a finetuned encoder's zip, in id order.</summary>
+    /// <summary>The vocabulary stored in an encoder model's zip (finetuned or frozen), in id order.</summary>
     public static IReadOnlyList<string> ReadVocabulary(string path)
     {
         using var zip = ZipFile.OpenRead(path);
-        var entry = zip.GetEntry(VocabularyEntry) ?? throw new InvalidDataException($"model file '{path}': no entry '{VocabularyEntry}' (the finetuned encoder's WordPiece vocabulary).");
+        var entry = zip.GetEntry(VocabularyEntry) ?? throw new InvalidDataException($"model file '{path}': no entry '{VocabularyEntry}' (the encoder's WordPiece vocabulary).");
         using var r = new StreamReader(entry.Open());
         var words = r.ReadToEnd().Split('\n').ToList();
         while (words.Count > 0 && words[^1].Length == 0) words.RemoveAt(words.Count - 1);

@@ -10,7 +10,7 @@ namespace MlNetHw.Text;
 /// transformer chain of ML.NET's tokenisation (for the bag-of-words model also ML.NET's featurizer and logistic
 /// regression) and, for the TorchSharp models, the vocabulary and the network. <see cref="Save(string)"/> writes a
 /// plain ML.NET <c>.zip</c> (the network exported to ONNX, see <see cref="TextOnnxExport"/>; the bag-of-words chain as
-/// it is) that <c>mlContext.Model.Load</c> opens in any app referencing ML.NET only; <see cref="Load(MLContext, string)"/>
+/// it is; the frozen and the finetuned encoder's chain from the WordPiece ids on, see <see cref="FinetunedEncoderExport"/>) that <c>mlContext.Model.Load</c> opens in any app referencing ML.NET only; <see cref="Load(MLContext, string)"/>
 /// reads it back (a model loaded so has no TorchSharp parts: <see cref="IsPlain"/>).
 /// </summary>
 public sealed class TextClassificationModel : ITransformer
@@ -33,7 +33,7 @@ public sealed class TextClassificationModel : ITransformer
     public FinetunedEncoderModel? Finetuned { get; }
     /// <summary>How training went, for the models trained on the loop (null otherwise or after loading).</summary>
     public MlNetHw.MlNet.Training.TrainingResult? Training => Classifier?.Training ?? Finetuned?.Training;
-    /// <summary>A loaded finetuned encoder: the plain chain after the tokenizer (what is saved again).</summary>
+    /// <summary>A loaded encoder model (finetuned or frozen): the plain chain after the tokenizer (what is saved again).</summary>
     readonly ITransformer? _plainTokensChain;
     /// <summary>Bag of words and frozen encoder: the L2 weight chosen (NaN when not known, e.g. after loading).</summary>
     public float L2 { get; init; } = float.NaN;
@@ -141,18 +141,16 @@ public sealed class TextClassificationModel : ITransformer
     /// </summary>
     public void Save(string path)
     {
-        if (Kind == TextModelKind.FrozenEncoder)
-        {
-            // The WordPiece tokenizer has no ML.NET transform: the encoder model stays an MlNetHw archive (docs/text-classification.md).
-            ModelArchive.Save(_mlContext, Chain, InputSchema, path);
-            return;
-        }
-        if (Kind == TextModelKind.FinetunedEncoder)
+        if (Kind is TextModelKind.FrozenEncoder or TextModelKind.FinetunedEncoder)
         {
             // ML.NET has no WordPiece transform: the plain chain reads the tokenizer's three Int64 vectors, and the zip
             // carries the vocabulary for the tokenizer in front (FinetunedEncoderExport, docs/plain-models.md).
             ITransformer tokens;
             if (_plainTokensChain is not null) tokens = _plainTokensChain;
+            else if (Kind == TextModelKind.FrozenEncoder)
+                // Everything after the tokenizer is ML.NET's: ApplyOnnxModel (its ONNX bytes go into the zip), the copy, the regression.
+                tokens = new TransformerChain<ITransformer>(ModelArchive.Flatten(Chain)
+                    .Where(t => !(t is TorchTransformer { Model: WordPieceTokenizerModel })).ToArray());
             else
             {
                 string onnxPath = Path.ChangeExtension(Path.GetFullPath(path), ".onnx");
@@ -160,7 +158,7 @@ public sealed class TextClassificationModel : ITransformer
                 FinetunedEncoderExport.ToOnnx(Finetuned!.Network).Save(onnxPath);
                 tokens = FinetunedEncoderExport.BuildChain(_mlContext, onnxPath);
             }
-            FinetunedEncoderExport.Save(_mlContext, tokens, WordPiece!.Vocabulary, WordPiece.MaxTokens, path);
+            FinetunedEncoderExport.Save(_mlContext, tokens, WordPiece!.Vocabulary, WordPiece.MaxTokens, path, Kind);
             return;
         }
         var empty = _mlContext.Data.LoadFromEnumerable(Array.Empty<SentenceInput>(), SchemaFor(TextColumnName));
@@ -191,7 +189,7 @@ public sealed class TextClassificationModel : ITransformer
         DataViewSchema inputSchema;
         bool plain;
         var info = PlainModel.ReadInfo(path);
-        if (info?.Kind == PlainKindPrefix + TextModelKind.FinetunedEncoder) return LoadFinetuned(mlContext, path, info);
+        if (ReadsWordPieceIds(info, out var encoder)) return LoadWordPieceIds(mlContext, path, info!, encoder);
         if (info is not null || !ModelArchive.IsArchive(path))
         {
             loaded = PlainModel.Load(mlContext, path, out inputSchema);
@@ -226,21 +224,34 @@ public sealed class TextClassificationModel : ITransformer
     }
 
     /// <summary>
-    /// The finetuned encoder's plain zip (input: the three WordPiece id vectors) with the WordPiece tokenizer in front,
-    /// built from the vocabulary and token cap the zip carries, so the model reads raw sentences like the others.
+    /// True when the info entry is an encoder model's (frozen or finetuned), whose plain chain reads the three WordPiece
+    /// id vectors rather than text: <see cref="Load"/> then puts the tokenizer (vocabulary and cap from the zip) in front.
     /// </summary>
-    static TextClassificationModel LoadFinetuned(MLContext mlContext, string path, PlainModelInfo info)
+    public static bool ReadsWordPieceIds(PlainModelInfo? info, out TextModelKind kind)
+    {
+        foreach (var k in new[] { TextModelKind.FrozenEncoder, TextModelKind.FinetunedEncoder })
+            if (info?.Kind == PlainKindPrefix + k) { kind = k; return true; }
+        kind = default;
+        return false;
+    }
+
+    /// <summary>
+    /// An encoder model's plain zip (finetuned or frozen; input: the three WordPiece id vectors) with the WordPiece
+    /// tokenizer in front, built from the vocabulary and token cap the zip carries, so the model reads raw sentences
+    /// like the others.
+    /// </summary>
+    static TextClassificationModel LoadWordPieceIds(MLContext mlContext, string path, PlainModelInfo info, TextModelKind kind)
     {
         var plainChain = PlainModel.Load(mlContext, path, out var tokenSchema);
         foreach (var name in new[] { WordPieceTokenizerModel.InputIdsColumn, WordPieceTokenizerModel.AttentionMaskColumn, WordPieceTokenizerModel.TokenTypeIdsColumn })
             if (tokenSchema.GetColumnOrNull(name) is null)
-                throw new InvalidDataException($"model file '{path}': a finetuned-encoder zip reads column '{name}' (its input: {string.Join(", ", tokenSchema.Select(c => c.Name))}).");
+                throw new InvalidDataException($"model file '{path}': a {kind} zip reads column '{name}' (its input: {string.Join(", ", tokenSchema.Select(c => c.Name))}).");
         if (!info.Limits.TryGetValue(FinetunedEncoderExport.MaxTokensLimit, out var capText)
             || !int.TryParse(capText, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int cap))
             throw new InvalidDataException($"model file '{path}': the info entry has no '{FinetunedEncoderExport.MaxTokensLimit}'.");
         var tokenizer = TorchTransformer.Create(new WordPieceTokenizerModel(FinetunedEncoderExport.ReadVocabulary(path), cap));
         var chain = new TransformerChain<ITransformer>(new ITransformer[] { tokenizer }.Concat(ModelArchive.Flatten(plainChain)).ToArray());
-        try { return new TextClassificationModel(mlContext, TextModelKind.FinetunedEncoder, chain, TextColumns.Text, plain: true, plainTokensChain: plainChain); }
+        try { return new TextClassificationModel(mlContext, kind, chain, TextColumns.Text, plain: true, plainTokensChain: plainChain); }
         catch (InvalidDataException e) { throw new InvalidDataException($"model file '{path}': {e.Message}", e); }
     }
 

@@ -1,8 +1,11 @@
+using System.IO.Compression;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using MlNetHw.Backbones;
+using MlNetHw.MlNet;
+using MlNetHw.Onnx;
 using MlNetHw.Text;
 
 namespace MlNetHw.Tests.Text;
@@ -113,5 +116,75 @@ public sealed class TextEncoderTests
         var best = model.L2Trials.Max(t => t.DevAccuracy);
         Assert.AreEqual(model.L2Trials.Last(t => t.DevAccuracy == best).L2, model.L2, "the best dev accuracy, ties to the larger L2");
         Assert.AreEqual(best, ml.BinaryClassification.Evaluate(model.Transform(dev)).Accuracy, 1e-9, "the kept model is the one measured");
+    }
+
+    [TestMethod]
+    public void TheFrozenEncoderIsSavedAsAPlainZipOverTheTokenIdsAndReloadsWithTheTokenizerInFront()
+    {
+        var sentences = new[] { "a wonderful film, I loved it", "terrible and boring", "great acting!", "the worst plot ever",
+            "really good", "bad sound", "excellent value", "awful service" };
+        var ml = new MLContext(1);
+        var train = ml.Data.LoadFromEnumerable(sentences.Select((t, i) => new TextClassificationExperiment.LabeledTextRow { Label = i % 2 == 0, Text = t }));
+        var model = new TextClassificationEstimator(ml, TextModelKind.FrozenEncoder) { EncoderMaxTokens = 12, EncoderThreads = 1, L2Grid = null }.Fit(train);
+        var probe = sentences.Append("").Append("zzzz qqqq").Append("a very long sentence that the cap of twelve pieces cuts well before its end").ToList();
+        var before = model.Predict(probe);
+        string dir = Path.Combine(Path.GetTempPath(), "mlnethw-frozen-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string zip = Path.Combine(dir, "encoder.zip");
+            model.Save(zip);
+
+            // A plain ML.NET zip: no MlNetHw archive, only the info and the vocabulary next to ML.NET's entries.
+            Assert.IsFalse(ModelArchive.IsArchive(zip), "not an MlNetHw model archive");
+            using (var archive = ZipFile.OpenRead(zip))
+            {
+                var own = archive.Entries.Select(e => e.FullName).Where(n => n.StartsWith("MlNetHw/", StringComparison.Ordinal)).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+                CollectionAssert.AreEqual(new[] { PlainModel.InfoEntry, FinetunedEncoderExport.VocabularyEntry }.OrderBy(n => n, StringComparer.Ordinal).ToArray(), own);
+            }
+            var info = PlainModel.ReadInfo(zip)!;
+            Assert.AreEqual(TextClassificationModel.PlainKindPrefix + TextModelKind.FrozenEncoder, info.Kind);
+            Assert.AreEqual("12", info.Limits[FinetunedEncoderExport.MaxTokensLimit]);
+            CollectionAssert.AreEqual(PackagedMiniLm.Vocabulary().ToArray(), FinetunedEncoderExport.ReadVocabulary(zip).ToArray());
+
+            // Reload in a fresh context: the tokenizer in front, the same probabilities; saved again, still the same.
+            var loaded = TextClassificationModel.Load(new MLContext(seed: 7), zip);
+            Assert.IsTrue(loaded.IsPlain);
+            Assert.AreEqual(TextModelKind.FrozenEncoder, loaded.Kind);
+            Assert.AreEqual(12, loaded.WordPiece!.MaxTokens);
+            var after = loaded.Predict(probe);
+            for (int i = 0; i < probe.Count; i++)
+            {
+                Assert.AreEqual(before[i].Probability, after[i].Probability, 1e-5, $"sentence {i} '{probe[i]}'");
+                Assert.AreEqual(before[i].Label, after[i].Label, $"sentence {i}");
+            }
+            Assert.IsTrue(TextClassificationExperiment.ReloadReproduces(zip, model, probe, out string detail), detail);
+            string again = Path.Combine(dir, "again.zip");
+            loaded.Save(again);
+            var reloaded = TextClassificationModel.Load(new MLContext(), again).Predict(probe);
+            for (int i = 0; i < probe.Count; i++) Assert.AreEqual(before[i].Probability, reloaded[i].Probability, 1e-5, $"saved again, sentence {i}");
+
+            // mlContext.Model.Load alone: the three id columns in, Score/Probability/PredictedLabel out.
+            var app = new MLContext();
+            var plain = app.Model.Load(zip, out var schema);
+            CollectionAssert.AreEqual(new[] { "input_ids", "attention_mask", "token_type_ids" }, schema.Select(c => c.Name).ToArray());
+            var output = plain.GetOutputSchema(schema);
+            Assert.AreEqual(NumberDataViewType.Single, output["Score"].Type);
+            Assert.AreEqual(NumberDataViewType.Single, output["Probability"].Type);
+            Assert.AreEqual(BooleanDataViewType.Instance, output["PredictedLabel"].Type);
+            var engine = app.Model.CreatePredictionEngine<FinetunedEncoderExport.TokenRow, FinetunedEncoderTests.AppPrediction>(plain);
+            var wordPiece = new WordPieceTokenizerModel(PackagedMiniLm.Vocabulary(), maxTokens: 12);
+            for (int i = 0; i < probe.Count; i++)
+            {
+                long[] ids = wordPiece.Encode(probe[i]);
+                var row = new FinetunedEncoderExport.TokenRow { InputIds = ids, AttentionMask = ids.Select(_ => 1L).ToArray(), TokenTypeIds = new long[ids.Length] };
+                Assert.AreEqual(before[i].Probability, engine.Predict(row).Probability, 1e-5, $"app path, sentence {i}");
+            }
+            // And in a separate process with ML.NET packages only (tests/MlNetHw.OnnxConsumer): it loads and scores a row.
+            var check = Onnx.PlainModelTests.RunConsumerLines("--check", zip, zip);
+            Assert.IsTrue(check.Count == 1 && check[0].StartsWith("ok\t", StringComparison.Ordinal), string.Join("\n", check));
+            StringAssert.Contains(check[0], "Probability=");
+        }
+        finally { Directory.Delete(dir, true); }
     }
 }

@@ -21,8 +21,8 @@ public sealed class TextClassificationPart : IHomeworkPart
     {
         DataFolder = c.Override(DataKey),
         GloVePath = c.Override(GloVeKey),
-        // The homework's five models: every zip the main job writes is a plain ML.NET model, and the frozen MiniLM
-        // encoder's zip is not (its WordPiece tokenizer has no ML.NET transform); it runs in the pipeline (--model encoder).
+        // The homework's five models, each saved as a plain ML.NET zip; the MiniLM encoders, frozen and finetuned (also
+        // plain zips, over the WordPiece ids), are beyond the homework and run in the pipeline (--model encoder / finetuned).
         Models = HomeworkModels,
         Training = c.Size == RunSize.Tiny ? OneEpochEach() : TextClassificationExperiment.DefaultTraining(),
         Run = c.Run with { Quick = c.Size == RunSize.Tiny },
