@@ -65,6 +65,7 @@ for v in ["vgg11", "vgg13", "vgg16", "vgg19"]:
     SIZE[v] = SIZE[v + "_bn"] = 224
 KWARGS = {n: {"image_size": 64} for n in ["vit_b_16", "vit_b_32", "vit_l_16", "vit_l_32"]}
 KWARGS["vit_h_14"] = {"image_size": 56}
+SIZE["vit_h_14"] = 56  # its 14-pixel patches need a multiple of 14 (the 64 default made --all fail here)
 
 ALL = (["alexnet"]
        + [f"vgg{d}{bn}" for d in (11, 13, 16, 19) for bn in ("", "_bn")]

@@ -16,7 +16,7 @@ public static class OnnxReader
         byte[] bytes = File.ReadAllBytes(path);
         try
         {
-            return Read(bytes);
+            return Read(bytes, Path.GetDirectoryName(Path.GetFullPath(path)));
         }
         catch (Exception e) when (e is InvalidProtocolBufferException or OnnxFormatException or ArgumentException
                                       or InvalidOperationException or IndexOutOfRangeException or OverflowException)
@@ -25,8 +25,12 @@ public static class OnnxReader
         }
     }
 
-    /// <summary>Parses a serialized ModelProto.</summary>
-    public static OnnxModel Read(byte[] bytes)
+    /// <summary>
+    /// Parses a serialized ModelProto. Tensors stored as external data (PyTorch's exporter writes models over 2 GB that
+    /// way: each weight in a file beside the model) are read from <paramref name="externalDataDirectory"/>, the model
+    /// file's folder; without it such a model is refused.
+    /// </summary>
+    public static OnnxModel Read(byte[] bytes, string? externalDataDirectory = null)
     {
         var model = new OnnxModel { ProducerName = "", IrVersion = 0 };
         bool hasGraph = false;
@@ -42,7 +46,7 @@ public static class OnnxReader
                 case 4: model.Domain = input.ReadString(); break;
                 case 5: model.ModelVersion = input.ReadInt64(); break;
                 case 6: model.DocString = input.ReadString(); break;
-                case 7: model.Graph = ReadGraph(input.ReadBytes()); hasGraph = true; break;
+                case 7: model.Graph = ReadGraph(input.ReadBytes(), externalDataDirectory); hasGraph = true; break;
                 case 8: model.OpsetImports.Add(ReadOpset(input.ReadBytes())); break;
                 default: input.SkipLastField(); break;
             }
@@ -69,7 +73,7 @@ public static class OnnxReader
         return (domain, version);
     }
 
-    static OnnxGraph ReadGraph(ByteString data)
+    static OnnxGraph ReadGraph(ByteString data, string? dir)
     {
         var g = new OnnxGraph();
         var input = data.CreateCodedInput();
@@ -78,9 +82,9 @@ public static class OnnxReader
         {
             switch (WireFormat.GetTagFieldNumber(tag))
             {
-                case 1: g.Nodes.Add(ReadNode(input.ReadBytes())); break;
+                case 1: g.Nodes.Add(ReadNode(input.ReadBytes(), dir)); break;
                 case 2: g.Name = input.ReadString(); break;
-                case 5: g.Initializers.Add(ReadTensor(input.ReadBytes())); break;
+                case 5: g.Initializers.Add(ReadTensor(input.ReadBytes(), dir)); break;
                 case 11: g.Inputs.Add(ReadValueInfo(input.ReadBytes())); break;
                 case 12: g.Outputs.Add(ReadValueInfo(input.ReadBytes())); break;
                 case 15: throw new OnnxFormatException("sparse initializers are not supported.");
@@ -90,7 +94,7 @@ public static class OnnxReader
         return g;
     }
 
-    static OnnxNode ReadNode(ByteString data)
+    static OnnxNode ReadNode(ByteString data, string? dir)
     {
         var n = new OnnxNode();
         var input = data.CreateCodedInput();
@@ -103,7 +107,7 @@ public static class OnnxReader
                 case 2: n.Outputs.Add(input.ReadString()); break;
                 case 3: n.Name = input.ReadString(); break;
                 case 4: n.OpType = input.ReadString(); break;
-                case 5: n.Attributes.Add(ReadAttribute(input.ReadBytes())); break;
+                case 5: n.Attributes.Add(ReadAttribute(input.ReadBytes(), dir)); break;
                 case 7: n.Domain = input.ReadString(); break;
                 default: input.SkipLastField(); break;
             }
@@ -111,7 +115,7 @@ public static class OnnxReader
         return n;
     }
 
-    static OnnxAttribute ReadAttribute(ByteString data)
+    static OnnxAttribute ReadAttribute(ByteString data, string? dir)
     {
         var a = new OnnxAttribute();
         var input = data.CreateCodedInput();
@@ -126,7 +130,7 @@ public static class OnnxReader
                 case 2: a.F = input.ReadFloat(); break;
                 case 3: a.I = input.ReadInt64(); break;
                 case 4: a.S = input.ReadBytes().ToByteArray(); break;
-                case 5: a.T = ReadTensor(input.ReadBytes()); break;
+                case 5: a.T = ReadTensor(input.ReadBytes(), dir); break;
                 case 6: throw new OnnxFormatException($"attribute '{a.Name}': graph attributes (control flow) are not supported.");
                 case 7:
                     if (packed) a.Floats.AddRange(MemoryMarshal.Cast<byte, float>(input.ReadBytes().Span).ToArray());
@@ -153,13 +157,15 @@ public static class OnnxReader
         while (!input.IsAtEnd) into.Add(input.ReadInt64());
     }
 
-    static OnnxTensor ReadTensor(ByteString data)
+    static OnnxTensor ReadTensor(ByteString data, string? dir)
     {
         var t = new OnnxTensor { DataType = OnnxDataType.Undefined };
         var input = data.CreateCodedInput();
         var dims = new List<long>();
         var floats = new List<float>(); var longs = new List<long>(); var doubles = new List<double>();
         ByteString? raw = null;
+        var external = new Dictionary<string, string>();
+        bool isExternal = false;
         uint tag;
         while ((tag = input.ReadTag()) != 0)
         {
@@ -183,13 +189,14 @@ public static class OnnxReader
                     if (packed) doubles.AddRange(MemoryMarshal.Cast<byte, double>(input.ReadBytes().Span).ToArray());
                     else doubles.Add(input.ReadDouble());
                     break;
-                case 13: case 14:
-                    throw new OnnxFormatException($"tensor '{t.Name}' uses external data, which is not supported (save the model with its weights inside).");
+                case 13: { var (k, v) = ReadStringPair(input.ReadBytes()); external[k] = v; break; }
+                case 14: isExternal = input.ReadInt32() == 1; break;
                 default: input.SkipLastField(); break;
             }
         }
         t.Dims = dims.ToArray();
         long count = t.ElementCount;
+        if (isExternal) raw = ReadExternal(t, external, dir);
         switch (t.DataType)
         {
             case OnnxDataType.Float:
@@ -220,6 +227,51 @@ public static class OnnxReader
                 throw new OnnxFormatException($"tensor '{t.Name}' has data type {(int)t.DataType}, which is not supported (float, double, int8/32/64, uint8, bool are).");
         }
         return t;
+    }
+
+    /// <summary>A StringStringEntryProto (key 1, value 2).</summary>
+    static (string Key, string Value) ReadStringPair(ByteString data)
+    {
+        var input = data.CreateCodedInput();
+        string key = "", value = "";
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            switch (WireFormat.GetTagFieldNumber(tag))
+            {
+                case 1: key = input.ReadString(); break;
+                case 2: value = input.ReadString(); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+        return (key, value);
+    }
+
+    /// <summary>
+    /// The bytes of an external-data tensor: <c>location</c> (a file relative to the model's folder, which it may not
+    /// leave), <c>offset</c> (default 0) and <c>length</c> (default: to the end of the file).
+    /// </summary>
+    static ByteString ReadExternal(OnnxTensor t, Dictionary<string, string> entries, string? dir)
+    {
+        if (dir is null)
+            throw new OnnxFormatException($"tensor '{t.Name}' is stored as external data; load the model from its file so the data beside it can be found.");
+        if (!entries.TryGetValue("location", out var location) || location.Length == 0)
+            throw new OnnxFormatException($"tensor '{t.Name}' is stored as external data but names no location.");
+        string root = Path.GetFullPath(dir);
+        string file = Path.GetFullPath(Path.Combine(root, location));
+        if (!file.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new OnnxFormatException($"tensor '{t.Name}': external data location '{location}' is outside the model's folder {root}.");
+        if (!File.Exists(file))
+            throw new OnnxFormatException($"tensor '{t.Name}': external data file not found: {file}.");
+        long offset = entries.TryGetValue("offset", out var o) ? long.Parse(o, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        using var stream = File.OpenRead(file);
+        long length = entries.TryGetValue("length", out var l) ? long.Parse(l, System.Globalization.CultureInfo.InvariantCulture) : stream.Length - offset;
+        if (offset < 0 || length < 0 || offset + length > stream.Length || length > int.MaxValue)
+            throw new OnnxFormatException($"tensor '{t.Name}': external data range {offset}+{length} does not fit {file} ({stream.Length} bytes).");
+        var bytes = new byte[length];
+        stream.Position = offset;
+        stream.ReadExactly(bytes);
+        return UnsafeByteOperations.UnsafeWrap(bytes);
     }
 
     static void CheckCount(OnnxTensor t, long actual, long expected)
