@@ -91,7 +91,11 @@ public static partial class OnnxOperators
             var k = kernel ?? w.shape.Skip(2).ToArray();
             var s = strides ?? Ones(rank); var d = dilations ?? Ones(rank);
             var (begin, end) = ResolvePads(node, input, k, s, d, pads, autoPad);
-            bool symmetric = begin.SequenceEqual(end);
+            // More padding at the start than at the end (CNTK's stride-2 convolutions: pads 1,1,0,0): pad both sides
+            // by the start's amount inside the convolution and drop the extra last row/column, instead of copying the
+            // input into a padded tensor (the windows kept are the same ones; see TrimmedOutput).
+            var trim = rank == 2 ? TrimmedOutput(input, k, s, d, begin, end) : null;
+            bool symmetric = begin.SequenceEqual(end) || trim is not null;
             var padded = symmetric ? input : F.pad(input, TorchPadOrder(begin, end));
             var p = symmetric ? begin : new long[rank];
             // A channels-last input (OnnxModule.ChannelsLast) gets a channels-last weight too, or oneDNN reorders both.
@@ -102,7 +106,7 @@ public static partial class OnnxOperators
                 ? F.conv2d(padded, w, b, strides: s, padding: p, dilation: d, groups: group)
                 : F.conv1d(padded, w, b, stride: s[0], padding: p[0], dilation: d[0], groups: group);
             if (!symmetric) padded.Dispose();
-            return y;
+            return trim is null ? y : Trim(y, trim);
         });
     }
 
@@ -122,6 +126,8 @@ public static partial class OnnxOperators
             var (begin, end) = ResolvePads(node, x[0]!, kernel, strides, dilations, pads, autoPad);
             if (begin.SequenceEqual(end) && begin.Zip(kernel).All(t => t.First * 2 <= t.Second))
                 return F.max_pool2d(x[0]!, kernel, strides, begin, dilations, ceil);
+            if (!ceil && begin.Zip(kernel).All(t => t.First * 2 <= t.Second) && TrimmedOutput(x[0]!, kernel, strides, dilations, begin, end) is { } trim)
+                return Trim(F.max_pool2d(x[0]!, kernel, strides, begin, dilations, false), trim);
             // Asymmetric (or over-wide) padding: pad with -inf so padded cells never win, then pool unpadded.
             using var padded = F.pad(x[0]!, TorchPadOrder(begin, end), value: double.NegativeInfinity);
             return F.max_pool2d(padded, kernel, strides, new long[] { 0, 0 }, dilations, ceil);
@@ -154,6 +160,39 @@ public static partial class OnnxOperators
     }
 
     static long[] Ones(int n) => Enumerable.Repeat(1L, n).ToArray();
+
+    /// <summary>
+    /// When every axis pads at least as much at the start as at the end, the output sizes of the asymmetric padding
+    /// (floor mode). Padding the end by the start's amount too only adds windows after the last one kept: window i
+    /// starts at i·stride − begin either way, and a kept window never reaches past the real end padding, so the kept
+    /// outputs are the same values (zeros for Conv, −∞ for MaxPool in both). Null when some axis pads more at the end.
+    /// </summary>
+    static long[]? TrimmedOutput(Tensor input, long[] kernel, long[] strides, long[] dilations, long[] begin, long[] end)
+    {
+        var sizes = new long[kernel.Length];
+        for (int i = 0; i < kernel.Length; i++)
+        {
+            if (begin[i] < end[i]) return null;
+            sizes[i] = (input.shape[2 + i] + begin[i] + end[i] - dilations[i] * (kernel[i] - 1) - 1) / strides[i] + 1;
+            if (sizes[i] < 1) return null;
+        }
+        return sizes;
+    }
+
+    /// <summary>The first <paramref name="sizes"/> rows/columns of a pooled or convolved output (a view; <paramref name="y"/> is released).</summary>
+    static Tensor Trim(Tensor y, long[] sizes)
+    {
+        var t = y.alias();
+        for (int i = 0; i < sizes.Length; i++)
+            if (t.shape[2 + i] != sizes[i])
+            {
+                var n = t.narrow(2 + i, 0, sizes[i]);
+                t.Dispose();
+                t = n;
+            }
+        y.Dispose();
+        return t;
+    }
 
     /// <summary>ONNX pads [b1..bn, e1..en] (or auto_pad) to per-axis begin/end pads for this input.</summary>
     static (long[] Begin, long[] End) ResolvePads(OnnxNode node, Tensor input, long[] kernel, long[] strides, long[] dilations,

@@ -142,6 +142,12 @@ public sealed class OnnxOperatorTests
         yield return C("Pad_reflect", "Pad", 13, new[] { S("mode", "reflect") }, In(Randn(1, 2, 4, 5), Longs(0, 0, 1, 2, 0, 0, 2, 1)), G0);
         yield return C("Pad_edge", "Pad", 13, new[] { S("mode", "edge") }, In(Randn(1, 2, 4, 5), Longs(0, 0, 2, 1, 0, 0, 0, 3)), G0);
         yield return C("Pad_op18_axes", "Pad", 18, Array.Empty<OnnxAttribute>(), In(Randn(2, 3, 4), Longs(1, 2, 0, 1), Scalar(0f), Longs(1, 2)), G0);
+        // Asymmetric padding (CNTK's ResNet18: pads 1,1,0,0 at stride 2, 3,3,2,2 on the first convolution): more at the
+        // start runs as symmetric padding with the extra output row/column dropped; more at the end pads a copy.
+        yield return C("Conv_pads_more_at_start_stride2", "Conv", 13, new[] { Is("kernel_shape", 3, 3), Is("strides", 2, 2), Is("pads", 1, 1, 0, 0) }, In(Randn(2, 3, 9, 8), Randn(4, 3, 3, 3)), G01);
+        yield return C("Conv_pads_7x7_3_3_2_2", "Conv", 13, new[] { Is("kernel_shape", 7, 7), Is("strides", 2, 2), Is("pads", 3, 3, 2, 2) }, In(Randn(1, 3, 12, 11), Randn(2, 3, 7, 7)), G01);
+        yield return C("Conv_pads_more_at_end", "Conv", 13, new[] { Is("kernel_shape", 3, 3), Is("strides", 2, 2), Is("pads", 0, 0, 1, 1) }, In(Randn(1, 3, 8, 9), Randn(2, 3, 3, 3)), G01);
+        yield return C("MaxPool_pads_more_at_start", "MaxPool", 13, new[] { Is("kernel_shape", 3, 3), Is("strides", 2, 2), Is("pads", 1, 1, 0, 0) }, In(Randn(2, 2, 9, 8)), G0);
         yield return C("Einsum", "Einsum", 13, new[] { S("equation", "bij,bjk->bik") }, In(Randn(2, 3, 4), Randn(2, 4, 5)), G01);
         yield return C("Slice_step2", "Slice", 13, Array.Empty<OnnxAttribute>(), In(Randn(5, 6), Longs(1), Longs(6), Longs(1), Longs(2)), G0);
         yield return C("Slice_negative_step", "Slice", 13, Array.Empty<OnnxAttribute>(), In(Randn(5, 6), Longs(-1), Longs(long.MinValue), Longs(0), Longs(-1)), G0);
