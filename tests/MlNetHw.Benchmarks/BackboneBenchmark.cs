@@ -28,6 +28,9 @@ public sealed class BackboneBenchmark : IBenchmarkSection
         }
         var peers = JsonNode.Parse(File.ReadAllText(json))!;
         Console.WriteLine($"  peers: {json} (torch {peers["torch"]}, {peers["threads"]} threads)");
+        // The same peers with MlNetHw's C-heap setting (run-with-peers.sh writes them beside the first), when there.
+        string heapJson = Path.Combine(dir!.TrimEnd('/') + "-retained-heap", "backbone_peers.json");
+        var heapPeers = File.Exists(heapJson) ? JsonNode.Parse(File.ReadAllText(heapJson)) : null;
         foreach (var arch in new[] { "mobilenet_v2", "resnet50" })
         {
             if (peers[arch]?["onnx"]?.GetValue<string>() is not { } file) continue;
@@ -52,6 +55,7 @@ public sealed class BackboneBenchmark : IBenchmarkSection
             module.ChannelsLast = true;
             context.Record($"{arch}_channels_last_speedup", best[false].MedianMs / best[true].MedianMs, "x");
             Versus(context, $"{arch} features b32 / torchvision", best[true], peers[arch]?["features_b32_no_grad"]);
+            Versus(context, $"{arch} features b32 / torchvision with the same heap setting", best[true], heapPeers?[arch]?["features_b32_no_grad"]);
 
             module.train();
             using var optimizer = torch.optim.SGD(module.parameters(), 0.01, 0.9);
@@ -65,6 +69,7 @@ public sealed class BackboneBenchmark : IBenchmarkSection
                 optimizer.step();
             }, warmup: 1, iterations: 3, workPerIteration: 16, unit: "img");
             Versus(context, $"{arch} train step b16 / torchvision", step, peers[arch]?["train_step_b16_sgd_momentum"]);
+            Versus(context, $"{arch} train step b16 / torchvision with the same heap setting", step, heapPeers?[arch]?["train_step_b16_sgd_momentum"]);
         }
     }
 

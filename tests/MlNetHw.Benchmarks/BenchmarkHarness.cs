@@ -209,6 +209,7 @@ public static class BenchmarkHarness
                 Os = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
                 Runtime = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
                 TorchThreads = TorchSharp.torch.get_num_threads(),
+                NativeHeap = MlNetHw.Torch.NativeHeap.Describe(),
                 Quick = quick,
             },
             Results = ctx.Results,

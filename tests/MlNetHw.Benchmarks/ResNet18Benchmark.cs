@@ -164,37 +164,105 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
             using var classifier = new ResNet18Network(2);
             classifier.eval();
             using var x32 = torch.rand(32, 3, 224, 224) * 255;
-            var torch32 = context.Measure("torchsharp_imported_features_b32_no_grad", () =>
+            void Features(bool channelsLast)
             {
+                classifier.Backbone.ChannelsLast = channelsLast;
                 using var scope = torch.NewDisposeScope();
                 using var noGrad = torch.no_grad();
                 classifier.Features(x32);
-            }, warmup: 1, iterations: 3, workPerIteration: 32, unit: "img");
-            VersusPeer(context, "torchsharp features b32 / torchvision features b32", torch32, "feature_extraction_b32_no_grad_512d");
-            // The same with the importer's channels-last layout off (NCHW activations): what the layout buys.
-            classifier.Backbone.ChannelsLast = false;
-            var nchw32 = context.Measure("torchsharp_imported_features_b32_no_grad_nchw", () =>
+            }
+            // TorchSharp features alternating with the features peer (same rounds, same load); channels-last off too
+            // (NCHW activations): what the layout buys.
+            var featureCases = new List<BenchmarkContext.Case>
             {
-                using var scope = torch.NewDisposeScope();
-                using var noGrad = torch.no_grad();
-                classifier.Features(x32);
-            }, warmup: 1, iterations: 3, workPerIteration: 32, unit: "img");
+                new("torchsharp_imported_features_b32_no_grad", () => Features(true), 32, "img"),
+                new("torchsharp_imported_features_b32_no_grad_nchw", () => Features(false), 32, "img"),
+            };
+            if (peer is not null)
+                featureCases.Insert(0, new("torchvision_peer_features_b32_no_grad_alternating_torchsharp", peer.Run, 32, "img", new() { ["torch_threads"] = threads }));
+            // torchvision with the C-heap setting MlNetHw's programs use (NativeHeap): the comparison without the C library.
+            using var heapPeer = peer is null ? null : TorchvisionPeerProcess.TryStart(threads, out _, retainFreedMemory: true);
+            if (heapPeer is not null)
+                featureCases.Insert(1, new("torchvision_peer_features_b32_no_grad_retained_heap", heapPeer.Run, 32, "img", new() { ["torch_threads"] = threads }));
+            var featureResults = context.MeasureAlternating(featureCases, warmup: 1, rounds: 5, idleWaitSeconds: 45).ToDictionary(x => x.Name);
             classifier.Backbone.ChannelsLast = true;
-            context.Record("torchsharp features channels-last speedup", nchw32.MedianMs / torch32.MedianMs, "x");
+            var torch32 = featureResults["torchsharp_imported_features_b32_no_grad"];
+            VersusPeer(context, "torchsharp features b32 / torchvision features b32", torch32, "feature_extraction_b32_no_grad_512d");
+            context.Record("torchsharp features channels-last speedup",
+                BenchmarkContext.RoundRatio(featureResults["torchsharp_imported_features_b32_no_grad_nchw"], torch32).Ratio, "x");
+            if (peer is not null)
+                RecordRoundRatio(context, "torchsharp features b32 / torchvision peer (same rounds)",
+                    featureResults["torchvision_peer_features_b32_no_grad_alternating_torchsharp"], torch32);
+            if (heapPeer is not null)
+                RecordRoundRatio(context, "torchsharp features b32 / torchvision peer with the same heap setting (same rounds)",
+                    featureResults["torchvision_peer_features_b32_no_grad_retained_heap"], torch32);
+            peer?.Dispose();
+            heapPeer?.Dispose();
 
+            // The finetune train step (forward + backward + SGD momentum, batch 16) alternating with torchvision's
+            // resnet18 train step in a child process, and the importer running that very model (exported by the
+            // child, same weights) through the same step: the packaged CNTK ResNet18 has one more residual block
+            // than torchvision's (2-2-2-3), so the same-graph figure is the importer's own speed.
             classifier.train();
-            var optimizer = torch.optim.SGD(classifier.parameters(), 0.001, 0.9);
+            using var optimizer = torch.optim.SGD(classifier.parameters(), 0.001, 0.9);
             using var x16 = torch.rand(16, 3, 224, 224) * 255;
             using var y16 = torch.randint(0, 2, new long[] { 16 }, dtype: ScalarType.Int64);
-            var train16 = context.Measure("torchsharp_finetune_train_step_b16_sgd_momentum", () =>
+            var trainCases = new List<BenchmarkContext.Case>
             {
-                using var scope = torch.NewDisposeScope();
-                var loss = nn.functional.cross_entropy(classifier.forward(x16), y16);
-                optimizer.zero_grad();
-                loss.backward();
-                optimizer.step();
-            }, warmup: 1, iterations: 3, workPerIteration: 16, unit: "img");
+                new("torchsharp_finetune_train_step_b16_sgd_momentum", () =>
+                {
+                    using var scope = torch.NewDisposeScope();
+                    var loss = nn.functional.cross_entropy(classifier.forward(x16), y16);
+                    optimizer.zero_grad();
+                    loss.backward();
+                    optimizer.step();
+                }, 16, "img"),
+            };
+            string torchvisionOnnx = Path.Combine(dir, "torchvision-resnet18.onnx");
+            using var trainPeer = TorchvisionPeerProcess.TryStart(threads, out string noTrainPeer, TorchvisionPeerProcess.TrainStep, torchvisionOnnx);
+            if (trainPeer is null) Console.WriteLine($"  torchvision train-step peer not alternated: {noTrainPeer}");
+            using var trainHeapPeer = trainPeer is null ? null : TorchvisionPeerProcess.TryStart(threads, out _, TorchvisionPeerProcess.TrainStep, retainFreedMemory: true);
+            using var sameGraph = trainPeer is null ? null : OnnxModule.Load(torchvisionOnnx);
+            using var sameGraphOptimizer = sameGraph is null ? null : torch.optim.SGD(sameGraph.parameters(), 0.01, 0.9);
+            torch.manual_seed(1);
+            using var tx16 = torch.randn(16, 3, 224, 224);
+            using var ty16 = torch.randint(0, 1000, new long[] { 16 }, dtype: ScalarType.Int64);
+            if (trainPeer is not null && sameGraph is not null)
+            {
+                sameGraph.train();
+                trainCases.Insert(0, new("torchvision_peer_train_step_b16_sgd_momentum_alternating", trainPeer.Run, 16, "img", new() { ["torch_threads"] = threads }));
+                if (trainHeapPeer is not null)
+                    trainCases.Insert(1, new("torchvision_peer_train_step_b16_sgd_momentum_retained_heap", trainHeapPeer.Run, 16, "img", new() { ["torch_threads"] = threads }));
+                trainCases.Add(new("torchsharp_imported_torchvision_resnet18_train_step_b16_sgd_momentum", () =>
+                {
+                    using var scope = torch.NewDisposeScope();
+                    sameGraphOptimizer!.zero_grad();
+                    nn.functional.cross_entropy(sameGraph.forward(tx16), ty16).backward();
+                    sameGraphOptimizer.step();
+                }, 16, "img"));
+            }
+            var trainResults = context.MeasureAlternating(trainCases, warmup: 1, rounds: 7, idleWaitSeconds: 45).ToDictionary(x => x.Name);
+            var train16 = trainResults["torchsharp_finetune_train_step_b16_sgd_momentum"];
             VersusPeer(context, "finetune step b16 / torchvision train step b16", train16, "train_step_b16_sgd_momentum");
+            double packagedMacs = MultiplyAdds(classifier.Backbone, PackagedResNet18.BackboneInput) + classifier.Head.weight!.numel();
+            context.Record("packaged resnet18 multiply-adds per image (convs + head)", packagedMacs / 1e9, "GMAC");
+            if (trainPeer is not null && sameGraph is not null)
+            {
+                var p = trainResults["torchvision_peer_train_step_b16_sgd_momentum_alternating"];
+                RecordRoundRatio(context, "finetune step b16 / torchvision peer train step b16 (same rounds)", p, train16);
+                RecordRoundRatio(context, "imported torchvision resnet18 train step b16 / torchvision peer (same rounds, same graph)",
+                    p, trainResults["torchsharp_imported_torchvision_resnet18_train_step_b16_sgd_momentum"]);
+                if (trainHeapPeer is not null)
+                {
+                    var h = trainResults["torchvision_peer_train_step_b16_sgd_momentum_retained_heap"];
+                    RecordRoundRatio(context, "finetune step b16 / torchvision peer with the same heap setting (same rounds)", h, train16);
+                    RecordRoundRatio(context, "imported torchvision resnet18 train step b16 / torchvision peer with the same heap setting (same rounds, same graph)",
+                        h, trainResults["torchsharp_imported_torchvision_resnet18_train_step_b16_sgd_momentum"]);
+                }
+                double torchvisionMacs = MultiplyAdds(sameGraph, sameGraph.InputName);
+                context.Record("torchvision resnet18 multiply-adds per image (convs + fc)", torchvisionMacs / 1e9, "GMAC");
+                context.Record("packaged / torchvision resnet18 multiply-adds", packagedMacs / torchvisionMacs, "x");
+            }
         }
         finally { Directory.Delete(dir, true); }
     }
@@ -203,6 +271,37 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
 
     static double ReadLoadAverage() =>
         File.Exists("/proc/loadavg") && double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out double l) ? l : double.NaN;
+
+    /// <summary>Records the peer's time / ours per round of one alternating measurement (> 1: faster than torchvision).</summary>
+    static void RecordRoundRatio(BenchmarkContext context, string name, BenchmarkResult peer, BenchmarkResult mine)
+    {
+        var (ratio, used) = BenchmarkContext.RoundRatio(peer, mine);
+        context.Record(name, ratio, "ratio", new() { ["rounds_used"] = used, ["images_per_s"] = Math.Round(mine.Throughput ?? 0, 2), ["peer_images_per_s"] = Math.Round(peer.Throughput ?? 0, 2) });
+    }
+
+    /// <summary>
+    /// Multiply-adds of one 224×224 image through the graph's convolutions and Gemms: each Conv output element costs
+    /// one filter (weight elements / output channels), each Gemm output element one row of its weight.
+    /// </summary>
+    static double MultiplyAdds(OnnxModule module, string input)
+    {
+        bool wasTraining = module.training;
+        module.eval();
+        try
+        {
+            using var scope = torch.NewDisposeScope();
+            using var noGrad = torch.no_grad();
+            var nodes = module.Nodes.Where(n => n.OpType is "Conv" or "Gemm").ToList();
+            var outputs = module.Run(new Dictionary<string, torch.Tensor> { [input] = torch.zeros(1, 3, 224, 224) }, nodes.Select(n => n.Outputs[0]));
+            return nodes.Sum(n =>
+            {
+                var w = module.Constant(n.Inputs[1]);
+                double perOutput = n.OpType == "Conv" ? (double)w.numel() / w.shape[0] : w.shape[1];
+                return outputs[n.Outputs[0]].numel() * perOutput;
+            });
+        }
+        finally { module.train(wasTraining); }
+    }
 
     /// <summary>Records ours / the torchvision peer's images per second, when peers.json has the figure.</summary>
     static void VersusPeer(BenchmarkContext context, string name, BenchmarkResult mine, string peerKey)

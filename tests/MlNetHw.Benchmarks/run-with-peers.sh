@@ -32,6 +32,8 @@ fi
 # section imports, so both sides run the same weights.
 if [[ ",$sections," == *",backbones,"* ]] && /usr/bin/python3 -c "import torch, torchvision" 2>/dev/null; then
   /usr/bin/python3 "$root/tests/MlNetHw.Benchmarks/backbone_peers.py" "$out/backbones"
+  # Again with the C-heap setting MlNetHw's programs use (MlNetHw.Torch.NativeHeap): the comparison without the C library.
+  MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2147483647 /usr/bin/python3 "$root/tests/MlNetHw.Benchmarks/backbone_peers.py" "$out/backbones-retained-heap" --no-export
   export MLNETHW_BACKBONE_PEERS="$out/backbones"
 fi
 dotnet run -c Release --project "$root/tests/MlNetHw.Benchmarks" -- --only "$sections" --out "$out/mlnethw.json"

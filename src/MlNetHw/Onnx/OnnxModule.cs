@@ -58,6 +58,17 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
     /// allocating a new tensor (only inputs that own their storage: Conv, Gemm, arithmetic outputs); default on.
     /// </summary>
     public bool InPlaceWhenNoGrad { get; set; } = true;
+    /// <summary>
+    /// With gradient tracking too (training), run Relu and Add in place as <see cref="InPlaceWhenNoGrad"/> does, where
+    /// autograd allows it: the overwritten value has this node as its only reader and comes from a Conv,
+    /// BatchNormalization or Add, whose backward passes do not read their own output (what torchvision's
+    /// <c>ReLU(inplace=True)</c> and <c>out += identity</c> do); default on. Saves one activation-sized allocation per
+    /// Relu and Add in each training step, forward and backward.
+    /// </summary>
+    public bool InPlaceWithGrad { get; set; } = true;
+
+    /// <summary>How many Relu/Add nodes the last <see cref="Run(IReadOnlyDictionary{string, Tensor}, IEnumerable{string})"/> ran in place (for tests).</summary>
+    internal int LastRunInPlaceCount { get; private set; }
     /// <summary>The device the module's parameters live on.</summary>
     public Device Device { get; private set; } = torch.CPU;
 
@@ -248,14 +259,21 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
 
         // Last node (up to `stop`) that reads each value, so a value can be dropped right after it.
         var lastUse = new Dictionary<string, int>();
+        var readers = new Dictionary<string, int>();
         for (int i = 0; i <= stop; i++)
-            foreach (var n in _nodes[i].Node.Inputs) lastUse[n] = i;
+            foreach (var n in _nodes[i].Node.Inputs)
+            {
+                lastUse[n] = i;
+                readers[n] = readers.GetValueOrDefault(n) + 1;
+            }
 
         bool fold = FoldBatchNormInEval && !training && _convToBn.Count > 0
             && !_convToBn.Keys.Any(c => wanted.Contains(_nodes[c].Node.Outputs[0]));
-        bool inPlace = InPlaceWhenNoGrad && !torch.is_grad_enabled();
+        bool grad = torch.is_grad_enabled();
+        bool inPlace = grad ? InPlaceWithGrad : InPlaceWhenNoGrad;
         var fed = LayoutInputs(inputs, out var laidOut);
         bool converted = laidOut.Count > 0;
+        int inPlaceCount = 0;
         var exclusive = new HashSet<string>(); // values that own their storage (safe to overwrite at their last use)
         var values = new Dictionary<string, Tensor>();
         var result = new Dictionary<string, Tensor>();
@@ -284,8 +302,11 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
                     }
                     else if (fold && _foldedBn.Contains(i))
                         produced = new[] { values.Remove(node.Inputs[0], out var convOut) ? convOut : args[0]!.alias() };
-                    else if (inPlace && InPlace(node, values, exclusive, wanted, lastUse, i) is { } overwritten)
+                    else if (inPlace && (!grad || GradAllowsInPlace(node, readers)) && InPlace(node, values, exclusive, wanted, lastUse, i) is { } overwritten)
+                    {
                         produced = new[] { overwritten };
+                        inPlaceCount++;
+                    }
                     else
                         produced = _nodes[i].Kernel(this, args);
                 }
@@ -317,10 +338,26 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         {
             foreach (var (n, v) in values) if (!result.ContainsKey(n)) v.Dispose();
             foreach (var t in laidOut) t.Dispose();
+            LastRunInPlaceCount = inPlaceCount;
         }
         if (converted)
             foreach (var k in result.Keys.ToList()) result[k] = LayoutOutput(result[k]);
         return result;
+    }
+
+    // Ops whose backward reads their inputs (or nothing) but never their own output, so autograd lets a later op
+    // overwrite that output in place (the version-counter check would refuse it otherwise, at backward time).
+    static readonly HashSet<string> OutputNotSavedForBackwardOps = new() { "Conv", "BatchNormalization", "Add" };
+
+    /// <summary>
+    /// Under autograd, whether <paramref name="node"/>'s first input may be overwritten: this node is its only reader
+    /// (no earlier reader saved it for its backward) and its producer does not read its own output in backward.
+    /// </summary>
+    bool GradAllowsInPlace(OnnxNode node, Dictionary<string, int> readers)
+    {
+        string n = node.Inputs.Count > 0 ? node.Inputs[0] : "";
+        return readers.GetValueOrDefault(n) == 1 && _producer.TryGetValue(n, out int p)
+            && OutputNotSavedForBackwardOps.Contains(_nodes[p].Node.OpType);
     }
 
     /// <summary>

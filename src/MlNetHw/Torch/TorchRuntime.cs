@@ -71,5 +71,5 @@ public static class TorchRuntime
 
     /// <summary>One line describing the runtime, printed by every pipeline at start.</summary>
     public static string Describe(Device device) =>
-        $"TorchSharp backend={BuildBackend} device={device.type}{(device.index >= 0 ? ":" + device.index : "")} threads={torch.get_num_threads()}";
+        $"TorchSharp backend={BuildBackend} device={device.type}{(device.index >= 0 ? ":" + device.index : "")} threads={torch.get_num_threads()} native-memory={NativeHeap.Describe()}";
 }

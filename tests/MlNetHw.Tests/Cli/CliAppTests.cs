@@ -73,4 +73,16 @@ public sealed class CliAppTests
         Assert.IsNotNull(settings);
         Assert.AreEqual((3, "cuda:1", 2, "out/x", true), (settings.Seed, settings.Device, settings.Threads, settings.OutputDirectory, settings.Quick));
     }
+
+    [TestMethod]
+    public void NativeMemoryTakesRetainOrReleaseAndNamesTheOptionOtherwise()
+    {
+        var (code, _, err) = Run(() => 0, "--native-memory", "keep");
+        Assert.AreEqual(2, code);
+        StringAssert.Contains(err, "--native-memory");
+        StringAssert.Contains(err, "keep");
+        Assert.AreEqual(0, Run(() => 0, "--native-memory", "release").Code);
+        Assert.AreEqual(0, Run(() => 0, "--native-memory", "retain").Code);
+        if (OperatingSystem.IsLinux()) Assert.IsTrue(MlNetHw.Torch.NativeHeap.Retained, "retain (the default) must take effect on Linux/glibc");
+    }
 }

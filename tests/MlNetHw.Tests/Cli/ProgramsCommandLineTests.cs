@@ -106,7 +106,7 @@ public sealed class ProgramsCommandLineTests
         Assert.IsTrue(optionLines.Count >= 3, r.ToString());
         foreach (var line in optionLines)
             Assert.IsTrue(System.Text.RegularExpressions.Regex.IsMatch(line, @"^  -\S.*\S {2,}\S"), $"option without a description: '{line}'\n{r}");
-        foreach (var name in new[] { "--help", "--verbose" }) StringAssert.Contains(r.StdOut, name, r.ToString());
+        foreach (var name in new[] { "--help", "--verbose", "--native-memory" }) StringAssert.Contains(r.StdOut, name, r.ToString());
         if (Tree(pipeline) is { } tree)
             foreach (var o in tree.Options.Where(o => o.Name.StartsWith("--", StringComparison.Ordinal) && o.Name != "--version"))
             {

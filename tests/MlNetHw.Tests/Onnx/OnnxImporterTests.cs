@@ -199,6 +199,66 @@ public sealed class OnnxImporterTests
         Assert.IsTrue(module.Constant("w1").is_contiguous());
     }
 
+    /// <summary>
+    /// A residual block and two traps for in-place training: Conv → BN → Relu → Conv → BN → Add(·, skip) → Relu (three
+    /// in-place candidates autograd allows), then a Relu after a Sigmoid (whose backward reads its output) and a Relu of
+    /// a value a Mul read earlier (which saved it for its backward): those two must run out of place.
+    /// </summary>
+    static OnnxModel ResidualWithInPlaceTraps(int seed)
+    {
+        var rng = new Random(seed);
+        float[] Rand(int n, double scale, double offset = 0) => Enumerable.Range(0, n).Select(_ => (float)(offset + scale * (rng.NextDouble() * 2 - 1))).ToArray();
+        var g = new OnnxGraphBuilder("inplace");
+        string x = g.Input("x", OnnxDataType.Float, null, 4, 6, 6);
+        string Bn(string input, string name) => g.Op("BatchNormalization", new[] { input,
+            g.Floats(name + "_s", Rand(4, 0.2, 1), 4), g.Floats(name + "_b", Rand(4, 0.1), 4),
+            g.Floats(name + "_m", Rand(4, 0.1), 4), g.Floats(name + "_v", Rand(4, 0.2, 1), 4) });
+        string Conv(string input, string name) => g.Op("Conv", new[] { input, g.Floats(name, Rand(4 * 4 * 9, 0.3), 4, 4, 3, 3) },
+            OnnxAttribute.IntList("kernel_shape", 3, 3), OnnxAttribute.IntList("pads", 1, 1, 1, 1));
+        string r = g.Op("Relu", Bn(Conv(x, "w1"), "bn1"));
+        string a = g.Op("Add", Bn(Conv(r, "w2"), "bn2"), r);
+        string ra = g.Op("Relu", a);
+        string sr = g.Op("Relu", g.Op("Sigmoid", ra));
+        string c3 = Conv(sr, "w3");
+        string mul = g.Op("Mul", c3, g.Floats("k", Rand(4, 0.5, 1), 1, 4, 1, 1));
+        string rc = g.Op("Relu", c3);
+        g.Node("Add", new[] { rc, mul }, new[] { "out" });
+        g.Output("out", OnnxDataType.Float, null, 4, 6, 6);
+        return g.Model("in-place training test");
+    }
+
+    [TestMethod]
+    public void InPlaceReluAndAddInTrainingGiveTheSameValuesAndGradients()
+    {
+        using var module = new OnnxModule(ResidualWithInPlaceTraps(seed: 4));
+        module.train();
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(5);
+        var x = torch.randn(3, 4, 6, 6);
+        (Tensor Out, Dictionary<string, Tensor> Grads, int InPlace) Pass(bool inPlace)
+        {
+            module.InPlaceWithGrad = inPlace;
+            module.zero_grad();
+            var y = module.forward(x);
+            int count = module.LastRunInPlaceCount;
+            (y * y).mean().backward(); // would throw "modified by an inplace operation" if a saved value were overwritten
+            return (y.detach().clone(), module.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.clone()), count);
+        }
+        var off = Pass(false);
+        var on = Pass(true);
+        Assert.AreEqual(0, off.InPlace);
+        Assert.AreEqual(3, on.InPlace, "Relu after BN, Add of a BN output and Relu after Add run in place; Relu after Sigmoid and of a value Mul read do not");
+        Assert.IsTrue((on.Out - off.Out).abs().max().item<float>() < 1e-6, "values differ");
+        Assert.AreEqual(off.Grads.Count, on.Grads.Count);
+        foreach (var (name, g) in off.Grads)
+        {
+            double scale = Math.Max(1e-6, g.abs().max().item<float>());
+            double d = (on.Grads[name] - g).abs().max().item<float>() / scale;
+            Assert.IsTrue(d < 1e-6, $"dL/d{name}: max rel diff {d}");
+            Assert.IsTrue(g.abs().max().item<float>() > 0, $"dL/d{name} should not vanish");
+        }
+    }
+
     [TestMethod]
     public void UnknownOperatorFailsAtImportNamingNodeAndOp()
     {
