@@ -129,6 +129,7 @@ public static class TextClassificationExperiment
             split.Train.Count, split.Dev.Count, split.Test.Count, split.Unlabelled?.Count ?? 0,
             Path.Combine(outDir, "results.md"), chart, wall.Elapsed) { TruncatedSentences = truncated, MaxWords = options.MaxWords };
         WriteMarkdown(result, options);
+        WriteJson(result, Path.Combine(outDir, "results.json"));
         runFolder.Commit();
         log.WriteLine();
         log.WriteLine(File.ReadAllText(result.ResultsMarkdownPath));
@@ -311,5 +312,40 @@ public static class TextClassificationExperiment
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Wall time {result.WallTime.TotalSeconds:0.0} s. Best model: {NameOf(result.Best.Kind)} ({result.Best.TestAccuracy:0.0000})."));
         if (result.DevAccuracyChartPath is not null) sb.AppendLine().AppendLine($"![dev accuracy]({Path.GetFileName(result.DevAccuracyChartPath)})");
         AtomicFile.Write(result.ResultsMarkdownPath, s => { using var w = new StreamWriter(s, new UTF8Encoding(false)); w.Write(sb.ToString()); });
+    }
+
+    /// <summary>
+    /// results.json: the run's counts and, per model, the figures of results.md (test accuracy, AUC, F1, best dev
+    /// accuracy, epoch kept, L2 for the logistic regressions, vocabulary, seconds, model file, reload check) and the
+    /// epoch history, for scripts and reports that should not parse Markdown.
+    /// </summary>
+    static void WriteJson(TextClassificationResult r, string path)
+    {
+        var json = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            r.DataFolder, r.GloVePath, r.GloVeDimension, r.TrainCount, r.ValidationCount, r.TestCount, r.UnlabelledCount,
+            r.TruncatedSentences, r.MaxWords, WallSeconds = r.WallTime.TotalSeconds,
+            Models = r.Models.Select(m => new
+            {
+                Name = NameOf(m.Kind), Kind = m.Kind.ToString(), m.TestAccuracy, m.TestAuc, m.TestF1, m.TrainAccuracy,
+                m.BestValidationAccuracy, m.SelectedEpoch, L2 = float.IsFinite(m.L2) ? double.Parse(m.L2.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : double.NaN, m.ReferenceAccuracy, m.VocabularySize,
+                TrainingSeconds = m.TrainingTime.TotalSeconds, m.ModelPath, m.PredictionsPath, m.ReloadReproducesPredictions,
+                History = m.History,
+            }),
+        }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Converters = { new NonFiniteAsNull() } });
+        AtomicFile.Write(path, s => s.Write(Encoding.UTF8.GetBytes(json)));
+    }
+
+    /// <summary>Doubles as JSON numbers, NaN and infinities (a figure that does not apply, e.g. no AUC) as null.</summary>
+    sealed class NonFiniteAsNull : System.Text.Json.Serialization.JsonConverter<double>
+    {
+        public override double Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+            reader.TokenType == System.Text.Json.JsonTokenType.Null ? double.NaN : reader.GetDouble();
+
+        public override void Write(System.Text.Json.Utf8JsonWriter writer, double value, System.Text.Json.JsonSerializerOptions options)
+        {
+            if (double.IsFinite(value)) writer.WriteNumberValue(value);
+            else writer.WriteNullValue();
+        }
     }
 }

@@ -64,6 +64,17 @@ public sealed class TextClassificationExperimentTests
             }
         }
         StringAssert.Contains(File.ReadAllText(r.ResultsMarkdownPath), "| embed |");
+        // results.json beside results.md carries the same figures, per model, in the same order.
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Path.GetDirectoryName(r.ResultsMarkdownPath)!, "results.json")));
+        var models = json.RootElement.GetProperty("Models").EnumerateArray().ToList();
+        Assert.AreEqual(r.Models.Count, models.Count);
+        Assert.AreEqual(r.TrainCount, json.RootElement.GetProperty("TrainCount").GetInt32());
+        foreach (var (m, j) in r.Models.Zip(models))
+        {
+            Assert.AreEqual(TextClassificationExperiment.NameOf(m.Kind), j.GetProperty("Name").GetString());
+            Assert.AreEqual(m.TestAccuracy, j.GetProperty("TestAccuracy").GetDouble(), 1e-12, $"{m.Kind}");
+            Assert.AreEqual(m.History.Count, j.GetProperty("History").GetArrayLength(), $"{m.Kind}");
+        }
         Assert.IsTrue(File.Exists(r.DevAccuracyChartPath), "dev accuracy chart written");
     }
 
