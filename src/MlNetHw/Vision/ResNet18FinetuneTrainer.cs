@@ -63,7 +63,10 @@ public static class ResNet18FinetuneTrainer
             ? backbone.CreateNetwork(classes.Count, options.BatchNormMomentum)
             : new ResNet18Network(classes.Count, options.BatchNormMomentum);
         model.FreezeBackbone = options.FreezeBackbone;
-        var trainer = new TorchTrainer<ImageBatch>(model, options.Training, batch => Step(model, batch), channel)
+        // A last batch of one image is added to the one before (train-mode BatchNorm; TrainerOptions.MergeLastBatchOfOne).
+        var loop = options.Training.Clone();
+        loop.MergeLastBatchOfOne = true;
+        var trainer = new TorchTrainer<ImageBatch>(model, loop, batch => Step(model, batch), channel)
         {
             Progress = new MlNetHw.IO.TextTrainingProgress("finetune", log),
             ModelSettings = new KeyValuePair<string, string>[]

@@ -277,4 +277,38 @@ public sealed class TorchTrainerTests
     {
         public void Report(TrainingProgress value) => report(value);
     }
+
+    [TestMethod]
+    public void ALastBatchOfOneIsAddedToTheOneBeforeWhenAskedSoTrainModeBatchNormKeepsFiniteStatistics()
+    {
+        // 9 examples, batch 4: 4, 4, 1. BatchNorm over a 1×1 map given a batch of one in training mode updates its
+        // running variance with an unbiased estimate of one value, 0/0: NaN, and every eval-mode output after it is NaN.
+        var rows = Enumerable.Range(0, 9).Select(i => (float)i).ToArray();
+        var source = new ListBatchSource<float, Tensor>(rows, (picked, device) => torch.tensor(picked.ToArray(), device: device).view(-1, 1, 1, 1));
+        float[] RunningVarianceAfter(bool merge, List<int> sizes)
+        {
+            TorchRuntime.Seed(3);
+            var bn = nn.BatchNorm2d(2);
+            var module = nn.Sequential(("conv", nn.Conv2d(1, 2, 1)), ("bn", bn));
+            var trainer = new TorchTrainer<Tensor>(module, new TrainerOptions { Epochs = 2, BatchSize = 4, Optimizer = OptimizerKind.Sgd, Seed = 1, Device = "cpu", MergeLastBatchOfOne = merge }, x =>
+            {
+                sizes.Add((int)x.shape[0]);
+                return new BatchOutcome(module.forward(x).pow(2).mean(), (int)x.shape[0]);
+            });
+            trainer.Fit(source, null);
+            return bn.running_var!.data<float>().ToArray();
+        }
+        var merged = new List<int>();
+        var good = RunningVarianceAfter(merge: true, merged);
+        CollectionAssert.AreEqual(new[] { 4, 5, 4, 5 }, merged, "two epochs of 4 + 5");
+        Assert.IsTrue(good.All(float.IsFinite), $"running variance {string.Join(", ", good)}");
+        var plain = new List<int>();
+        var bad = RunningVarianceAfter(merge: false, plain);
+        CollectionAssert.AreEqual(new[] { 4, 4, 1, 4, 4, 1 }, plain, "without merging each epoch ends with a batch of one");
+        Assert.IsTrue(bad.All(float.IsNaN), $"the batch of one should poison the statistics (that is what merging prevents): {string.Join(", ", bad)}");
+        // Only a remainder of exactly one is merged.
+        Assert.AreEqual(3, new TrainerOptions { BatchSize = 4, MergeLastBatchOfOne = true }.StepsPerEpoch(10));
+        Assert.AreEqual(1, new TrainerOptions { BatchSize = 4, MergeLastBatchOfOne = true }.StepsPerEpoch(1));
+        Assert.AreEqual(3, new TrainerOptions { BatchSize = 4 }.StepsPerEpoch(9));
+    }
 }

@@ -114,7 +114,7 @@ public sealed class TorchTrainer<TBatch>
             Info($"resuming from checkpoint '{ckPath}' after epoch {startEpoch}{(finished ? " (training had finished)" : "")}");
         }
 
-        int stepsPerEpoch = (train.Count + o.BatchSize - 1) / o.BatchSize;
+        int stepsPerEpoch = o.StepsPerEpoch(train.Count);
         long totalSteps = (long)stepsPerEpoch * o.Epochs;
         long stepsAtStart = globalStep;
         var clock = Stopwatch.StartNew();
@@ -138,7 +138,8 @@ public sealed class TorchTrainer<TBatch>
             for (int s = 0; s < stepsPerEpoch; s++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                int from = s * o.BatchSize, count = Math.Min(o.BatchSize, train.Count - from);
+                // The last step takes the rest: at most BatchSize, or BatchSize + 1 with MergeLastBatchOfOne.
+                int from = s * o.BatchSize, count = s == stepsPerEpoch - 1 ? train.Count - from : o.BatchSize;
                 if (o.Schedule == LearningRateSchedule.WarmupLinear)
                 {
                     lr = o.LearningRateAtStep((long)epoch * stepsPerEpoch + s, totalSteps, epoch);

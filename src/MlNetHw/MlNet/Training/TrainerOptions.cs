@@ -47,6 +47,22 @@ public sealed class TrainerOptions
     /// <summary>Examples per mini-batch [64]; the last batch of an epoch may be smaller.</summary>
     public int BatchSize { get; set; } = 64;
 
+    /// <summary>
+    /// When an epoch would end with a batch of a single example, add it to the batch before instead (one batch of
+    /// <see cref="BatchSize"/> + 1) [false]. BatchNorm in training mode given one example with a 1×1 feature map
+    /// updates its running variance with the unbiased variance of one value, 0/0 = NaN (libtorch does not refuse it as
+    /// PyTorch's Python layer does), so every eval-mode output afterwards is NaN; and one example gives BatchNorm noisy
+    /// statistics at any size. The image finetuner turns this on. Validation batches are unaffected.
+    /// </summary>
+    public bool MergeLastBatchOfOne { get; set; }
+
+    /// <summary>Training steps of one epoch over <paramref name="count"/> examples (see <see cref="MergeLastBatchOfOne"/>).</summary>
+    public int StepsPerEpoch(int count)
+    {
+        int steps = (count + BatchSize - 1) / BatchSize;
+        return MergeLastBatchOfOne && BatchSize > 1 && steps > 1 && count % BatchSize == 1 ? steps - 1 : steps;
+    }
+
     /// <summary>Optimizer [Adam].</summary>
     public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adam;
 
@@ -151,6 +167,7 @@ public sealed class TrainerOptions
             yield return S("clip", GradientClipNorm); yield return S("metric", Metric); yield return S("keep-best", KeepBestWeights);
             yield return S("patience", EarlyStoppingPatience); yield return S("seed", Seed); yield return S("shuffle", Shuffle);
             if (Schedule == LearningRateSchedule.WarmupLinear) yield return S("warmup", WarmupFraction);
+            if (MergeLastBatchOfOne) yield return S("merge-last-batch-of-one", true);
         }
     }
 
