@@ -5,7 +5,8 @@ namespace MlNetHw.Style;
 
 /// <summary>
 /// Estimated memory of one style-transfer run, computed before any full-size tensor exists: the network is probed
-/// once at a small size (no gradients) and its activations are scaled to the requested size.
+/// once at a small size (no gradients) and its activations are scaled to the requested size (not for a graph that
+/// runs at its fixed input size, to which every image is resized).
 /// </summary>
 /// <param name="ActivationBytes">Bytes of every feature map up to the deepest requested layer, at the requested size.</param>
 /// <param name="OptimizerBytes">Image-sized buffers: the image, its gradient and the L-BFGS history (2 per remembered step).</param>
@@ -34,7 +35,9 @@ public sealed record MemoryEstimate(long ActivationBytes, long OptimizerBytes, s
             var probe = full(new long[] { 1, 3, ProbeSize, ProbeSize }, 0.5f, device: extractor.Device);
             foreach (var t in extractor.Extract(probe, upTo).Values) probeElements += t.numel();
         }
-        double scale = (double)height * width / (ProbeSize * ProbeSize);
+        // A graph run at its fixed input size (OnnxFeatureExtractor.ResizeTo) sees every image, the probe included, at
+        // that size: its activations do not grow with the requested one.
+        double scale = extractor is OnnxFeatureExtractor { ResizeTo: not null } ? 1 : (double)height * width / (ProbeSize * ProbeSize);
         long activations = (long)(probeElements * 4 * scale);
         long imageBytes = 3L * height * width * 4;
         long optimizer = (2L * lbfgsHistory + 8) * imageBytes;

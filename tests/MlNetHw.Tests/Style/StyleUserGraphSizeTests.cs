@@ -1,3 +1,4 @@
+using MlNetHw.Backbones;
 using MlNetHw.Onnx;
 using MlNetHw.Style;
 using MlNetHw.Vision;
@@ -69,5 +70,30 @@ public sealed class StyleUserGraphSizeTests
         Assert.AreEqual(48, r.Width);
         StringAssert.Contains(r.Settings, "imagenet");
         Assert.IsTrue(r.Main.Samples.All(s => double.IsFinite(s.Total)));
+    }
+
+    [TestMethod]
+    public void TheMemoryEstimateOfAFixedSizeGraphIsItsActivationsAtThatSizeWhateverTheRequestedSize()
+    {
+        string onnx = Path.Combine(_dir, "finetune-estimate.onnx");
+        torch.manual_seed(0);
+        using (var net = new ResNet18Network(2)) FinetuneExport.ToOnnx(net, 256).Save(onnx);
+        var layers = new[] { "ReLU253_Output_0", "ReLU283_Output_0" };
+        using var extractor = OnnxFeatureExtractor.FromFile(onnx, ImageNormalization.FromName(OnnxFeatureExtractor.DefaultNormalization(onnx).Name), torch.CPU);
+        Assert.IsNotNull(extractor.FitInput(48, 48, layers), "images are resized to the graph's 256x256 input");
+        var small = MemoryEstimate.For(extractor, layers, 48, 48, lbfgsHistory: 10);
+        var large = MemoryEstimate.For(extractor, layers, 480, 480, lbfgsHistory: 10);
+        Assert.AreEqual(small.ActivationBytes, large.ActivationBytes, "the network only ever sees 256x256");
+        Assert.IsTrue(large.OptimizerBytes > small.OptimizerBytes, "the image and L-BFGS buffers do grow with the requested size");
+        // What the network really holds for one image: every feature map up to the deepest layer asked for.
+        long held;
+        using (torch.no_grad())
+        using (var scope = torch.NewDisposeScope())
+        {
+            var names = extractor.LayerNames;
+            var upTo = names.Take(names.ToList().IndexOf(layers[^1]) + 1).ToList();
+            held = extractor.Extract(torch.full(new long[] { 1, 3, 48, 48 }, 0.5f), upTo).Values.Sum(t => t.numel()) * 4;
+        }
+        Assert.AreEqual(held, small.ActivationBytes, "activations at the graph's own size, not scaled by 48x48 / 96x96");
     }
 }
