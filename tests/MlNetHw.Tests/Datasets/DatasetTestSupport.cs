@@ -4,6 +4,19 @@ using MlNetHw.Datasets;
 
 namespace MlNetHw.Tests.Datasets;
 
+/// <summary>A test class whose every test gets a fresh, empty dataset cache folder (<see cref="Cache"/>), deleted afterwards.</summary>
+public abstract class TempCacheTest
+{
+    /// <summary>The current test's cache folder.</summary>
+    protected string Cache { get; private set; } = "";
+
+    [TestInitialize]
+    public void CreateCache() => Cache = DatasetTestSupport.TempFolder();
+
+    [TestCleanup]
+    public void DeleteCache() { try { Directory.Delete(Cache, true); } catch (IOException) { } }
+}
+
 /// <summary>Temporary folders, manifests and options for the catalog tests.</summary>
 static class DatasetTestSupport
 {

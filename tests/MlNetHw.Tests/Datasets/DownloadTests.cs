@@ -6,16 +6,8 @@ namespace MlNetHw.Tests.Datasets;
 /// <summary>The catalog's downloads against a real HTTP server on 127.0.0.1 started by each test.</summary>
 [TestClass]
 [TestCategory("Datasets")]
-public sealed class DownloadTests
+public sealed class DownloadTests : TempCacheTest
 {
-    string _cache = "";
-
-    [TestInitialize]
-    public void Init() => _cache = TempFolder();
-
-    [TestCleanup]
-    public void Cleanup() { try { Directory.Delete(_cache, true); } catch (IOException) { } }
-
     [TestMethod]
     public void DownloadsVerifiesAndCachesThenServesFromCache()
     {
@@ -25,19 +17,19 @@ public sealed class DownloadTests
         var catalog = new DatasetCatalog([OneFileManifest(Sha(body), (server.Url("/probe.bin"), Sha(body)))]);
         var log = new StringWriter();
         // Left by a fetch that was killed (a process id that does not run).
-        string abandoned = Path.Combine(_cache, ".staging", "probe-2147483600-0123abcd");
+        string abandoned = Path.Combine(Cache, ".staging", "probe-2147483600-0123abcd");
         Directory.CreateDirectory(Path.Combine(abandoned, "output"));
 
-        string folder = catalog.Resolve("probe", Options(_cache, log));
+        string folder = catalog.Resolve("probe", Options(Cache, log));
 
-        Assert.AreEqual(Path.Combine(_cache, "probe"), folder);
+        Assert.AreEqual(Path.Combine(Cache, "probe"), folder);
         Assert.IsFalse(Directory.Exists(abandoned), "staging folders of dead processes are removed");
         CollectionAssert.AreEqual(body, File.ReadAllBytes(Path.Combine(folder, "data.bin")));
         Assert.IsTrue(File.Exists(Path.Combine(folder, DatasetCatalog.CompleteMarker)));
         StringAssert.Contains(log.ToString(), "B/s", "the progress line shows bytes and rate");
-        Assert.AreEqual(0, catalog.Verify("probe", Options(_cache, log)).Count);
+        Assert.AreEqual(0, catalog.Verify("probe", Options(Cache, log)).Count);
         int requests = server.Requests.Count;
-        Assert.AreEqual(folder, catalog.Resolve("probe", Options(_cache, log)));
+        Assert.AreEqual(folder, catalog.Resolve("probe", Options(Cache, log)));
         Assert.AreEqual(requests, server.Requests.Count, "a cached dataset is not downloaded again");
     }
 
@@ -50,15 +42,15 @@ public sealed class DownloadTests
         string wrong = new('0', 64);
         var catalog = new DatasetCatalog([OneFileManifest(wrong, (server.Url("/probe.bin"), wrong))]);
 
-        var e = Assert.ThrowsExactly<DatasetUnavailableException>(() => catalog.Resolve("probe", Options(_cache, new StringWriter())));
+        var e = Assert.ThrowsExactly<DatasetUnavailableException>(() => catalog.Resolve("probe", Options(Cache, new StringWriter())));
 
         StringAssert.Contains(e.Message, "checksum mismatch");
         StringAssert.Contains(e.Message, "expected sha256 " + wrong);
         StringAssert.Contains(e.Message, Sha(body), "the message gives the hash actually received");
         StringAssert.Contains(e.Message, "removed");
-        Assert.IsFalse(Directory.Exists(Path.Combine(_cache, "probe")), "no cache entry for a failed dataset");
-        Assert.AreEqual(0, Directory.GetFiles(Path.Combine(_cache, ".downloads")).Length, "neither the file nor a .part is left");
-        Assert.IsFalse(catalog.IsCached("probe", Options(_cache, new StringWriter())));
+        Assert.IsFalse(Directory.Exists(Path.Combine(Cache, "probe")), "no cache entry for a failed dataset");
+        Assert.AreEqual(0, Directory.GetFiles(Path.Combine(Cache, ".downloads")).Length, "neither the file nor a .part is left");
+        Assert.IsFalse(catalog.IsCached("probe", Options(Cache, new StringWriter())));
     }
 
     [TestMethod]
@@ -71,7 +63,7 @@ public sealed class DownloadTests
         var catalog = new DatasetCatalog([OneFileManifest(Sha(body), (server.Url("/probe.bin"), Sha(body)))]);
         var log = new StringWriter();
 
-        string folder = catalog.Resolve("probe", Options(_cache, log));
+        string folder = catalog.Resolve("probe", Options(Cache, log));
 
         CollectionAssert.AreEqual(body, File.ReadAllBytes(Path.Combine(folder, "data.bin")));
         Assert.AreEqual(2, server.Requests.Count, string.Join("\n", server.Requests));
@@ -91,7 +83,7 @@ public sealed class DownloadTests
         server.DropOnceAfter["/probe.bin"] = 70_000;
         var catalog = new DatasetCatalog([OneFileManifest(Sha(body), (server.Url("/probe.bin"), Sha(body)))]);
 
-        string folder = catalog.Resolve("probe", Options(_cache, new StringWriter()));
+        string folder = catalog.Resolve("probe", Options(Cache, new StringWriter()));
 
         CollectionAssert.AreEqual(body, File.ReadAllBytes(Path.Combine(folder, "data.bin")),
             "a 200 answer to a range request restarts the file instead of appending to it");
@@ -108,14 +100,14 @@ public sealed class DownloadTests
         var catalog = new DatasetCatalog([OneFileManifest(Sha(body), (server.Url("/probe.bin"), Sha(body)))]);
 
         // One attempt only: the drop ends this run.
-        var e = Assert.ThrowsExactly<DatasetUnavailableException>(() => catalog.Resolve("probe", Options(_cache, new StringWriter(), maxAttempts: 1)));
+        var e = Assert.ThrowsExactly<DatasetUnavailableException>(() => catalog.Resolve("probe", Options(Cache, new StringWriter(), maxAttempts: 1)));
         StringAssert.Contains(e.Message, "kept for a later resume");
-        Assert.IsFalse(Directory.Exists(Path.Combine(_cache, "probe")), "no half dataset in the cache");
-        Assert.IsFalse(File.Exists(Path.Combine(_cache, ".downloads", "probe.bin")), "no file under its final name");
-        long partial = new FileInfo(Path.Combine(_cache, ".downloads", "probe.bin.part")).Length;
+        Assert.IsFalse(Directory.Exists(Path.Combine(Cache, "probe")), "no half dataset in the cache");
+        Assert.IsFalse(File.Exists(Path.Combine(Cache, ".downloads", "probe.bin")), "no file under its final name");
+        long partial = new FileInfo(Path.Combine(Cache, ".downloads", "probe.bin.part")).Length;
         Assert.AreEqual(100_000, partial);
 
-        string folder = catalog.Resolve("probe", Options(_cache, new StringWriter()));
+        string folder = catalog.Resolve("probe", Options(Cache, new StringWriter()));
         CollectionAssert.AreEqual(body, File.ReadAllBytes(Path.Combine(folder, "data.bin")));
         Assert.AreEqual("GET /probe.bin Range: bytes=100000-", server.Requests[^1]);
     }
@@ -137,7 +129,7 @@ public sealed class DownloadTests
             (server.Url("/mirror/probe.bin"), Sha(body)))]);
         var log = new StringWriter();
 
-        string folder = catalog.Resolve("probe", Options(_cache, log));
+        string folder = catalog.Resolve("probe", Options(Cache, log));
 
         CollectionAssert.AreEqual(body, File.ReadAllBytes(Path.Combine(folder, "data.bin")));
         StringAssert.Contains(log.ToString(), "HTTP 404");
@@ -150,7 +142,7 @@ public sealed class DownloadTests
         using var server = new LocalHttpServer();
         var catalog = new DatasetCatalog([OneFileManifest(new string('1', 64), (server.Url("/a.bin"), null), (server.Url("/b.bin"), null))]);
 
-        var e = Assert.ThrowsExactly<DatasetUnavailableException>(() => catalog.Resolve("probe", Options(_cache, new StringWriter())));
+        var e = Assert.ThrowsExactly<DatasetUnavailableException>(() => catalog.Resolve("probe", Options(Cache, new StringWriter())));
 
         StringAssert.Contains(e.Message, "/a.bin: HTTP 404");
         StringAssert.Contains(e.Message, "/b.bin: HTTP 404");
@@ -166,10 +158,10 @@ public sealed class DownloadTests
         // The download itself is not pinned, the final file is: the check after conversion must catch it.
         var catalog = new DatasetCatalog([OneFileManifest(new string('a', 64), (server.Url("/probe.bin"), null))]);
 
-        var e = Assert.ThrowsExactly<DatasetUnavailableException>(() => catalog.Resolve("probe", Options(_cache, new StringWriter())));
+        var e = Assert.ThrowsExactly<DatasetUnavailableException>(() => catalog.Resolve("probe", Options(Cache, new StringWriter())));
 
         StringAssert.Contains(e.Message, "data.bin: sha256 " + Sha(body));
-        Assert.IsFalse(Directory.Exists(Path.Combine(_cache, "probe")));
-        Assert.AreEqual(0, Directory.GetDirectories(Path.Combine(_cache, ".staging")).Length, "staging folders are cleaned up");
+        Assert.IsFalse(Directory.Exists(Path.Combine(Cache, "probe")));
+        Assert.AreEqual(0, Directory.GetDirectories(Path.Combine(Cache, ".staging")).Length, "staging folders are cleaned up");
     }
 }
