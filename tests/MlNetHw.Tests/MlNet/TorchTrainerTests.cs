@@ -38,9 +38,10 @@ public sealed class TorchTrainerTests
         m.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().data<float>().ToArray());
 
     [TestMethod]
-    [DataRow(OptimizerKind.Adam, LearningRateSchedule.Step)]
-    [DataRow(OptimizerKind.Sgd, LearningRateSchedule.Exponential)]
-    public void CancelledMidEpochThenResumedReachesTheSameWeightsAsAnUninterruptedRun(OptimizerKind optimizer, LearningRateSchedule schedule)
+    [DataRow(OptimizerKind.Adam, LearningRateSchedule.Step, false)]
+    [DataRow(OptimizerKind.Sgd, LearningRateSchedule.Exponential, false)]
+    [DataRow(OptimizerKind.AdamW, LearningRateSchedule.Step, true)] // two parameter groups (no decay on biases)
+    public void CancelledMidEpochThenResumedReachesTheSameWeightsAsAnUninterruptedRun(OptimizerKind optimizer, LearningRateSchedule schedule, bool groups)
     {
         string dir = TestData.TempDir();
         try
@@ -49,6 +50,7 @@ public sealed class TorchTrainerTests
             {
                 Epochs = 5, BatchSize = 16, Optimizer = optimizer, LearningRate = 0.02, Schedule = schedule, StepSize = 2, Gamma = 0.7,
                 Seed = 7, Device = "cpu", CheckpointPath = Path.Combine(dir, ck),
+                WeightDecay = groups ? 0.05 : 0, ExcludeVectorsFromWeightDecay = groups,
             };
             var (reference, refTrainer) = Make(Options("a.ckpt"), initSeed: 100);
             var refResult = refTrainer.Fit(Source(Train), Source(Valid));
@@ -310,5 +312,41 @@ public sealed class TorchTrainerTests
         Assert.AreEqual(3, new TrainerOptions { BatchSize = 4, MergeLastBatchOfOne = true }.StepsPerEpoch(10));
         Assert.AreEqual(1, new TrainerOptions { BatchSize = 4, MergeLastBatchOfOne = true }.StepsPerEpoch(1));
         Assert.AreEqual(3, new TrainerOptions { BatchSize = 4 }.StepsPerEpoch(9));
+    }
+
+    [TestMethod]
+    [DataRow(OptimizerKind.AdamW)]
+    [DataRow(OptimizerKind.Adam)]
+    [DataRow(OptimizerKind.Sgd)]
+    public void WeightDecayCanSpareBiasesAndNormalisationParameters(OptimizerKind optimizer)
+    {
+        // With zero gradients only the weight decay moves a parameter: the matrix shrinks, the vectors (Linear bias,
+        // LayerNorm weight and bias) stay put when excluded and shrink too when not.
+        var rows = Enumerable.Range(0, 4).Select(i => (float)i).ToArray();
+        var source = new ListBatchSource<float, Tensor>(rows, (picked, device) => torch.tensor(picked.ToArray(), device: device).view(-1, 1).expand(-1, 3));
+        Dictionary<string, (float[] Before, float[] After)> OneStep(bool exclude)
+        {
+            TorchRuntime.Seed(5);
+            var module = nn.Sequential(("fc", nn.Linear(3, 3)), ("norm", nn.LayerNorm(3)));
+            using (torch.no_grad()) foreach (var p in module.parameters()) p.uniform_(0.5, 1.5); // LayerNorm starts at 1 and 0
+            var before = module.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone().data<float>().ToArray());
+            var trainer = new TorchTrainer<Tensor>(module, new TrainerOptions
+            {
+                Epochs = 1, BatchSize = 4, Optimizer = optimizer, LearningRate = 0.1, WeightDecay = 0.5, Seed = 1, Device = "cpu",
+                ExcludeVectorsFromWeightDecay = exclude, KeepBestWeights = false,
+            }, x => new BatchOutcome(module.forward(x).sum() * 0, (int)x.shape[0]));
+            trainer.Fit(source, null);
+            return module.named_parameters().ToDictionary(p => p.name, p => (before[p.name], p.parameter.detach().data<float>().ToArray()));
+        }
+        static bool Moved((float[] Before, float[] After) w) => w.Before.Zip(w.After).Any(t => Math.Abs(t.First - t.Second) > 1e-6);
+        var spared = OneStep(exclude: true);
+        Assert.IsTrue(Moved(spared["fc.weight"]), "the weight matrix decays");
+        foreach (var name in new[] { "fc.bias", "norm.weight", "norm.bias" })
+            Assert.IsFalse(Moved(spared[name]), $"{name} must not decay");
+        var all = OneStep(exclude: false);
+        foreach (var name in new[] { "fc.weight", "fc.bias", "norm.weight", "norm.bias" })
+            Assert.IsTrue(Moved(all[name]), $"{name} decays when vectors are not excluded");
+        // The matrix decays by the same amount either way.
+        Assert.AreEqual(all["fc.weight"].After[0], spared["fc.weight"].After[0], 1e-6f);
     }
 }

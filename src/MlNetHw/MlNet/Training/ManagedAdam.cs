@@ -36,6 +36,17 @@ public sealed class ManagedAdam : TorchSharp.Modules.Adam
         DecoupledWeightDecay = decoupledWeightDecay;
     }
 
+    /// <summary>Adam (or AdamW) over parameter groups, each with its own options (e.g. no weight decay for biases).</summary>
+    /// <param name="groups">The trainable parameters in groups.</param>
+    /// <param name="lr">Default learning rate [1e-3].</param>
+    /// <param name="weightDecay">Default weight decay [0].</param>
+    /// <param name="decoupledWeightDecay">AdamW's decoupled decay instead of Adam's gradient term [false].</param>
+    public ManagedAdam(IEnumerable<ParamGroup> groups, double lr = 1e-3, double weightDecay = 0, bool decoupledWeightDecay = false)
+        : base(groups, lr, 0.9, 0.999, 1e-8, weightDecay, amsgrad: false, maximize: false)
+    {
+        DecoupledWeightDecay = decoupledWeightDecay;
+    }
+
     /// <inheritdoc/>
     public override Tensor step(Func<Tensor>? closure = null)
     {

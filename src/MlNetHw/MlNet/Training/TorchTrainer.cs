@@ -255,13 +255,30 @@ public sealed class TorchTrainer<TBatch>
 
     // Only parameters that require gradients: a frozen part of the model (requires_grad = false) gets no momentum or
     // weight-decay updates, as with PyTorch's filter(lambda p: p.requires_grad, model.parameters()).
-    optim.Optimizer CreateOptimizer() => _options.Optimizer switch
+    optim.Optimizer CreateOptimizer()
     {
-        OptimizerKind.Sgd => optim.SGD(Trainable(), _options.LearningRate, momentum: _options.Momentum, weight_decay: _options.WeightDecay),
-        // TorchSharp's Adam update, bit for bit, with fewer temporaries (see ManagedAdam); AdamW decouples the decay.
-        OptimizerKind.AdamW => new ManagedAdam(Trainable(), _options.LearningRate, weightDecay: _options.WeightDecay, decoupledWeightDecay: true),
-        _ => new ManagedAdam(Trainable(), _options.LearningRate, weightDecay: _options.WeightDecay),
-    };
+        var trainable = Trainable();
+        double wd = _options.WeightDecay;
+        if (!_options.ExcludeVectorsFromWeightDecay || wd == 0)
+            return _options.Optimizer switch
+            {
+                OptimizerKind.Sgd => optim.SGD(trainable, _options.LearningRate, momentum: _options.Momentum, weight_decay: wd),
+                // TorchSharp's Adam update, bit for bit, with fewer temporaries (see ManagedAdam); AdamW decouples the decay.
+                OptimizerKind.AdamW => new ManagedAdam(trainable, _options.LearningRate, weightDecay: wd, decoupledWeightDecay: true),
+                _ => new ManagedAdam(trainable, _options.LearningRate, weightDecay: wd),
+            };
+        // Two parameter groups: matrices (and higher) decay, vectors (biases, normalisation) do not.
+        var groups = new[] { (trainable.Where(p => p.dim() >= 2).ToList(), wd), (trainable.Where(p => p.dim() < 2).ToList(), 0.0) }
+            .Where(g => g.Item1.Count > 0).ToList();
+        double lr = _options.LearningRate;
+        return _options.Optimizer switch
+        {
+            OptimizerKind.Sgd => new TorchSharp.Modules.SGD(groups.Select(g => new TorchSharp.Modules.SGD.ParamGroup(g.Item1, lr, _options.Momentum, 0, g.Item2, false, false)),
+                lr, _options.Momentum, 0, wd, false, false),
+            var kind => new ManagedAdam(groups.Select(g => new TorchSharp.Modules.Adam.ParamGroup(g.Item1, lr, 0.9, 0.999, 1e-8, g.Item2, false, false)),
+                lr, weightDecay: wd, decoupledWeightDecay: kind == OptimizerKind.AdamW),
+        };
+    }
 
     List<Parameter> Trainable()
     {

@@ -75,6 +75,13 @@ public sealed class TrainerOptions
     /// <summary>L2 weight decay [0].</summary>
     public double WeightDecay { get; set; }
 
+    /// <summary>
+    /// Apply <see cref="WeightDecay"/> only to parameters of two or more dimensions (weight matrices, convolution
+    /// kernels, embedding tables), none to biases and normalisation scales and shifts: the BERT / Hugging Face recipe
+    /// [false: every trainable parameter decays]. The finetuned sentence encoder turns it on.
+    /// </summary>
+    public bool ExcludeVectorsFromWeightDecay { get; set; }
+
     /// <summary>Learning-rate schedule [Constant].</summary>
     public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.Constant;
 
@@ -168,6 +175,7 @@ public sealed class TrainerOptions
             yield return S("patience", EarlyStoppingPatience); yield return S("seed", Seed); yield return S("shuffle", Shuffle);
             if (Schedule == LearningRateSchedule.WarmupLinear) yield return S("warmup", WarmupFraction);
             if (MergeLastBatchOfOne) yield return S("merge-last-batch-of-one", true);
+            if (ExcludeVectorsFromWeightDecay) yield return S("no-decay-on-vectors", true);
         }
     }
 
