@@ -84,10 +84,10 @@ public static class ImageCaptioningCommand
     static Command PredictCommand() => CliOptions.ImagePredictCommand(
         "Caption images with a saved captioner (captioner-rnn.zip / captioner-lstm.zip, greedy decoding); no image: read paths from stdin, one per line. One JSON line per image on stdout",
         "A captioner written by a run, e.g. out/image-captioning-overfit/captioner-lstm.zip",
-        (modelFile, paths) =>
+        (modelFile, paths, ml) =>
         {
             foreach (var p in paths) if (!File.Exists(p)) throw new FileNotFoundException($"image '{p}' not found", p);
-            using var predictor = ImageCaptionPredictor.Load(modelFile);
+            using var predictor = ImageCaptionPredictor.Load(modelFile, ml);
             foreach (var p in paths)
                 Console.WriteLine(new JsonObject { ["image"] = p, ["caption"] = predictor.Caption(Path.GetFullPath(p)) }.ToJsonString(CliOptions.PredictJson));
             return CliApp.Success;

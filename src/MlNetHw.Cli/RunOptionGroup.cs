@@ -1,3 +1,5 @@
+using Microsoft.ML;
+using MlNetHw.Onnx;
 using System.CommandLine;
 using System.Globalization;
 using MlNetHw.Torch;
@@ -208,9 +210,11 @@ public static class CliOptions
 
     /// <summary>
     /// An image <c>predict</c> sub-command: <c>--model-file x.zip</c> (required, must exist), <c>--threads</c>, and image
-    /// paths as arguments or on stdin; <paramref name="run"/> gets the model file and the paths, threads already set.
+    /// paths as arguments or on stdin; <paramref name="run"/> gets the model file, the paths and an
+    /// <see cref="MLContext"/> whose ONNX Runtime sessions use those threads with sleeping workers
+    /// (<see cref="OnnxSessionSettings.Configure"/>: a zip saves no session options), libtorch's threads already set.
     /// </summary>
-    public static Command ImagePredictCommand(string description, string modelDescription, Func<string, List<string>, int> run)
+    public static Command ImagePredictCommand(string description, string modelDescription, Func<string, List<string>, MLContext, int> run)
     {
         var predict = new Command("predict", description);
         var model = ExistingFile("--model-file", modelDescription, "x.zip");
@@ -224,7 +228,9 @@ public static class CliOptions
         {
             var paths = GivenOrStdin(r.GetValue(images)!, "image", trim: true);
             ApplyThreads(r.GetValue(threads));
-            return run(r.GetValue(model)!, paths);
+            var ml = new MLContext(seed: 1);
+            OnnxSessionSettings.Configure(ml, r.GetValue(threads), spinning: false);
+            return run(r.GetValue(model)!, paths, ml);
         });
         return predict;
     }

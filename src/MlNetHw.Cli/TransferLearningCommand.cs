@@ -99,9 +99,9 @@ public static class TransferLearningCommand
     static Command PredictCommand() => CliOptions.ImagePredictCommand(
         "Classify images with a saved model (baseline.zip, freeze.zip or finetune.zip); no image: read paths from stdin, one per line. One JSON line per image on stdout",
         "A model written by a run, e.g. out/transfer-learning/finetune.zip",
-        (modelFile, paths) =>
+        (modelFile, paths, ml) =>
         {
-            var predictor = new ImageClassifierPredictor(new MLContext(seed: 1), modelFile);
+            var predictor = new ImageClassifierPredictor(ml, modelFile);
             foreach (var p in predictor.Predict(paths))
             {
                 var probabilities = new JsonObject();
