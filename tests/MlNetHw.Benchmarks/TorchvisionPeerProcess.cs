@@ -4,7 +4,8 @@ namespace MlNetHw.Benchmarks;
 
 /// <summary>
 /// The torchvision peer as a long-lived child process (Debian's python3-torch and python3-torchvision), torch threads as
-/// given, torchvision resnet18(weights=None) after torch.manual_seed(0). Workload <see cref="Features"/>: fc = Identity,
+/// given, a torchvision model (resnet18 unless told otherwise; weights=None) after torch.manual_seed(0), so every child
+/// of one architecture has the same weights. Workload <see cref="Features"/>: fc (or classifier) = Identity,
 /// eval, no_grad, a fixed random batch of 32 at 224×224, one forward pass per <see cref="Run"/>. Workload
 /// <see cref="TrainStep"/>: the whole model in train mode, one step per <see cref="Run"/> on a fixed batch of 16
 /// (zero_grad(set_to_none), cross-entropy on the 1000 outputs, backward, SGD lr 0.01 momentum 0.9), as
@@ -15,25 +16,29 @@ namespace MlNetHw.Benchmarks;
 /// </summary>
 public sealed class TorchvisionPeerProcess : IDisposable
 {
-    /// <summary>Pooled 512-d features of 32 images, no grad.</summary>
+    /// <summary>Pooled features of 32 images (the input of the last Linear; 512-d for resnet18), no grad.</summary>
     public const string Features = "features";
     /// <summary>One training step of the whole model at batch 16.</summary>
     public const string TrainStep = "train";
 
-    // One unit of work per line read; "ok" after each. argv: threads, workload, ONNX path to export to ("" = none).
+    // One unit of work per line read; "ok" after each. argv: threads, workload, ONNX path to export to ("" = none),
+    // torchvision architecture.
     const string Script = """
 import sys, torch, torch.nn as nn, torch.nn.functional as F, torchvision
 torch.set_num_threads(int(sys.argv[1]))
-workload, onnx_path = sys.argv[2], sys.argv[3]
+workload, onnx_path, arch = sys.argv[2], sys.argv[3], sys.argv[4]
 torch.manual_seed(0)
-net = torchvision.models.resnet18(weights=None).eval()
+net = getattr(torchvision.models, arch)(weights=None).eval()
 if onnx_path:
     torch.onnx.export(net, (torch.randn(1, 3, 224, 224),), onnx_path, opset_version=13,
                       training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False,
                       input_names=["input"], output_names=["output"],
                       dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
 if workload == "features":
-    net.fc = nn.Identity()
+    if hasattr(net, "fc"):
+        net.fc = nn.Identity()
+    else:
+        net.classifier = nn.Identity()
     x = torch.randn(32, 3, 224, 224)
     def work():
         with torch.no_grad():
@@ -67,14 +72,14 @@ for _ in sys.stdin:
     /// library out. Returns null (with the reason in <paramref name="why"/>) when python3 with torchvision is not there.
     /// </summary>
     public static TorchvisionPeerProcess? TryStart(int threads, out string why, string workload = Features, string? exportOnnxTo = null,
-        bool retainFreedMemory = false)
+        bool retainFreedMemory = false, string architecture = "resnet18")
     {
         why = "";
         const string python = "/usr/bin/python3";
         if (!File.Exists(python)) { why = $"{python} not found"; return null; }
         var psi = new ProcessStartInfo(python) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add("-c"); psi.ArgumentList.Add(Script); psi.ArgumentList.Add(threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        psi.ArgumentList.Add(workload); psi.ArgumentList.Add(exportOnnxTo ?? "");
+        psi.ArgumentList.Add(workload); psi.ArgumentList.Add(exportOnnxTo ?? ""); psi.ArgumentList.Add(architecture);
         if (retainFreedMemory)
         {
             psi.Environment["MALLOC_MMAP_MAX_"] = "0";

@@ -5,7 +5,7 @@
 #
 #   tests/MlNetHw.Benchmarks/run-with-peers.sh [sections] [out-dir]
 #   sections: comma list of MlNetHw sections (default gemm,rnn,resnet18,captioning); the matching peer sections run
-#   ("backbones": MobileNetV2/ResNet50 through backbone_peers.py beside this script).
+#   ("resnet18" and "backbones" also time torchvision in child processes inside their own alternating rounds).
 #
 # Needs Debian's python3-torch, python3-torchvision, python3-numpy and libopenblas0-pthread (see shared/bench/README.md);
 # without python3-torch only MlNetHw's figures are measured and the ratios use the stored peers.json.
@@ -25,16 +25,8 @@ echo "session $(date -u +%FT%TZ), sections $sections, output $out"
 if [[ -f "$peers_script" ]] && /usr/bin/python3 -c "import torch, torchvision, numpy" 2>/dev/null && ((${#peer_sections[@]})); then
   (IFS=','; /usr/bin/python3 "$peers_script" --only "${peer_sections[*]}" --wait-idle 60 --out "$out/peers.json" > /dev/null)
   export MLNETHW_PEERS="$out/peers.json"
-else
+elif ((${#peer_sections[@]})); then
   echo "peers not run here (needs $peers_script and Debian python3-torch/torchvision/numpy); ratios use the stored peers.json"
-fi
-# The "backbones" section's peer (MobileNetV2, ResNet50) is this repository's own script: it also exports the graphs the
-# section imports, so both sides run the same weights.
-if [[ ",$sections," == *",backbones,"* ]] && /usr/bin/python3 -c "import torch, torchvision" 2>/dev/null; then
-  /usr/bin/python3 "$root/tests/MlNetHw.Benchmarks/backbone_peers.py" "$out/backbones"
-  # Again with the C-heap setting MlNetHw's programs use (MlNetHw.Torch.NativeHeap): the comparison without the C library.
-  MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2147483647 /usr/bin/python3 "$root/tests/MlNetHw.Benchmarks/backbone_peers.py" "$out/backbones-retained-heap" --no-export
-  export MLNETHW_BACKBONE_PEERS="$out/backbones"
 fi
 dotnet run -c Release --project "$root/tests/MlNetHw.Benchmarks" -- --only "$sections" --out "$out/mlnethw.json"
 echo "wrote $out/mlnethw.json${MLNETHW_PEERS:+ and $MLNETHW_PEERS}"
