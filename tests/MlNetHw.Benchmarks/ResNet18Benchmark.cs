@@ -101,6 +101,8 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
             var extra = new Dictionary<string, object> { ["onnx_intra_op_threads"] = threads };
             // The torchvision peer in a child process, timed as one more case of the same rounds (same load).
             using var peer = TorchvisionPeerProcess.TryStart(threads, out string noPeer);
+            // torchvision with the C-heap setting MlNetHw's programs use (NativeHeap): the comparison without the C library.
+            using var heapPeer = peer is null ? null : TorchvisionPeerProcess.TryStart(threads, out _, retainFreedMemory: true);
             if (peer is null) Console.WriteLine($"  torchvision peer not alternated: {noPeer}");
             var cases = new List<BenchmarkContext.Case>
             {
@@ -118,6 +120,8 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
             };
             if (peer is not null)
                 cases.Insert(0, new("torchvision_peer_features_b32_no_grad_alternating", peer.Run, 32, "img", new() { ["torch_threads"] = threads }));
+            if (heapPeer is not null)
+                cases.Insert(1, new("torchvision_peer_features_b32_no_grad_alternating_retained_heap", heapPeer.Run, 32, "img", new() { ["torch_threads"] = threads }));
             var r = context.MeasureAlternating(cases, warmup: 1, rounds: 5, idleWaitSeconds: 45);
             var byName = r.ToDictionary(x => x.Name);
             if (peer is not null)
@@ -136,6 +140,9 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
                     var (ratio, used) = BenchmarkContext.RoundRatio(p, byName[key]);
                     context.Record($"{label} / torchvision peer (same rounds)", ratio, "ratio",
                         new() { ["rounds_used"] = used, ["images_per_s"] = Math.Round(byName[key].Throughput ?? 0, 2), ["peer_images_per_s"] = Math.Round(p.Throughput ?? 0, 2) });
+                    if (heapPeer is not null)
+                        RecordRoundRatio(context, $"{label} / torchvision peer with the same heap setting (same rounds)",
+                            byName["torchvision_peer_features_b32_no_grad_alternating_retained_heap"], byName[key]);
                 }
             }
             VersusPeer(context, "mlnet features b32 / torchvision features b32", byName["mlnet_dnnfeaturize_b32"], "feature_extraction_b32_no_grad_512d");
@@ -180,8 +187,6 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
             };
             if (peer is not null)
                 featureCases.Insert(0, new("torchvision_peer_features_b32_no_grad_alternating_torchsharp", peer.Run, 32, "img", new() { ["torch_threads"] = threads }));
-            // torchvision with the C-heap setting MlNetHw's programs use (NativeHeap): the comparison without the C library.
-            using var heapPeer = peer is null ? null : TorchvisionPeerProcess.TryStart(threads, out _, retainFreedMemory: true);
             if (heapPeer is not null)
                 featureCases.Insert(1, new("torchvision_peer_features_b32_no_grad_retained_heap", heapPeer.Run, 32, "img", new() { ["torch_threads"] = threads }));
             var featureResults = context.MeasureAlternating(featureCases, warmup: 1, rounds: 5, idleWaitSeconds: 45).ToDictionary(x => x.Name);
