@@ -204,7 +204,8 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
     {
         double eps = bn.Attribute("epsilon")?.F ?? 1e-5f;
         var w = Constant(conv.Inputs[1]);
-        using var std = Constant(bn.Inputs[4]) + eps;
+        using var epsScalar = eps.ToScalar(); // held (HeldScalars): no temporary scalar in a native call
+        using var std = Constant(bn.Inputs[4]).add(epsScalar, HeldScalars.One);
         std.rsqrt_();
         using var scale = Constant(bn.Inputs[1]) * std;
         var shape = new long[w.dim()]; Array.Fill(shape, 1L); shape[0] = -1;
@@ -213,7 +214,7 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         using var centered = conv.Inputs.Count > 2 && conv.Inputs[2].Length > 0
             ? Constant(conv.Inputs[2]) - Constant(bn.Inputs[3]) : Constant(bn.Inputs[3]).neg();
         var fb = centered * scale;
-        fb.add_(Constant(bn.Inputs[2]));
+        fb.add_(Constant(bn.Inputs[2]), HeldScalars.One);
         return (fw, fb);
     }
 
@@ -376,7 +377,7 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         if (other is null || other.dtype != x.dtype || other.dim() > x.dim()) return null;
         for (int k = 1; k <= other.dim(); k++)
             if (other.shape[^k] != x.shape[^k] && other.shape[^k] != 1) return null;
-        x.add_(other);
+        x.add_(other, HeldScalars.One);
         values.Remove(n);
         return x;
     }

@@ -1,3 +1,4 @@
+using MlNetHw.Torch;
 using System.Text;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -41,7 +42,7 @@ public static partial class OnnxOperators
             "AveragePool" => AveragePool(node, a),
             "GlobalAveragePool" => One((_, x) => x[0]!.mean(Enumerable.Range(2, (int)x[0]!.dim() - 2).Select(i => (long)i).ToArray(), keepdim: true)),
             "GlobalMaxPool" => One((_, x) => x[0]!.amax(Enumerable.Range(2, (int)x[0]!.dim() - 2).Select(i => (long)i).ToArray(), keepdim: true)),
-            "Add" => Binary(node, a, opset, (x, y) => x + y),
+            "Add" => Binary(node, a, opset, (x, y) => x.add(y, HeldScalars.One)),
             "Sub" => Binary(node, a, opset, (x, y) => x - y),
             "Mul" => Binary(node, a, opset, (x, y) => x * y),
             "Div" => Binary(node, a, opset, (x, y) => torch.is_integral(x.dtype) && torch.is_integral(y.dtype) ? x.div(y, RoundingMode.trunc) : x / y),
@@ -312,8 +313,16 @@ public static partial class OnnxOperators
             var A = ta ? x[0]!.t() : x[0]!;
             var B = tb ? x[1]!.t() : x[1]!;
             var y = torch.matmul(A, B);
-            if (alpha != 1) y = y.mul_(alpha);
-            if (x.Length > 2 && x[2] is { } c) y = beta == 1 ? y.add_(c) : y.add_(c, beta);
+            if (alpha != 1)
+            {
+                using var alphaScalar = alpha.ToScalar();
+                y = y.mul_(alphaScalar);
+            }
+            if (x.Length > 2 && x[2] is { } c)
+            {
+                using var betaScalar = beta == 1 ? null : beta.ToScalar();
+                y = y.add_(c, betaScalar ?? HeldScalars.One);
+            }
             return y;
         });
     }

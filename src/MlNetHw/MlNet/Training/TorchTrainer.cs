@@ -258,23 +258,16 @@ public sealed class TorchTrainer<TBatch>
     optim.Optimizer CreateOptimizer()
     {
         var trainable = Trainable();
-        double wd = _options.WeightDecay;
-        if (!_options.ExcludeVectorsFromWeightDecay || wd == 0)
-            return _options.Optimizer switch
-            {
-                OptimizerKind.Sgd => optim.SGD(trainable, _options.LearningRate, momentum: _options.Momentum, weight_decay: wd),
-                // TorchSharp's Adam update, bit for bit, with fewer temporaries (see ManagedAdam); AdamW decouples the decay.
-                OptimizerKind.AdamW => new ManagedAdam(trainable, _options.LearningRate, weightDecay: wd, decoupledWeightDecay: true),
-                _ => new ManagedAdam(trainable, _options.LearningRate, weightDecay: wd),
-            };
-        // Two parameter groups: matrices (and higher) decay, vectors (biases, normalisation) do not.
-        var groups = new[] { (trainable.Where(p => p.dim() >= 2).ToList(), wd), (trainable.Where(p => p.dim() < 2).ToList(), 0.0) }
-            .Where(g => g.Item1.Count > 0).ToList();
-        double lr = _options.LearningRate;
+        double lr = _options.LearningRate, wd = _options.WeightDecay;
+        // One parameter group, or two when vectors (biases, normalisation) are spared the weight decay.
+        var groups = _options.ExcludeVectorsFromWeightDecay && wd != 0
+            ? new[] { (trainable.Where(p => p.dim() >= 2).ToList(), wd), (trainable.Where(p => p.dim() < 2).ToList(), 0.0) }.Where(g => g.Item1.Count > 0).ToList()
+            : new List<(List<Parameter> Parameters, double Decay)> { (trainable, wd) };
         return _options.Optimizer switch
         {
             OptimizerKind.Sgd => new TorchSharp.Modules.SGD(groups.Select(g => new TorchSharp.Modules.SGD.ParamGroup(g.Item1, lr, _options.Momentum, 0, g.Item2, false, false)),
                 lr, _options.Momentum, 0, wd, false, false),
+            // TorchSharp's Adam update, bit for bit, with fewer temporaries (see ManagedAdam); AdamW decouples the decay.
             var kind => new ManagedAdam(groups.Select(g => new TorchSharp.Modules.Adam.ParamGroup(g.Item1, lr, 0.9, 0.999, 1e-8, g.Item2, false, false)),
                 lr, weightDecay: wd, decoupledWeightDecay: kind == OptimizerKind.AdamW),
         };
