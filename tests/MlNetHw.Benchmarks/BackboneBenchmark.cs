@@ -59,8 +59,8 @@ public sealed class BackboneBenchmark : IBenchmarkSection
                 module.ChannelsLast = true;
                 var ours = f[$"{arch}_features_b32_no_grad_channels_last"];
                 context.Record($"{arch}_channels_last_speedup", BenchmarkContext.RoundRatio(f[$"{arch}_features_b32_no_grad_nchw"], ours).Ratio, "x");
-                if (featuresPeer is not null) RoundRatio(context, $"{arch} features b32 / torchvision (same rounds)", f[$"torchvision_{arch}_features_b32_no_grad"], ours);
-                if (featuresHeapPeer is not null) RoundRatio(context, $"{arch} features b32 / torchvision with the same heap setting (same rounds)", f[$"torchvision_{arch}_features_b32_no_grad_retained_heap"], ours);
+                if (featuresPeer is not null) context.RecordVersus($"{arch} features b32 / torchvision (same rounds)", f[$"torchvision_{arch}_features_b32_no_grad"], ours);
+                if (featuresHeapPeer is not null) context.RecordVersus($"{arch} features b32 / torchvision with the same heap setting (same rounds)", f[$"torchvision_{arch}_features_b32_no_grad_retained_heap"], ours);
 
                 module.train();
                 using var optimizer = torch.optim.SGD(module.parameters(), 0.01, 0.9);
@@ -80,17 +80,10 @@ public sealed class BackboneBenchmark : IBenchmarkSection
                 if (trainHeapPeer is not null) trainCases.Insert(1, new($"torchvision_{arch}_train_step_b16_sgd_momentum_retained_heap", trainHeapPeer.Run, 16, "img"));
                 var t = context.MeasureAlternating(trainCases, warmup: 1, rounds: 5, idleWaitSeconds: 45).ToDictionary(r => r.Name);
                 var step = t[$"{arch}_train_step_b16_sgd_momentum"];
-                RoundRatio(context, $"{arch} train step b16 / torchvision (same rounds)", t[$"torchvision_{arch}_train_step_b16_sgd_momentum"], step);
-                if (trainHeapPeer is not null) RoundRatio(context, $"{arch} train step b16 / torchvision with the same heap setting (same rounds)", t[$"torchvision_{arch}_train_step_b16_sgd_momentum_retained_heap"], step);
+                context.RecordVersus($"{arch} train step b16 / torchvision (same rounds)", t[$"torchvision_{arch}_train_step_b16_sgd_momentum"], step);
+                if (trainHeapPeer is not null) context.RecordVersus($"{arch} train step b16 / torchvision with the same heap setting (same rounds)", t[$"torchvision_{arch}_train_step_b16_sgd_momentum_retained_heap"], step);
             }
         }
         finally { Directory.Delete(dir, true); }
-    }
-
-    /// <summary>Records the peer's time / ours per round of one alternating measurement (> 1: faster than torchvision).</summary>
-    static void RoundRatio(BenchmarkContext context, string name, BenchmarkResult peer, BenchmarkResult mine)
-    {
-        var (ratio, used) = BenchmarkContext.RoundRatio(peer, mine);
-        context.Record(name, ratio, "ratio", new() { ["rounds_used"] = used, ["images_per_s"] = Math.Round(mine.Throughput ?? 0, 2), ["peer_images_per_s"] = Math.Round(peer.Throughput ?? 0, 2) });
     }
 }

@@ -124,6 +124,16 @@ public sealed class BenchmarkContext
         return (median, idle.Count);
     }
 
+    /// <summary>
+    /// Records <paramref name="peer"/>'s time / <paramref name="mine"/>'s per round of one <see cref="MeasureAlternating"/>
+    /// call (<see cref="RoundRatio"/>; &gt; 1: ours is faster), with both throughputs and the rounds used.
+    /// </summary>
+    public void RecordVersus(string name, BenchmarkResult peer, BenchmarkResult mine)
+    {
+        var (ratio, used) = RoundRatio(peer, mine);
+        Record(name, ratio, "ratio", new() { ["rounds_used"] = used, ["images_per_s"] = Math.Round(mine.Throughput ?? 0, 2), ["peer_images_per_s"] = Math.Round(peer.Throughput ?? 0, 2) });
+    }
+
     /// <summary>Records a figure computed by the section itself (e.g. a ratio of two measurements).</summary>
     public void Record(string name, double value, string unit, Dictionary<string, object>? extra = null)
     {

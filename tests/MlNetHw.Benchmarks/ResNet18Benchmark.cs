@@ -137,11 +137,9 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
                 })
                 {
                     // Per round (peer time / ours: > 1 = faster than torchvision), median over the rounds with an idle machine.
-                    var (ratio, used) = BenchmarkContext.RoundRatio(p, byName[key]);
-                    context.Record($"{label} / torchvision peer (same rounds)", ratio, "ratio",
-                        new() { ["rounds_used"] = used, ["images_per_s"] = Math.Round(byName[key].Throughput ?? 0, 2), ["peer_images_per_s"] = Math.Round(p.Throughput ?? 0, 2) });
+                    context.RecordVersus($"{label} / torchvision peer (same rounds)", p, byName[key]);
                     if (heapPeer is not null)
-                        RecordRoundRatio(context, $"{label} / torchvision peer with the same heap setting (same rounds)",
+                        context.RecordVersus($"{label} / torchvision peer with the same heap setting (same rounds)",
                             byName["torchvision_peer_features_b32_no_grad_alternating_retained_heap"], byName[key]);
                 }
             }
@@ -196,10 +194,10 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
             context.Record("torchsharp features channels-last speedup",
                 BenchmarkContext.RoundRatio(featureResults["torchsharp_imported_features_b32_no_grad_nchw"], torch32).Ratio, "x");
             if (peer is not null)
-                RecordRoundRatio(context, "torchsharp features b32 / torchvision peer (same rounds)",
+                context.RecordVersus("torchsharp features b32 / torchvision peer (same rounds)",
                     featureResults["torchvision_peer_features_b32_no_grad_alternating_torchsharp"], torch32);
             if (heapPeer is not null)
-                RecordRoundRatio(context, "torchsharp features b32 / torchvision peer with the same heap setting (same rounds)",
+                context.RecordVersus("torchsharp features b32 / torchvision peer with the same heap setting (same rounds)",
                     featureResults["torchvision_peer_features_b32_no_grad_retained_heap"], torch32);
             peer?.Dispose();
             heapPeer?.Dispose();
@@ -254,14 +252,14 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
             if (trainPeer is not null && sameGraph is not null)
             {
                 var p = trainResults["torchvision_peer_train_step_b16_sgd_momentum_alternating"];
-                RecordRoundRatio(context, "finetune step b16 / torchvision peer train step b16 (same rounds)", p, train16);
-                RecordRoundRatio(context, "imported torchvision resnet18 train step b16 / torchvision peer (same rounds, same graph)",
+                context.RecordVersus("finetune step b16 / torchvision peer train step b16 (same rounds)", p, train16);
+                context.RecordVersus("imported torchvision resnet18 train step b16 / torchvision peer (same rounds, same graph)",
                     p, trainResults["torchsharp_imported_torchvision_resnet18_train_step_b16_sgd_momentum"]);
                 if (trainHeapPeer is not null)
                 {
                     var h = trainResults["torchvision_peer_train_step_b16_sgd_momentum_retained_heap"];
-                    RecordRoundRatio(context, "finetune step b16 / torchvision peer with the same heap setting (same rounds)", h, train16);
-                    RecordRoundRatio(context, "imported torchvision resnet18 train step b16 / torchvision peer with the same heap setting (same rounds, same graph)",
+                    context.RecordVersus("finetune step b16 / torchvision peer with the same heap setting (same rounds)", h, train16);
+                    context.RecordVersus("imported torchvision resnet18 train step b16 / torchvision peer with the same heap setting (same rounds, same graph)",
                         h, trainResults["torchsharp_imported_torchvision_resnet18_train_step_b16_sgd_momentum"]);
                 }
                 double torchvisionMacs = MultiplyAdds(sameGraph, sameGraph.InputName);
@@ -276,13 +274,6 @@ public sealed class ResNet18Benchmark : IBenchmarkSection
 
     static double ReadLoadAverage() =>
         File.Exists("/proc/loadavg") && double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out double l) ? l : double.NaN;
-
-    /// <summary>Records the peer's time / ours per round of one alternating measurement (> 1: faster than torchvision).</summary>
-    static void RecordRoundRatio(BenchmarkContext context, string name, BenchmarkResult peer, BenchmarkResult mine)
-    {
-        var (ratio, used) = BenchmarkContext.RoundRatio(peer, mine);
-        context.Record(name, ratio, "ratio", new() { ["rounds_used"] = used, ["images_per_s"] = Math.Round(mine.Throughput ?? 0, 2), ["peer_images_per_s"] = Math.Round(peer.Throughput ?? 0, 2) });
-    }
 
     /// <summary>
     /// Multiply-adds of one 224×224 image through the graph's convolutions and Gemms: each Conv output element costs
